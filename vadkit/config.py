@@ -1,0 +1,131 @@
+"""Configuration: one dataclass per YAML section, defaults defined here once.
+
+conf/features.yaml -> FeatureConfig; conf/decode.yaml -> DecodeConfig;
+conf/<model>.yaml  -> ExperimentConfig (sections `model:` and `train:`);
+conf/corpus_builtin.yaml -> BuiltinCorpusConfig.
+An unknown key is an InputError naming the file and the valid keys.  Units are in key names.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from vadkit.errors import InputError
+
+T = TypeVar("T")
+
+
+@dataclass
+class FeatureConfig:
+    sample_rate_hz: int = 8000    # the notebook's telephone rate; audio at other rates is resampled
+    win_ms: float = 25.0          # analysis window
+    hop_ms: float = 10.0          # frame shift: 100 frames/s, as the notebook's .mat files
+    n_mfcc: int = 20              # static MFCCs (the notebook's 20)
+    n_mels: int = 40              # mel bands behind the MFCCs
+    fmin_hz: float = 20.0
+    fmax_hz: float | None = None  # None: Nyquist
+    deltas: int = 2               # 2: MFCC + delta + delta-delta = 60 dims
+    delta_width: int = 9          # frames in the delta regression window
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "lstm"            # lstm: stacked (B)LSTM + linear output (the notebook's models)
+    input_dims: int = 20          # first N feature dims fed to the model (20 = static MFCCs)
+    hidden_size: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0          # between stacked layers
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 8
+    steps_per_epoch: int | None = None  # None: as many batches as cover the train frames once
+    batch_size: int = 51                # 300-frame segments, batch 51: as in the notebook
+    segment_frames: int = 300
+    lr: float = 1e-3                    # Adam, as in the notebook
+    grad_clip: float = 5.0
+    seed: int = 1
+    normalize: bool = True              # global mean/variance from train
+    select_on: str = "dev_loss"         # dev_loss or dev_accuracy: picks the epoch kept as final.pt
+
+
+@dataclass
+class ExperimentConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass
+class DecodeConfig:
+    threshold: float = 0.5         # speech when prob >= threshold
+    onset: float | None = None     # hysteresis: enter speech at >= onset (default: threshold)
+    offset: float | None = None    # ... and leave it below offset (default: threshold)
+    median_frames: int = 1         # median filter over decisions (odd; 1 = off)
+    min_speech_ms: float = 0.0     # drop shorter speech regions
+    min_silence_ms: float = 0.0    # bridge shorter gaps
+    pad_ms: float = 0.0            # widen every region on both sides
+
+
+def _build(cls: type[T], data: Any, where: str) -> T:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping of keys, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        sub = fields[name].default_factory if fields[name].default_factory is not dataclasses.MISSING else None
+        if sub is not None and dataclasses.is_dataclass(sub):
+            kwargs[name] = _build(sub, value, f"{where}: {name}")
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def load(path: str | Path, cls: type[T]) -> T:
+    """Load a YAML file into dataclass `cls`; unknown keys and bad YAML raise InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: invalid YAML ({e})") from None
+    return _build(cls, data, str(path))
+
+
+def from_dict(cls: type[T], data: dict, where: str = "config") -> T:
+    return _build(cls, data, where)
+
+
+def to_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def dump(cfg) -> str:
+    """YAML text of a config (or a dict of configs), for the copy kept beside results."""
+    data = {k: to_dict(v) for k, v in cfg.items()} if isinstance(cfg, dict) else to_dict(cfg)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@dataclass
+class BuiltinCorpusConfig:
+    """conf/corpus_builtin.yaml: the offline synthetic corpus (espeak-ng speech + non-speech)."""
+    sample_rate_hz: int = 8000
+    train_minutes: float = 60.0
+    dev_minutes: float = 5.0
+    test_minutes: float = 10.0
+    min_rec_s: float = 10.0
+    max_rec_s: float = 60.0
+    snr_db_min: float = -5.0
+    snr_db_max: float = 20.0
+    seed: int = 1

@@ -1,0 +1,273 @@
+"""File formats: atomic writes, audio, Kaldi text tables, RTTM, segments, .voz, feature caches.
+
+Everything the recipe writes goes through `atomic_write`, so an interrupted run never leaves a
+half-written file under a final name.  Segments are lists of (start_s, end_s) float pairs.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from vadkit.errors import InputError
+
+Segments = list[tuple[float, float]]
+REC_ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+# ---------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it to `path`, on error delete it.
+
+    The temporary name keeps the suffix so libraries that look at it (soundfile, h5py) still work.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp{os.getpid()}.{path.name}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_write(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path: str | os.PathLike):
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e}); delete it and re-run the stage that makes it") from None
+
+
+# ---------------------------------------------------------------- audio
+def audio_info(path: str | os.PathLike) -> tuple[int, int]:
+    """(sample_rate_hz, n_samples) from the header, without reading the samples."""
+    import soundfile as sf
+    try:
+        info = sf.info(str(path))
+    except FileNotFoundError:
+        raise InputError(f"{path}: audio file not found; fix the path in wav.scp") from None
+    except RuntimeError as e:
+        raise InputError(f"{path}: unreadable audio ({e}); re-export it as wav/flac/ogg") from None
+    return int(info.samplerate), int(info.frames)
+
+
+def read_audio(path: str | os.PathLike, sample_rate_hz: int | None = None) -> tuple[np.ndarray, int]:
+    """Read an audio file as mono float32 in [-1, 1]: (samples (n,), rate_hz).
+
+    Stereo is averaged to mono.  With `sample_rate_hz`, other rates are resampled to it.
+    Empty, truncated or non-finite audio raises InputError naming the file.
+    """
+    import soundfile as sf
+    if not Path(path).is_file():
+        raise InputError(f"{path}: audio file not found; fix the path in wav.scp")
+    try:
+        x, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError) as e:
+        raise InputError(f"{path}: unreadable or truncated audio ({e}); re-export the file") from None
+    if x.shape[0] == 0:
+        raise InputError(f"{path}: audio is empty (0 samples); remove it from the list or re-export it")
+    x = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"{path}: audio contains NaN or infinite samples; re-export the file")
+    if sample_rate_hz is not None and sr != sample_rate_hz:
+        x, sr = resample(x, sr, sample_rate_hz), sample_rate_hz
+    return np.ascontiguousarray(x, dtype=np.float32), int(sr)
+
+
+def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    """Polyphase resampling (scipy), float32 out."""
+    from scipy.signal import resample_poly
+    if from_hz == to_hz:
+        return x.astype(np.float32)
+    g = math.gcd(int(from_hz), int(to_hz))
+    return resample_poly(x, to_hz // g, from_hz // g).astype(np.float32)
+
+
+def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
+    """16-bit PCM wav, clipped to [-1, 1], written atomically."""
+    import soundfile as sf
+    with atomic_write(path) as tmp:
+        sf.write(str(tmp), np.clip(x, -1.0, 1.0), int(sample_rate_hz), subtype="PCM_16", format="WAV")
+
+
+# ---------------------------------------------------------------- Kaldi text tables
+def read_table(path: str | os.PathLike, n_fields: int | None = 2) -> dict[str, list[str]]:
+    """Read a Kaldi-style table `<id> <field> ...` into {id: [fields...]}, in file order.
+
+    Checks: the id is valid and unique; with `n_fields`, each line has exactly that many fields
+    (for 2-field tables the value may contain spaces and is returned as one field).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    table: dict[str, list[str]] = {}
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split(maxsplit=1) if n_fields == 2 else line.split()
+        if n_fields is not None and len(fields) != n_fields:
+            raise InputError(f"{path}:{lineno}: expected {n_fields} fields, got {len(fields)}: {line!r}")
+        key = fields[0]
+        if not REC_ID_RE.match(key):
+            raise InputError(f"{path}:{lineno}: id {key!r} has characters outside [A-Za-z0-9_.-]; rename it")
+        if key in table:
+            raise InputError(f"{path}:{lineno}: duplicate id {key!r}; ids must be unique")
+        table[key] = fields[1:]
+    return table
+
+
+def write_table(path: str | os.PathLike, rows: Mapping[str, object]) -> None:
+    """Write {id: value} as `<id> <value>` lines sorted by id (byte order), atomically."""
+    write_text(path, "".join(f"{k} {rows[k]}\n" for k in sorted(rows)))
+
+
+# ---------------------------------------------------------------- RTTM and segments
+def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
+    """Read speech regions from an RTTM file: {rec_id: sorted, merged [(start_s, end_s)]}.
+
+    Only SPEAKER lines count (any speaker label; overlapping turns merge into one region).
+    A malformed line raises InputError naming the file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    regions: dict[str, Segments] = {}
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        f = line.split()
+        if not f or f[0].startswith(";") or f[0] != "SPEAKER":
+            continue
+        if len(f) < 5:
+            raise InputError(f"{path}:{lineno}: RTTM SPEAKER line needs at least 5 fields: {line!r}")
+        try:
+            start, dur = float(f[3]), float(f[4])
+        except ValueError:
+            raise InputError(f"{path}:{lineno}: start/duration are not numbers: {line!r}") from None
+        if not (math.isfinite(start) and math.isfinite(dur)) or start < 0 or dur <= 0:
+            raise InputError(f"{path}:{lineno}: region starts at {start} s with duration {dur} s; "
+                             "start must be >= 0 and duration > 0: fix the label export or drop the line")
+        regions.setdefault(f[1], []).append((start, start + dur))
+    return {k: merge_segments(v) for k, v in regions.items()}
+
+
+def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
+    """Write speech regions as RTTM SPEAKER lines (speaker label `speech`), sorted, ms precision."""
+    lines = []
+    for rec_id in sorted(regions):
+        for s, e in regions[rec_id]:
+            lines.append(f"SPEAKER {rec_id} 1 {s:.3f} {e - s:.3f} <NA> <NA> speech <NA> <NA>\n")
+    write_text(path, "".join(lines))
+
+
+def write_segments(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
+    """Kaldi `segments`: `<rec_id>-<start_cs>-<end_cs> <rec_id> <start_s> <end_s>`."""
+    lines = []
+    for rec_id in sorted(regions):
+        for s, e in regions[rec_id]:
+            lines.append(f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d} {rec_id} {s:.3f} {e:.3f}\n")
+    write_text(path, "".join(sorted(lines)))
+
+
+def merge_segments(segs: Sequence[tuple[float, float]]) -> Segments:
+    """Sort and merge overlapping or touching regions."""
+    out: Segments = []
+    for s, e in sorted(segs):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((float(s), float(e)))
+    return out
+
+
+# ---------------------------------------------------------------- .voz (the notebook's labels)
+def read_voz(path: str | os.PathLike) -> np.ndarray:
+    """One 0/1 label per audio sample, as the notebook's np.loadtxt reads them: (n_samples,) int8."""
+    try:
+        y = np.loadtxt(path, ndmin=1)
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read .voz labels ({e}); one 0/1 value per line expected") from None
+    if not np.isin(y, (0, 1)).all():
+        raise InputError(f"{path}: .voz labels must be 0 or 1")
+    return y.astype(np.int8)
+
+
+def write_voz(path: str | os.PathLike, labels: np.ndarray) -> None:
+    write_text(path, "".join("1\n" if v else "0\n" for v in np.asarray(labels).astype(bool)))
+
+
+# ---------------------------------------------------------------- feature caches
+class ArkWriter:
+    """Write {rec_id: matrix} into one Kaldi ark with its scp (kaldiio), atomically."""
+
+    def __init__(self, ark: str | os.PathLike, scp: str | os.PathLike):
+        self.ark, self.scp = Path(ark), Path(scp)
+        self.ark.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp_ark = self.ark.with_name(f".tmp{os.getpid()}.{self.ark.name}")
+        self._tmp_scp = self.scp.with_name(f".tmp{os.getpid()}.{self.scp.name}")
+        import kaldiio
+        self._w = kaldiio.WriteHelper(f"ark,scp:{self._tmp_ark},{self._tmp_scp}")
+
+    def write(self, rec_id: str, mat: np.ndarray) -> None:
+        self._w(rec_id, mat)
+
+    def close(self) -> None:
+        self._w.close()
+        # The scp must name the final ark, not the temporary one.
+        text = self._tmp_scp.read_text().replace(str(self._tmp_ark), str(self.ark))
+        os.replace(self._tmp_ark, self.ark)
+        write_text(self.scp, text)
+        self._tmp_scp.unlink()
+
+    def abort(self) -> None:
+        self._w.close()
+        for p in (self._tmp_ark, self._tmp_scp):
+            if p.exists():
+                p.unlink()
+
+
+def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
+    """Lazy {rec_id: array} over a Kaldi scp (kaldiio)."""
+    import kaldiio
+    if not Path(scp).is_file():
+        raise InputError(f"{scp}: file not found; run the stage that makes it")
+    return kaldiio.load_scp(str(scp))
+
+
+def write_h5(path: str | os.PathLike, groups: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+    """Write {group: {rec_id: array}} into one HDF5 file, atomically."""
+    import h5py
+    with atomic_write(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            for g, items in groups.items():
+                grp = f.create_group(g)
+                for rec_id in sorted(items):
+                    grp.create_dataset(rec_id, data=items[rec_id])
+
+
+def read_h5(path: str | os.PathLike, group: str) -> dict[str, np.ndarray]:
+    """Read one group of an HDF5 cache into memory: {rec_id: array}."""
+    import h5py
+    if not Path(path).is_file():
+        raise InputError(f"{path}: file not found; run the stage that makes it")
+    with h5py.File(path, "r") as f:
+        if group not in f:
+            raise InputError(f"{path}: no group {group!r}; re-run the feature stage with --overwrite true")
+        return {k: f[group][k][()] for k in f[group]}
