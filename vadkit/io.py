@@ -70,6 +70,28 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int]:
     return int(info.samplerate), int(info.frames)
 
 
+def check_wav_complete(path: str | os.PathLike) -> None:
+    """Raise InputError if a RIFF/WAVE file holds fewer data bytes than its header declares
+    (a truncated copy or download; libsndfile would silently read the shorter signal)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        size = path.stat().st_size
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                raise InputError(f"{path}: wav has no data chunk (truncated?); re-export or re-copy the file")
+            cid, n = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if cid == b"data":
+                if f.tell() + n > size and n != 0xFFFFFFFF:  # 0xFFFFFFFF: streaming writers' "unknown"
+                    raise InputError(f"{path}: wav is truncated: header declares {n} data bytes, "
+                                     f"file holds {size - f.tell()}; re-copy or re-export the file")
+                return
+            f.seek(n + (n & 1), 1)
+
+
 def read_audio(path: str | os.PathLike, sample_rate_hz: int | None = None) -> tuple[np.ndarray, int]:
     """Read an audio file as mono float32 in [-1, 1]: (samples (n,), rate_hz).
 
@@ -141,19 +163,18 @@ def write_table(path: str | os.PathLike, rows: Mapping[str, object]) -> None:
 
 
 # ---------------------------------------------------------------- RTTM and segments
-def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
-    """Read speech regions from an RTTM file: {rec_id: sorted, merged [(start_s, end_s)]}.
+def iter_rttm(path: str | os.PathLike) -> Iterator[tuple[int, str, float, float]]:
+    """Yield (line_number, rec_id, start_s, end_s) for each SPEAKER line of an RTTM file.
 
-    Only SPEAKER lines count (any speaker label; overlapping turns merge into one region).
-    A malformed line raises InputError naming the file and line.
+    A malformed line (too few fields, non-numbers, negative start, duration <= 0) raises
+    InputError naming the file and line.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    regions: dict[str, Segments] = {}
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         f = line.split()
-        if not f or f[0].startswith(";") or f[0] != "SPEAKER":
+        if not f or f[0] != "SPEAKER":
             continue
         if len(f) < 5:
             raise InputError(f"{path}:{lineno}: RTTM SPEAKER line needs at least 5 fields: {line!r}")
@@ -162,9 +183,19 @@ def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
         except ValueError:
             raise InputError(f"{path}:{lineno}: start/duration are not numbers: {line!r}") from None
         if not (math.isfinite(start) and math.isfinite(dur)) or start < 0 or dur <= 0:
-            raise InputError(f"{path}:{lineno}: region starts at {start} s with duration {dur} s; "
-                             "start must be >= 0 and duration > 0: fix the label export or drop the line")
-        regions.setdefault(f[1], []).append((start, start + dur))
+            raise InputError(f"{path}:{lineno}: region {start:.3f}-{start + dur:.3f} s is invalid "
+                             "(start must be >= 0 and duration > 0); fix the label export or drop the line")
+        yield lineno, f[1], start, start + dur
+
+
+def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
+    """Read speech regions from an RTTM file: {rec_id: sorted, merged [(start_s, end_s)]}.
+
+    Only SPEAKER lines count, whatever the speaker label: overlapping turns merge into one region.
+    """
+    regions: dict[str, Segments] = {}
+    for _, rec_id, start, end in iter_rttm(path):
+        regions.setdefault(rec_id, []).append((start, end))
     return {k: merge_segments(v) for k, v in regions.items()}
 
 
@@ -232,9 +263,9 @@ class ArkWriter:
         self._w.close()
         # The scp must name the final ark, not the temporary one.
         text = self._tmp_scp.read_text().replace(str(self._tmp_ark), str(self.ark))
+        self._tmp_scp.unlink()
         os.replace(self._tmp_ark, self.ark)
         write_text(self.scp, text)
-        self._tmp_scp.unlink()
 
     def abort(self) -> None:
         self._w.close()
@@ -251,23 +282,34 @@ def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
     return kaldiio.load_scp(str(scp))
 
 
-def write_h5(path: str | os.PathLike, groups: Mapping[str, Mapping[str, np.ndarray]]) -> None:
-    """Write {group: {rec_id: array}} into one HDF5 file, atomically."""
-    import h5py
-    with atomic_write(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            for g, items in groups.items():
-                grp = f.create_group(g)
-                for rec_id in sorted(items):
-                    grp.create_dataset(rec_id, data=items[rec_id])
+class H5Writer:
+    """Write arrays into groups of one HDF5 file (h5py), atomically: `write(group, rec_id, array)`."""
+
+    def __init__(self, path: str | os.PathLike):
+        import h5py
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(f".tmp{os.getpid()}.{self.path.name}")
+        self._f = h5py.File(self._tmp, "w")
+
+    def write(self, group: str, rec_id: str, arr: np.ndarray) -> None:
+        self._f.require_group(group).create_dataset(rec_id, data=arr)
+
+    def close(self) -> None:
+        self._f.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._f.close()
+        self._tmp.unlink(missing_ok=True)
 
 
-def read_h5(path: str | os.PathLike, group: str) -> dict[str, np.ndarray]:
-    """Read one group of an HDF5 cache into memory: {rec_id: array}."""
+def read_h5(path: str | os.PathLike, group: str) -> dict[str, np.ndarray] | None:
+    """Read one group of an HDF5 file into memory: {rec_id: array}; None if the group is absent."""
     import h5py
     if not Path(path).is_file():
         raise InputError(f"{path}: file not found; run the stage that makes it")
     with h5py.File(path, "r") as f:
         if group not in f:
-            raise InputError(f"{path}: no group {group!r}; re-run the feature stage with --overwrite true")
+            return None
         return {k: f[group][k][()] for k in f[group]}

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Data prep for the built-in corpus: data/{train,dev,test}/ from the folders stage 0 made.
+
+e.g.: local/prepare_builtin.py data/local/builtin data
+
+Reads <corpus>/<set>/*.wav and <corpus>/<set>/rttm; writes <data-root>/<set>/ wav.scp,
+reco2dur, rttm, segments, utt2spk, spk2utt (README, "Data directories").
+"""
+from pathlib import Path
+
+from vadkit import cli, data, io
+from vadkit.errors import InputError
+
+SETS = ("train", "dev", "test")
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("corpus_dir")
+    p.add_argument("data_root")
+    a = p.parse_args(argv)
+    for name in SETS:
+        src = Path(a.corpus_dir) / name
+        wavs = {w.stem: str(w) for w in sorted(src.glob("*.wav"))}
+        if not wavs:
+            raise InputError(f"{src}: no wav files; run stage 0 (corpus) first")
+        data.write_data_dir(Path(a.data_root) / name, wavs, io.read_rttm(src / "rttm"))
+        cli.log.info("%s: %d recordings", Path(a.data_root) / name, len(wavs))
+
+
+if __name__ == "__main__":
+    cli.run(main)

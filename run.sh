@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# LSTM voice activity detection: corpus -> data dirs -> features -> train -> decode -> score.
+set -euo pipefail
+
+stage=0                      # first stage to run
+stop_stage=100               # last stage to run
+models="lstm blstm lstm2"    # models to train, decode and score: one conf/<model>.yaml each
+model=                       # one model only; overrides --models
+corpus=builtin               # corpus to build and prepare (builtin: offline espeak-ng speech + noise)
+feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
+nj=2                         # parallel jobs for features and decoding
+overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
+
+help_message="Usage: ./run.sh [options]
+Stages:
+  0  corpus:    build the corpus (builtin: synthesized speech + noise) -> data/local/<corpus>/
+  1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation
+  2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
+  3  train:     each model -> exp/<model>/final.pt, history.json, curves.png
+  4  decode:    dev and test -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
+  5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures; summary table
+Options (default):
+  --stage N          first stage ($stage)
+  --stop-stage N     last stage ($stop_stage)
+  --models \"A B\"     models ($models)
+  --model NAME       one model; overrides --models
+  --corpus NAME      corpus ($corpus)
+  --feat-format F    ark or hdf5 ($feat_format)
+  --nj N             parallel jobs for stages 2 and 4 ($nj)
+  --overwrite B      true: redo finished work ($overwrite)
+  --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
+e.g.: ./run.sh --stage 3 --model blstm"
+
+. ./cmd.sh
+. utils/parse_options.sh
+if [ $# -ne 0 ]; then
+  echo "run.sh: unexpected argument '$1'" >&2
+  echo "$help_message" >&2
+  exit 1
+fi
+. ./path.sh
+
+if [ -n "$model" ]; then
+  models=$model
+fi
+sets="train dev test"
+corpus_dir=data/local/$corpus
+
+log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
+
+if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
+  log "Stage 0: build the $corpus corpus -> $corpus_dir"
+  local/make_${corpus}_corpus.py --config "conf/corpus_$corpus.yaml" "$corpus_dir"
+fi
+
+if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
+  log "Stage 1: data prep: $corpus_dir -> data/{${sets// /,}}, then validate"
+  local/prepare_$corpus.py "$corpus_dir" data
+  steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test
+fi
+
+if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
+  for s in $sets; do
+    log "Stage 2: features ($feat_format): data/$s -> data/$s/feats.*, cmvn.json"
+    steps/make_feats.sh --nj "$nj" --cmd "$feats_cmd" --format "$feat_format" --overwrite "$overwrite" \
+      conf/features.yaml "data/$s"
+  done
+fi
+
+if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
+  for m in $models; do
+    log "Stage 3: train $m: data/train data/dev -> exp/$m"
+    $train_cmd "exp/$m/log/train.log" \
+      steps/train.py --config "conf/$m.yaml" --overwrite "$overwrite" data/train data/dev "exp/$m"
+  done
+fi
+
+if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
+  for m in $models; do
+    for s in dev test; do
+      log "Stage 4: decode data/$s with exp/$m -> exp/$m/decode_$s"
+      steps/decode.sh --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
+        conf/decode.yaml "exp/$m" "data/$s" "exp/$m/decode_$s"
+    done
+  done
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  for m in $models; do
+    for s in dev test; do
+      log "Stage 5: score exp/$m/decode_$s against data/$s -> exp/$m/decode_$s/scoring"
+      $decode_cmd "exp/$m/log/score_$s.log" steps/score.py "data/$s" "exp/$m/decode_$s"
+    done
+  done
+  log "Stage 5: summary (local/score.py exp/*)"
+  local/score.py $(printf 'exp/%s ' $models)
+fi
+
+log "done in ${SECONDS}s"

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Frame speech probabilities and hypothesis segments for a data dir (one job of nj, or the merge).
+
+e.g.: steps/decode.py --config conf/decode.yaml --nj 1 --job 1 exp/blstm data/test exp/blstm/decode_test
+      steps/decode.py --config conf/decode.yaml --nj 1 --merge exp/blstm data/test exp/blstm/decode_test
+
+Reads exp/<model>/final.pt and the set's feature cache; --merge writes probs (ark/scp or
+probs.h5, as the cache), decode.yaml and hyp.rttm (last).  Usually called through steps/decode.sh.
+"""
+from pathlib import Path
+
+from vadkit import cli, config, decode
+from vadkit.config import DecodeConfig
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--config", required=True, help="post-processing config, e.g. conf/decode.yaml")
+    p.add_argument("--nj", type=int, default=1)
+    p.add_argument("--job", type=int, default=1)
+    p.add_argument("--merge", action="store_true", help="merge the finished jobs' parts")
+    p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="true: decode again even if up to date")
+    p.add_argument("model_dir")
+    p.add_argument("data_dir")
+    p.add_argument("decode_dir")
+    a = p.parse_args(argv)
+    cfg = config.load(a.config, DecodeConfig)
+    if a.overwrite and not a.merge:
+        (Path(a.decode_dir) / "hyp.rttm").unlink(missing_ok=True)
+    if a.merge:
+        decode.merge(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj)
+    else:
+        decode.decode_part(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj, a.job)
+
+
+if __name__ == "__main__":
+    cli.run(main)

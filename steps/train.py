@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Train one VAD model on a data dir's cached features, selecting the epoch on a dev dir.
+
+e.g.: steps/train.py --config conf/blstm.yaml data/train data/dev exp/blstm
+
+Writes exp/<model>/: config.yaml, checkpoints/epoch-N.pt, history.json, curves.png, and
+final.pt last (the epoch best on dev, with its model/feature config and normalisation stats).
+Resumes from the last checkpoint; skips if final.pt exists for the same config.
+"""
+from vadkit import cli, config, train
+from vadkit.config import ExperimentConfig
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--config", required=True, help="model config, e.g. conf/blstm.yaml")
+    p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="true: start over, dropping checkpoints")
+    p.add_argument("train_dir")
+    p.add_argument("dev_dir")
+    p.add_argument("exp_dir")
+    a = p.parse_args(argv)
+    train.run(config.load(a.config, ExperimentConfig), a.train_dir, a.dev_dir, a.exp_dir, a.overwrite)
+
+
+if __name__ == "__main__":
+    cli.run(main)

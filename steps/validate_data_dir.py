@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""Check data dirs against the contract (README, "Data directories"); stop at the first bad line.
+
+e.g.: steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test
+
+Checks ids, that every audio file exists, is complete, non-empty and at the configured rate,
+that reco2dur matches the audio and that every rttm region names a known recording and lies
+inside its audio.  Writes nothing.
+"""
+from vadkit import cli, config, data
+from vadkit.config import FeatureConfig
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--config", help="conf/features.yaml: its sample_rate_hz is the rate every file must have")
+    p.add_argument("--check-audio", type=cli.bool_arg, default=True, help="open every audio file (default true)")
+    p.add_argument("data_dirs", nargs="+", metavar="data_dir")
+    a = p.parse_args(argv)
+    rate = config.load(a.config, FeatureConfig).sample_rate_hz if a.config else None
+    for d in a.data_dirs:
+        dd = data.validate_data_dir(d, rate, a.check_audio)
+        n_regions = "unlabelled" if dd.regions is None else f"{sum(map(len, dd.regions.values()))} speech regions"
+        cli.log.info("%s: OK (%d recordings, %.1f min, %s)", d, len(dd.wavs), sum(dd.durations_s.values()) / 60,
+                     n_regions)
+
+
+if __name__ == "__main__":
+    cli.run(main)

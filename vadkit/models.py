@@ -1,0 +1,82 @@
+"""The VAD networks.  Every model maps features (batch, frames, dims) to speech logits (batch, frames).
+
+`lstm` with num_layers=1 is the notebook's Model_1, with bidirectional=True its Model_1B, with
+num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
+true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
+The notebook applied a sigmoid inside the model; we return logits so the loss can use the
+numerically stable BCE-with-logits, and apply the sigmoid at decode time.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from vadkit.config import ModelConfig
+from vadkit.errors import InputError
+
+
+class LstmVad(nn.Module):
+    """(B)LSTM stack + linear output: (B, T, input_dims) -> logits (B, T)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.lstm = nn.LSTM(cfg.input_dims, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
+                            bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), 1)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
+        if lengths is None:
+            out = self.lstm(x)[0]
+        else:
+            # packing keeps padding out of the backward direction of a BLSTM
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=x.shape[1])[0]
+        return self.output(out).squeeze(-1)
+
+
+ARCHS = {"lstm": LstmVad}
+
+
+def build_model(cfg: ModelConfig) -> nn.Module:
+    """The network named by cfg.arch."""
+    if cfg.arch not in ARCHS:
+        raise InputError(f"unknown model arch {cfg.arch!r}; choose one of {', '.join(ARCHS)}")
+    return ARCHS[cfg.arch](cfg)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "cpu",
+                   max_batch_frames: int = 200_000) -> list:
+    """Whole-recording inference: [(n_i, D) float32 arrays] -> [(n_i,) float32 logits].
+
+    Recordings are sorted by length and padded into batches of at most max_batch_frames frames,
+    each recording in one pass (no chunking), so results do not depend on the batching.
+    """
+    import numpy as np
+    model.eval()
+    order = sorted(range(len(feats)), key=lambda i: len(feats[i]))
+    out: list = [None] * len(feats)
+    i = 0
+    while i < len(order):
+        longest = len(feats[order[i]])
+        j = i + 1
+        while j < len(order) and (j - i + 1) * len(feats[order[j]]) <= max_batch_frames:
+            j += 1
+        idx = order[i:j]
+        longest = max(len(feats[k]) for k in idx)
+        x = np.zeros((len(idx), longest, feats[idx[0]].shape[1]), dtype=np.float32)
+        for b, k in enumerate(idx):
+            x[b, :len(feats[k])] = feats[k]
+        lengths = torch.tensor([len(feats[k]) for k in idx])
+        logits = model(torch.from_numpy(x).to(device), lengths).float().cpu().numpy()
+        for b, k in enumerate(idx):
+            out[k] = logits[b, :len(feats[k])]
+        i = j
+    return out

@@ -1,0 +1,87 @@
+"""Every figure of the recipe (the only module that imports matplotlib; Agg backend, PNG files)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from vadkit import io  # noqa: E402
+
+
+def _save(fig, path: str | Path) -> None:
+    fig.tight_layout()
+    with io.atomic_write(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
+def training_curves(history: list[dict], path: str | Path, title: str = "") -> None:
+    """Loss and accuracy per epoch, train and dev (the notebook's plot_results, both sets)."""
+    ep = [h["epoch"] for h in history]
+    fig, axs = plt.subplots(1, 2, figsize=(12, 4))
+    for ax, key in zip(axs, ("loss", "accuracy")):
+        ax.plot(ep, [h[f"train_{key}"] for h in history], "o-", color="cornflowerblue", label="train")
+        ax.plot(ep, [h[f"dev_{key}"] for h in history], "o-", color="tomato", label="dev")
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(key.capitalize())
+        ax.set_title(key.capitalize())
+        ax.grid(True)
+        ax.legend()
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def confusion_matrix(conf: dict, path: str | Path, title: str = "") -> None:
+    """Raw counts and row-normalised rates, side by side (rows: reference, columns: hypothesis)."""
+    cm = np.array([[conf["tn"], conf["fp"]], [conf["fn"], conf["tp"]]], dtype=np.float64)
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig, axs = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, m, fmt, name in ((axs[0], cm, "{:.0f}", "frames"), (axs[1], norm, "{:.3f}", "normalised by row")):
+        ax.imshow(m, cmap="Blues", vmin=0)
+        for i in range(2):
+            for j in range(2):
+                ax.text(j, i, fmt.format(m[i, j]), ha="center", va="center",
+                        color="white" if m[i, j] > m.max() / 2 else "black")
+        ax.set_xticks([0, 1], ["non-speech", "speech"])
+        ax.set_yticks([0, 1], ["non-speech", "speech"])
+        ax.set_xlabel("Predicted label")
+        ax.set_ylabel("True label")
+        ax.set_title(name)
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def waveform_labels(x: np.ndarray, sample_rate_hz: int, tracks: dict[str, np.ndarray], frame_times_s: np.ndarray,
+                    path: str | Path, start_s: float = 0.0, title: str = "",
+                    probs: np.ndarray | None = None) -> None:
+    """The notebook's figure: a window of waveform with 0/1 label tracks drawn at +-1 (label*2-1).
+
+    x: the window's samples; tracks: {name: (n_frames,) 0/1} on frame_times_s (absolute seconds);
+    probs: optional (n_frames,) speech probabilities drawn on a second panel.
+    """
+    t = start_s + np.arange(len(x)) / sample_rate_hz
+    peak = max(float(np.max(np.abs(x))), 1e-9)
+    rows = 2 if probs is not None else 1
+    fig, axs = plt.subplots(rows, 1, figsize=(14, 3.2 * rows), sharex=True, squeeze=False)
+    ax = axs[0, 0]
+    ax.plot(t, x / peak, color="0.6", lw=0.5, label="waveform (peak-normalised)")
+    colours = ["tab:green", "tab:red", "tab:blue", "tab:orange"]
+    for (name, y), c, off in zip(tracks.items(), colours, (1.0, 0.94, 0.88, 0.82)):
+        ax.step(frame_times_s, (np.asarray(y) * 2 - 1) * off, where="mid", color=c, lw=1.4, label=name)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_ylabel("Amplitude / label")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True)
+    ax.set_title(title)
+    if probs is not None:
+        axs[1, 0].plot(frame_times_s, probs, color="tab:purple", lw=1)
+        axs[1, 0].set_ylim(-0.05, 1.05)
+        axs[1, 0].set_ylabel("P(speech)")
+        axs[1, 0].grid(True)
+    axs[-1, 0].set_xlabel("Time (seconds)")
+    axs[-1, 0].set_xlim(t[0] if len(t) else start_s, t[-1] if len(t) else start_s + 1)
+    _save(fig, path)
