@@ -31,7 +31,7 @@ class TrainedModel:
 
     def __init__(self, path: str | Path, device: str | torch.device | None = None):
         path = Path(path)
-        self.path = path / "final.pt" if path.is_dir() else path
+        self.path = path if path.suffix == ".pt" else path / "final.pt"
         if not self.path.is_file():
             raise InputError(f"{self.path}: no trained model here; train it first (stage 3) or fix the path")
         ck = torch.load(self.path, map_location="cpu", weights_only=False)

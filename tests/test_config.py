@@ -1,0 +1,24 @@
+import pytest
+
+from vadkit import config
+from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig
+from vadkit.errors import InputError
+from conftest import ROOT
+
+
+def test_shipped_configs_load():
+    assert config.load(ROOT / "conf/features.yaml", FeatureConfig).n_mfcc == 20
+    config.load(ROOT / "conf/decode.yaml", DecodeConfig)
+    for m in ("lstm", "blstm", "lstm2"):
+        cfg = config.load(ROOT / f"conf/{m}.yaml", ExperimentConfig)
+        assert cfg.model.hidden_size == 256 and cfg.train.batch_size == 51 and cfg.train.lr == 0.001
+
+
+def test_unknown_key_names_file_and_valid_keys(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("model:\n  hiden_size: 3\n")
+    with pytest.raises(InputError, match=r"m.yaml: model: unknown key\(s\) hiden_size; valid keys: arch, "):
+        config.load(p, ExperimentConfig)
+    p.write_text("a: [1\n")
+    with pytest.raises(InputError, match="invalid YAML"):
+        config.load(p, FeatureConfig)

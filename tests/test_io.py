@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from vadkit import io
+from vadkit.errors import InputError
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("good")
+    with pytest.raises(RuntimeError):
+        with io.atomic_write(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_rttm_round_trip_and_overlap_merge(tmp_path):
+    p = tmp_path / "rttm"
+    p.write_text("SPEAKER a 1 0.50 1.00 <NA> <NA> spk1 <NA> <NA>\n"
+                 "SPEAKER a 1 1.20 1.00 <NA> <NA> spk2 <NA> <NA>\n"
+                 "SPEAKER b 1 3.00 0.25 <NA> <NA> spk1 <NA> <NA>\n")
+    regions = io.read_rttm(p)
+    assert regions == {"a": [(0.5, 2.2)], "b": [(3.0, 3.25)]}
+    io.write_rttm(tmp_path / "out", regions)
+    assert io.read_rttm(tmp_path / "out") == regions
+
+
+def test_rttm_malformed_line_names_line(tmp_path):
+    p = tmp_path / "rttm"
+    p.write_text("SPEAKER a 1 0.50 1.00 <NA> <NA> s <NA> <NA>\nSPEAKER a 1 x 1.00 <NA> <NA> s <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"rttm:2: start/duration are not numbers"):
+        io.read_rttm(p)
+
+
+def test_voz_round_trip(tmp_path):
+    y = np.array([0, 0, 1, 1, 1, 0], dtype=np.int8)
+    io.write_voz(tmp_path / "a.voz", y)
+    assert io.read_voz(tmp_path / "a.voz").tolist() == y.tolist()
+    (tmp_path / "b.voz").write_text("0\n2\n")
+    with pytest.raises(InputError, match="b.voz"):
+        io.read_voz(tmp_path / "b.voz")
+
+
+def test_read_audio_mixes_stereo_and_resamples(tmp_path):
+    import soundfile as sf
+    x = np.stack([np.full(1600, 0.5), np.full(1600, -0.1)], axis=1)
+    sf.write(tmp_path / "s.wav", x, 16000)
+    y, sr = io.read_audio(tmp_path / "s.wav")
+    assert sr == 16000 and y.shape == (1600,) and np.allclose(y, 0.2, atol=1e-4)
+    z, sr = io.read_audio(tmp_path / "s.wav", 8000)
+    assert sr == 8000 and z.shape == (800,)
+
+
+def test_table_checks(tmp_path):
+    p = tmp_path / "t"
+    p.write_text("b x\na y\n")
+    assert io.read_table(p) == {"b": ["x"], "a": ["y"]}
+    io.write_table(p, {"b": 1, "a": 2})
+    assert p.read_text() == "a 2\nb 1\n"
+    p.write_text("a\n")
+    with pytest.raises(InputError, match=r"t:1: expected 2 fields"):
+        io.read_table(p)

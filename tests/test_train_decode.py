@@ -1,0 +1,91 @@
+"""Training, resume, decoding and scoring on toy data (small models, a few steps)."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from vadkit import decode, feature_cache, scoring, train
+from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
+from vadkit.errors import InputError
+from conftest import make_toy_data_dir
+
+FEATS = FeatureConfig()
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sets")
+    out = {}
+    for name, n, seed in (("train", 6, 1), ("dev", 2, 2)):
+        d = make_toy_data_dir(root / name, n, dur_s=8.0, seed=seed)
+        feature_cache.make_part(d, FEATS, "ark")
+        feature_cache.merge_parts(d, FEATS, "ark")
+        out[name] = d
+    return out
+
+
+def small_cfg(epochs=3, bidirectional=False):
+    return ExperimentConfig(ModelConfig(hidden_size=16, bidirectional=bidirectional),
+                            TrainConfig(epochs=epochs, steps_per_epoch=4, batch_size=8, segment_frames=100))
+
+
+def test_train_writes_layout_and_resumes_identically(sets, tmp_path):
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    train.run(small_cfg(), sets["train"], sets["dev"], full)
+    for name in ("config.yaml", "final.pt", "history.json", "curves.png", "checkpoints/epoch-3.pt"):
+        assert (full / name).is_file(), name
+    ck = torch.load(full / "final.pt", weights_only=False)
+    assert {"model_state", "model_config", "feature_config", "norm_stats", "epoch"} <= set(ck)
+    # an interrupted run: stop after epoch 1, then resume
+    train.run(small_cfg(epochs=1), sets["train"], sets["dev"], cut)
+    (cut / "final.pt").unlink()
+    (cut / "config.yaml").unlink()
+    train.run(small_cfg(), sets["train"], sets["dev"], cut)
+    h_full, h_cut = (json.loads((d / "history.json").read_text()) for d in (full, cut))
+    for a, b in zip(h_full, h_cut):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+        assert a["dev_loss"] == pytest.approx(b["dev_loss"], rel=1e-5)
+
+
+def test_changed_config_needs_overwrite(sets, tmp_path):
+    train.run(small_cfg(epochs=1), sets["train"], sets["dev"], tmp_path / "m")
+    with pytest.raises(InputError, match="trained with another config.*--overwrite true"):
+        train.run(small_cfg(epochs=1, bidirectional=True), sets["train"], sets["dev"], tmp_path / "m")
+    train.run(small_cfg(epochs=1, bidirectional=True), sets["train"], sets["dev"], tmp_path / "m", overwrite=True)
+    assert torch.load(tmp_path / "m/final.pt", weights_only=False)["model_config"]["bidirectional"]
+
+
+def test_decode_and_score(sets, tmp_path):
+    exp = tmp_path / "blstm"
+    cfg = small_cfg(epochs=4, bidirectional=True)
+    train.run(cfg, sets["train"], sets["dev"], exp)
+    dcfg = DecodeConfig(median_frames=3)
+    out = exp / "decode_dev"
+    for job in (1, 2):
+        decode.decode_part(exp, sets["dev"], out, dcfg, nj=2, job=job)
+    decode.merge(exp, sets["dev"], out, dcfg, nj=2)
+    probs = decode.read_probs(out)
+    feats, _, _ = feature_cache.load(sets["dev"])
+    assert {k: len(v) for k, v in probs.items()} == {k: len(v) for k, v in feats.items()}
+    one = tmp_path / "one"
+    decode.decode_part(exp, sets["dev"], one, dcfg)
+    decode.merge(exp, sets["dev"], one, dcfg)
+    assert (out / "hyp.rttm").read_text() == (one / "hyp.rttm").read_text()
+    assert all(np.array_equal(probs[k], decode.read_probs(one)[k]) for k in probs)
+    m = scoring.score(sets["dev"], out)
+    for key in ("accuracy", "precision", "recall", "f1", "miss_rate", "false_alarm_rate", "roc_auc",
+                "threshold", "n_frames"):
+        assert key in m
+    assert m["n_frames"] == sum(len(v) for v in probs.values())
+    assert m["roc_auc"] > 0.5  # a few steps on easy toy data beat chance
+    assert (out / "scoring/confusion.png").is_file() and list((out / "scoring").glob("waveform_*.png"))
+    rows, notes = scoring.summary_rows([exp, tmp_path / "nothing"])
+    assert [r["set"] for r in rows] == ["dev"] and "nothing" in notes[0]
+    assert "all_speech_acc" in scoring.format_table(rows)
+
+
+def test_decode_without_model(sets, tmp_path):
+    with pytest.raises(InputError, match="final.pt: no trained model"):
+        decode.decode_part(tmp_path / "none", sets["dev"], tmp_path / "d", DecodeConfig())
