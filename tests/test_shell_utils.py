@@ -1,0 +1,255 @@
+"""Tests for the shell helpers: utils/parse_options.sh and the local job launcher utils/run_local.sh."""
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PARSE_OPTIONS = ROOT / "utils" / "parse_options.sh"
+RUN_LOCAL = ROOT / "utils" / "run_local.sh"
+
+CALLER = """#!/usr/bin/env bash
+set -euo pipefail
+stage=0
+stop_stage=100
+models="lstm blstm"
+overwrite=false
+mirror=
+help_message="Usage: caller.sh [options] <data-dir>"
+. "{parse_options}"
+echo "stage=$stage"
+echo "stop_stage=$stop_stage"
+echo "models=$models"
+echo "overwrite=$overwrite"
+echo "mirror=$mirror"
+echo "nargs=$#"
+for a in "$@"; do echo "arg=$a"; done
+"""
+
+
+def run(args, cwd, timeout=10):
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+# ---------------------------------------------------------------- parse_options.sh
+
+
+@pytest.fixture
+def caller(tmp_path):
+    script = tmp_path / "caller.sh"
+    script.write_text(CALLER.format(parse_options=PARSE_OPTIONS))
+    script.chmod(0o755)
+    return lambda *args: run([script, *args], tmp_path)
+
+
+def test_parse_options_defaults_untouched(caller):
+    r = caller()
+    assert r.returncode == 0, r.stderr
+    assert "stage=0\nstop_stage=100\nmodels=lstm blstm\noverwrite=false\nmirror=\nnargs=0\n" == r.stdout
+
+
+def test_parse_options_sets_values_and_leaves_positional_args(caller):
+    r = caller("--stage", "2", "--stop-stage", "3", "--models", "a b", "--overwrite", "true",
+               "--mirror", "$(echo no)", "data/x", "--stage", "9")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:5] == ["stage=2", "stop_stage=3", "models=a b", "overwrite=true", "mirror=$(echo no)"]
+    # Parsing stops at the first non-option: the later --stage is the caller's argument.
+    assert lines[5:] == ["nargs=3", "arg=data/x", "arg=--stage", "arg=9"]
+
+
+def test_parse_options_double_dash_ends_options(caller):
+    r = caller("--stage", "1", "--", "--stop-stage", "2")
+    assert r.returncode == 0, r.stderr
+    assert "stage=1\nstop_stage=100\n" in r.stdout
+    assert "nargs=2\narg=--stop-stage\narg=2\n" in r.stdout
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_parse_options_help(caller, flag):
+    r = caller("--stage", "1", flag)
+    assert r.returncode == 0
+    assert r.stdout == "Usage: caller.sh [options] <data-dir>\n"
+    assert r.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--no-such-option", "1"], "caller.sh: unknown option '--no-such-option'"),
+        (["--PATH", "/x"], "caller.sh: unknown option '--PATH'"),
+        (["--stage"], "caller.sh: option '--stage' needs a value"),
+        (["--stop-stage=3"], "caller.sh: option '--stop-stage=3': write '--stop-stage 3'"),
+        (["--overwrite", "yes"], "caller.sh: option '--overwrite' takes true or false, not 'yes'"),
+    ],
+)
+def test_parse_options_errors(caller, args, message):
+    r = caller(*args)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    first, rest = r.stderr.split("\n", 1)
+    assert first.startswith(message)
+    assert rest == "Usage: caller.sh [options] <data-dir>\n"
+
+
+def test_parse_options_without_help_message(tmp_path):
+    script = tmp_path / "bare.sh"
+    script.write_text(f'set -euo pipefail\nstage=0\n. "{PARSE_OPTIONS}"\necho "stage=$stage"\n')
+    assert run(["bash", script, "--stage", "4"], tmp_path).stdout == "stage=4\n"
+    r = run(["bash", script, "--help"], tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("Usage: bare.sh")
+    r = run(["bash", script, "--bad", "1"], tmp_path)
+    assert r.returncode == 1 and r.stderr.startswith("bare.sh: unknown option '--bad'\nUsage: bare.sh")
+
+
+# ---------------------------------------------------------------- run_local.sh
+
+
+def launch(tmp_path, *args, timeout=10):
+    return run([RUN_LOCAL, *args], tmp_path, timeout=timeout)
+
+
+def test_run_local_job_array_substitutes_index(tmp_path):
+    r = launch(tmp_path, "JOB=1:3", "exp/log/echo.JOB.log", "echo", "job JOB of split3/JOB")
+    assert r.returncode == 0, r.stderr
+    for i in (1, 2, 3):
+        lines = (tmp_path / f"exp/log/echo.{i}.log").read_text().splitlines()
+        assert lines[0] == f"# echo job\\ {i}\\ of\\ split3/{i}"
+        assert lines[1].startswith("# Started at ")
+        assert lines[2] == f"job {i} of split3/{i}"
+        assert lines[3].startswith("# Accounting: time=") and lines[3].endswith(" threads=1")
+        assert lines[4].startswith("# Ended (code 0) at ")
+    assert not (tmp_path / "exp/log/echo.JOB.log").exists()
+
+
+def test_run_local_single_job_and_single_index(tmp_path):
+    r = launch(tmp_path, "log/one.log", "echo", "JOB")
+    assert r.returncode == 0, r.stderr
+    assert "\nJOB\n" in (tmp_path / "log/one.log").read_text()
+    r = launch(tmp_path, "N=7", "log/n.N.log", "echo", "index N")
+    assert r.returncode == 0, r.stderr
+    assert "\nindex 7\n" in (tmp_path / "log/n.7.log").read_text()
+
+
+def test_run_local_arguments_keep_spaces_and_command_string_is_shell(tmp_path):
+    r = launch(tmp_path, "log/args.log", "printf", "<%s>\\n", "a b", "it's", "$HOME")
+    assert r.returncode == 0, r.stderr
+    assert "<a b>\n<it's>\n<$HOME>\n" in (tmp_path / "log/args.log").read_text()
+    r = launch(tmp_path, "log/pipe.log", "echo abc | tr a-c x-z; echo done", "tail arg")
+    assert r.returncode == 0, r.stderr
+    # The first word is shell text, so the pipeline runs; the extra argument goes to the last command.
+    assert "\nxyz\ndone tail arg\n" in (tmp_path / "log/pipe.log").read_text()
+
+
+def test_run_local_jobs_run_in_parallel(tmp_path):
+    start = time.monotonic()
+    r = launch(tmp_path, "--max-jobs-run", "2", "JOB=1:2", "log/sleep.JOB.log", "sleep", "1")
+    elapsed = time.monotonic() - start
+    assert r.returncode == 0, r.stderr
+    assert elapsed < 1.8, f"2 jobs of 1 s took {elapsed:.2f} s with --max-jobs-run 2"
+
+
+def test_run_local_respects_max_jobs_run(tmp_path):
+    # Each job appends "start" and "end" to one file; with one slot, they never interleave.
+    r = launch(tmp_path, "--max-jobs-run", "1", "JOB=1:3", "log/s.JOB.log",
+               "echo start >> order; sleep 0.2; echo end >> order")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "order").read_text() == "start\nend\n" * 3
+
+
+def test_run_local_failing_job_is_reported_and_others_run(tmp_path):
+    cmd = "for k in $(seq 1 12); do echo line$k; done; test JOB -ne 2 || exit 3; touch done.JOB"
+    r = launch(tmp_path, "--mem", "2G", "--gpu", "0", "--time", "1:00", "--num-threads", "1",
+               "JOB=1:3", "log/f.JOB.log", cmd)
+    assert r.returncode == 1
+    assert (tmp_path / "done.1").exists() and (tmp_path / "done.3").exists()
+    assert "# Ended (code 3) at" in (tmp_path / "log/f.2.log").read_text()
+    lines = r.stderr.splitlines()
+    assert lines[0] == "run_local.sh: job 2 failed (exit 3), log: log/f.2.log"
+    # The last 10 lines of the log, indented: output lines 5..12, then the two footer lines.
+    assert [s.strip() for s in lines[1:9]] == [f"line{k}" for k in range(5, 13)]
+    assert lines[1].startswith("  ") and lines[10].strip().startswith("# Ended (code 3)")
+    assert lines[11] == "run_local.sh: 1 / 3 jobs failed"
+    assert len(lines) == 12
+
+
+def test_run_local_single_failing_job(tmp_path):
+    r = launch(tmp_path, "log/x.log", "echo oops >&2; exit 5")
+    assert r.returncode == 1
+    assert r.stderr.startswith("run_local.sh: job failed (exit 5), log: log/x.log\n")
+    assert "    oops\n" in r.stderr
+    assert r.stderr.endswith("run_local.sh: 1 / 1 jobs failed\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["log/x.log"], "missing LOG_PATH or COMMAND"),
+        (["JOB=1:2", "log/x.JOB.log"], "missing LOG_PATH or COMMAND"),
+        ([], "missing LOG_PATH or COMMAND"),
+        (["JOB=3:1", "log/x.JOB.log", "true"], "bad job spec 'JOB=3:1'"),
+        (["JOB=1-3", "log/x.JOB.log", "true"], "bad job spec 'JOB=1-3'"),
+        (["JOB=1:2", "log/x.log", "true"], "does not contain JOB"),
+        (["--max-jobs-run", "0", "log/x.log", "true"], "--max-jobs-run takes a positive integer"),
+        (["--queue", "q", "log/x.log", "true"], "unknown option '--queue'"),
+        (["--mem"], "option '--mem' needs a value"),
+    ],
+)
+def test_run_local_usage_errors(tmp_path, args, message):
+    r = launch(tmp_path, *args)
+    assert r.returncode == 1
+    assert r.stderr.startswith("run_local.sh: ") and message in r.stderr.splitlines()[0]
+    assert "Usage: run_local.sh [options] [JOB=1:N] LOG_PATH COMMAND [ARGS...]" in r.stderr
+    assert not (tmp_path / "log").exists()
+
+
+def is_running(pid):
+    """True unless pid is gone or a zombie (an orphan's zombie lingers where nothing reaps it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
+
+
+def test_run_local_terminated_stops_running_jobs(tmp_path):
+    p = subprocess.Popen([str(RUN_LOCAL), "JOB=1:2", "log/s.JOB.log", "echo $$ > pid.JOB; exec sleep 30"],
+                         cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    pid_files = [tmp_path / "pid.1", tmp_path / "pid.2"]
+    deadline = time.monotonic() + 5
+    while not all(f.exists() and f.read_text().strip() for f in pid_files) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job_pids = [int(f.read_text()) for f in pid_files]
+    try:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=5) == 143
+        assert "interrupted, stopped the running jobs" in p.stderr.read()
+        deadline = time.monotonic() + 3
+        while any(map(is_running, job_pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(is_running, job_pids))
+    finally:
+        for pid in job_pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_run_local_help(tmp_path):
+    r = launch(tmp_path, "--help")
+    assert r.returncode == 0
+    assert r.stdout.startswith("Usage: run_local.sh [options] [JOB=1:N] LOG_PATH COMMAND [ARGS...]\n")
+    assert "e.g.: utils/run_local.sh " in r.stdout
+
+
+def test_run_local_from_another_cwd(tmp_path):
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    r = launch(work, "JOB=1:2", "sub/log/j.JOB.log", "pwd")
+    assert r.returncode == 0, r.stderr
+    assert f"\n{work}\n" in (work / "sub/log/j.2.log").read_text()

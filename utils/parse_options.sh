@@ -1,0 +1,64 @@
+# Option parsing for our scripts, sourced with no arguments (". utils/parse_options.sh") after the caller has
+# set its defaults and help_message; it reads and shifts the caller's "$@".
+#   --foo-bar VALUE  sets foo_bar, which the caller must already have set (even to empty); a default of
+#                    true/false makes the option boolean. Parsing stops at the first argument not starting
+#                    with "--"; a literal "--" ends the options and is dropped.
+#   --help, -h       prints $help_message to stdout and exits 0.
+# Any mistake prints "<script>: <what is wrong>" and the help to stderr and exits 1.
+# The work happens in functions so helper names stay local; they all start with "_po_", which no option can
+# reach because option names must start with a lowercase letter.
+
+_po_usage() {
+  if [[ -n "${help_message+x}" ]]; then
+    printf '%s\n' "$help_message"
+  else
+    printf 'Usage: %s [--option value ...] [args ...]\n' "${0##*/}"
+  fi
+}
+
+_po_fail() {
+  printf '%s: %s\n' "${0##*/}" "$1" >&2
+  _po_usage >&2
+  exit 1
+}
+
+_po_parse() {
+  local _po_opt _po_name
+  _po_nused=0
+  while (($# > 0)); do
+    _po_opt=$1
+    case $_po_opt in
+      --) _po_nused=$((_po_nused + 1)); return 0 ;;
+      --help | -h) _po_usage; exit 0 ;;
+      --*=*) _po_fail "option '$_po_opt': write '${_po_opt%%=*} ${_po_opt#*=}' (a space, not '=')" ;;
+      --*) ;;
+      *) return 0 ;;
+    esac
+    _po_name=${_po_opt#--}
+    _po_name=${_po_name//-/_}
+    # Check the name's shape before the indirect expansion, which would fail on a non-identifier.
+    if [[ ! $_po_name =~ ^[a-z][A-Za-z0-9_]*$ ]] || [[ -z "${!_po_name+x}" ]]; then
+      _po_fail "unknown option '$_po_opt'"
+    fi
+    if (($# < 2)); then
+      _po_fail "option '$_po_opt' needs a value"
+    fi
+    case ${!_po_name} in
+      true | false)
+        if [[ $2 != true && $2 != false ]]; then
+          _po_fail "option '$_po_opt' takes true or false, not '$2'"
+        fi ;;
+    esac
+    # printf -v stores the value as plain data: nothing in it is evaluated.
+    if ! printf -v "$_po_name" '%s' "$2" 2>/dev/null; then
+      _po_fail "option '$_po_opt' cannot be set (read-only variable $_po_name)"
+    fi
+    _po_nused=$((_po_nused + 2))
+    shift 2
+  done
+}
+
+_po_parse "$@"
+shift "$_po_nused"
+unset -v _po_nused
+unset -f _po_parse _po_usage _po_fail
