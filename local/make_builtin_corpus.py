@@ -21,7 +21,8 @@ def main(argv=None):
                    help="worker processes (default: all CPUs); the output does not depend on it")
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/builtin")
     a = p.parse_args(argv)
-    mix.make_builtin_corpus(config.load(a.config, BuiltinCorpusConfig), a.out_dir, num_jobs=a.nj, where=a.config)
+    cfg = config.load(a.config, BuiltinCorpusConfig)
+    mix.make_builtin_corpus(cfg, a.out_dir, num_jobs=a.nj, where=a.config)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,8 @@ def merge_parts(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1)
     if missing:
         raise InputError(f"feature parts not finished: {', '.join(missing)}; re-run stage 2")
     (data_dir / MARKER).unlink(missing_ok=True)
+    for stale in ("feats.h5", "feats.ark", "feats.scp", "labels.ark", "labels.scp"):  # e.g. the other format
+        (data_dir / stale).unlink(missing_ok=True)
     labelled = (data_dir / "rttm").is_file()
     writer, mats, n_frames = _Writer(data_dir, fmt, labelled), [], 0
     try:

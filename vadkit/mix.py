@@ -163,7 +163,7 @@ def _mask(segments: Segments, n_samples: int, sr: int) -> np.ndarray:
 
 
 def _bed(rng: np.random.Generator, n_samples: int, sr: int) -> np.ndarray:
-    """1-2 stationary generators, the second 0-10 dB weaker, at unit RMS overall."""
+    """1-2 different background generators, the second 0-10 dB weaker, at unit RMS overall."""
     names = rng.choice(sorted(noise.BED_GENERATORS), size=int(rng.integers(1, 3)), replace=False)
     bed = np.zeros(n_samples)
     for i, name in enumerate(names):
@@ -188,7 +188,8 @@ def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, spe
         ev = noise.EVENT_GENERATORS[kinds[rng.integers(len(kinds))]](rng, n, sr).astype(np.float64)
         if not np.any(ev):
             continue
-        gain = speech_rms * 10 ** (rng.uniform(cfg.event_db_min, cfg.event_db_max) / 20) / np.sqrt(np.mean(ev ** 2))
+        level_db = rng.uniform(cfg.event_db_min, cfg.event_db_max)
+        gain = speech_rms * 10 ** (level_db / 20) / np.sqrt(np.mean(ev ** 2))
         x[k0:k0 + n] += ev * min(gain, speech_peak / np.max(np.abs(ev)))
 
 
@@ -231,7 +232,8 @@ def check_builtin_config(cfg: BuiltinCorpusConfig, where: str = "corpus config")
         (cfg.min_pause_s * 1000 <= cfg.label_fill_gap_ms,
          "min_pause_s must exceed label_fill_gap_ms, or pauses between utterances would be labelled speech"),
         (cfg.snr_db_min > cfg.snr_db_max or cfg.peak_dbfs_min > cfg.peak_dbfs_max
-         or cfg.event_db_min > cfg.event_db_max or cfg.peak_dbfs_max > 0, "a *_min exceeds its *_max, or peak_dbfs_max > 0"),
+         or cfg.event_db_min > cfg.event_db_max, "a *_db_min or *_dbfs_min exceeds its *_max"),
+        (cfg.peak_dbfs_max > 0, "peak_dbfs_max > 0 would clip"),
         (not 1 <= cfg.words_min <= cfg.words_max, "need 1 <= words_min <= words_max"),
         (cfg.speakers_per_rec_max < 1, "speakers_per_rec_max must be >= 1"),
         (not cfg.languages, "languages is empty"),
@@ -275,6 +277,7 @@ def set_durations(cfg: BuiltinCorpusConfig, set_name: str) -> list[float]:
 def _tts_source(rng: np.random.Generator, cfg: BuiltinCorpusConfig, set_name: str) -> UtteranceSource:
     """Utterances of 1..speakers_per_rec_max talkers drawn from the set's variants, at the target rate."""
     synth = tts.Synthesizer()
+    synth.reset(int(rng.integers(2 ** 31)))  # so the recording does not depend on what came before
     variants = list(getattr(cfg, f"{set_name}_variants"))
     voices = [tts.random_voice(rng, cfg.languages, variants, (cfg.rate_wpm_min, cfg.rate_wpm_max),
                                (cfg.pitch_min, cfg.pitch_max), (cfg.pitch_range_min, cfg.pitch_range_max))

@@ -1,12 +1,17 @@
 """Speech synthesis with espeak-ng (the library and voice data shipped by pip's `espeakng-loader`).
 
-Offline and deterministic: the same text, voice and parameters give the same samples.  espeak-ng keeps
-one global synthesizer per process, so every `Synthesizer` in a process shares it (not thread-safe;
-use processes for parallel work).  A voice name is `<language>[+<variant>]`, e.g. `en+f3`, `pt-BR+m4`:
-languages are the files under `<data>/lang/`, variants the files under `<data>/voices/!v/`.
+A voice name is `<language>[+<variant>]`, e.g. `en+f3`, `pt-BR+m4`: languages are the files under
+`<data>/lang/`, variants the files under `<data>/voices/!v/`.
+
+espeak-ng keeps one global synthesizer per process, so every `Synthesizer` in a process shares it
+(not thread-safe; use processes for parallel work).  It also keeps state from one call to the next
+(e.g. the phase of its pitch flutter), so the same text comes out slightly differently each time:
+`Synthesizer.reset(seed)` reloads the library, after which the output depends only on the seed and on
+what is synthesized from then on (provided no other module in the process holds libespeak-ng open).
 """
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import logging
 import os
@@ -135,6 +140,7 @@ class Synthesizer:
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
                                      ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path().encode(), 0)
         if rate <= 0:
             raise RuntimeError(f"espeak_Initialize failed ({rate}) with data {data_path()}")
@@ -149,6 +155,17 @@ class Synthesizer:
         lib.espeak_SetSynthCallback(cls._callback)
         cls._lib, cls._sample_rate_hz = lib, int(rate)
         cls._variants = frozenset(available_variants())
+
+    def reset(self, seed: int = 0) -> None:
+        """Reload espeak-ng (fresh internal state) and seed its noise source (breathy voices).
+
+        espeak_Terminate does not clear the state carried between calls; unloading the library does.
+        """
+        lib, Synthesizer._lib = Synthesizer._lib, None
+        lib.espeak_Terminate()
+        _ctypes.dlclose(lib._handle)
+        Synthesizer._load()
+        Synthesizer._lib.espeak_ng_SetRandSeed(int(seed))
 
     @property
     def sample_rate_hz(self) -> int:

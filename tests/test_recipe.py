@@ -1,0 +1,109 @@
+"""End-to-end runs of run.sh on a tiny built-in corpus, in a copy of the recipe (slow)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from vadkit import feature_cache, io
+
+RECIPE_FILES = ["run.sh", "path.sh", "cmd.sh", "requirements.txt", "requirements-test.txt",
+                "conf", "local", "steps", "utils", "vadkit"]
+TINY_CORPUS = "train_minutes: 1.5\ndev_minutes: 0.5\ntest_minutes: 0.5\nmin_rec_s: 10\nmax_rec_s: 20\n"
+TINY_TRAIN = "  epochs: 3\n  steps_per_epoch: 10\n  batch_size: 16\n"
+
+
+def run(recipe: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    p = subprocess.run(["./run.sh", *args], cwd=recipe, capture_output=True, text=True, timeout=1200)
+    if check and p.returncode != 0:
+        raise AssertionError(f"run.sh {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory) -> Path:
+    """A copy of the recipe with tiny corpus and model sizes, sharing the project's .venv."""
+    r = tmp_path_factory.mktemp("recipe")
+    for name in RECIPE_FILES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, r / name)
+    os.symlink(ROOT / ".venv", r / ".venv")
+    (r / "conf/corpus_builtin.yaml").write_text(TINY_CORPUS)
+    for m in ("lstm", "blstm", "lstm2"):
+        text = (r / f"conf/{m}.yaml").read_text().replace("hidden_size: 256", "hidden_size: 32")
+        (r / f"conf/{m}.yaml").write_text(text.split("train:")[0] + "train:\n" + TINY_TRAIN)
+    return r
+
+
+@pytest.mark.slow
+def test_full_run_produces_every_output(recipe):
+    p = run(recipe, "--nj", "2")
+    for s in range(6):
+        assert f"Stage {s}:" in p.stdout
+    for m in ("lstm", "blstm", "lstm2"):
+        e = recipe / "exp" / m
+        for f in ("final.pt", "config.yaml", "history.json", "curves.png", "log/train.log",
+                  "checkpoints/epoch-3.pt"):
+            assert (e / f).is_file(), f"{m}/{f}"
+        for s in ("dev", "test"):
+            d = e / f"decode_{s}"
+            assert (d / "hyp.rttm").is_file() and (d / "probs.scp").is_file()
+            assert (d / "scoring/confusion.png").is_file() and list((d / "scoring").glob("waveform_*.png"))
+            m_ = io.read_json(d / "scoring/metrics.json")
+            assert m_["roc_auc"] > 0.6, (m, s, m_["roc_auc"])  # beats chance (0.5) after 30 tiny steps
+    table = [line for line in p.stdout.splitlines() if line.startswith(("dev ", "test "))]
+    assert len(table) == 6
+
+
+@pytest.mark.slow
+def test_rerun_skips_finished_work_and_resumes_training(recipe):
+    final = recipe / "exp/lstm/final.pt"
+    before = final.stat().st_mtime_ns
+    run(recipe, "--stage", "3", "--model", "lstm")
+    assert final.stat().st_mtime_ns == before
+    assert "already trained" in (recipe / "exp/lstm/log/train.log").read_text()
+    # an interrupted training: no final.pt, last checkpoint gone -> resumes from epoch 2
+    final.unlink()
+    (recipe / "exp/lstm/checkpoints/epoch-3.pt").unlink()
+    run(recipe, "--stage", "3", "--stop-stage", "3", "--model", "lstm")
+    assert "resuming from exp/lstm/checkpoints/epoch-2.pt" in (recipe / "exp/lstm/log/train.log").read_text()
+    assert final.is_file()
+
+
+@pytest.mark.slow
+def test_hdf5_cache_equals_ark(recipe):
+    ark, ark_labels, _ = feature_cache.load(recipe / "data/dev")
+    cwd = os.getcwd()
+    run(recipe, "--stage", "2", "--stop-stage", "2", "--feat-format", "hdf5", "--nj", "1")
+    os.chdir(recipe)  # scp files name arks relative to the recipe
+    try:
+        h5, h5_labels, info = feature_cache.load("data/dev")
+    finally:
+        os.chdir(cwd)
+    assert info["format"] == "hdf5" and not (recipe / "data/dev/feats.ark").exists()
+    assert sorted(h5) == sorted(ark)
+    assert all(np.array_equal(h5[k], ark[k]) and np.array_equal(h5_labels[k], ark_labels[k]) for k in ark)
+
+
+@pytest.mark.slow
+def test_truncated_wav_stops_stage_1_naming_it(recipe):
+    wav = sorted((recipe / "data/local/builtin/dev").glob("*.wav"))[0]
+    good = wav.read_bytes()
+    wav.write_bytes(good[:len(good) // 2])
+    try:
+        p = run(recipe, "--stage", "1", "--stop-stage", "1", check=False)
+    finally:
+        wav.write_bytes(good)
+    assert p.returncode == 1
+    assert f"{wav.name}: wav is truncated" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_help_and_unknown_option():
+    p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0 and "Stages:" in p.stdout and "--feat-format" in p.stdout
+    p = subprocess.run(["./run.sh", "--no-such-option", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 1 and "unknown option '--no-such-option'" in p.stderr
