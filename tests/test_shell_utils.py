@@ -253,3 +253,19 @@ def test_run_local_from_another_cwd(tmp_path):
     r = launch(work, "JOB=1:2", "sub/log/j.JOB.log", "pwd")
     assert r.returncode == 0, r.stderr
     assert f"\n{work}\n" in (work / "sub/log/j.2.log").read_text()
+
+
+def test_run_local_shares_threads_among_parallel_jobs(tmp_path):
+    # 2 jobs side by side on any machine: each gets nproc // 2 threads (at least 1), unless the caller set it
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    p = subprocess.run([str(RUN_LOCAL), "--max-jobs-run", "2", "JOB=1:2", str(tmp_path / "t.JOB.log"),
+                        'echo "threads=$OMP_NUM_THREADS"'], capture_output=True, text=True, env=env, timeout=10)
+    assert p.returncode == 0, p.stderr
+    expected = max(1, (os.cpu_count() or 1) // 2)
+    assert f"threads={expected}\n" in (tmp_path / "t.1.log").read_text()
+    p = subprocess.run([str(RUN_LOCAL), str(tmp_path / "one.log"), 'echo "threads=${OMP_NUM_THREADS:-unset}"'],
+                       capture_output=True, text=True, env=env, timeout=10)
+    assert "threads=unset\n" in (tmp_path / "one.log").read_text()
+    p = subprocess.run([str(RUN_LOCAL), "JOB=1:2", str(tmp_path / "u.JOB.log"), 'echo "threads=$OMP_NUM_THREADS"'],
+                       capture_output=True, text=True, env={**env, "OMP_NUM_THREADS": "3"}, timeout=10)
+    assert "threads=3\n" in (tmp_path / "u.2.log").read_text()

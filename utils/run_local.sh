@@ -126,6 +126,15 @@ for ((index = first; index <= last; index++)); do
   mkdir -p -- "$(dirname -- "${log_of[$index]}")"
 done
 
+# Jobs running side by side share the CPUs: unless the caller chose, give each an equal share of threads,
+# because OpenMP/torch threads that outnumber the cores spin against each other and slow every job down.
+n_jobs=$((last - first + 1))
+if ((n_jobs > 1)) && [[ -z ${OMP_NUM_THREADS:-} ]]; then
+  concurrent=$((n_jobs < max_jobs_run ? n_jobs : max_jobs_run))
+  cpus=$(nproc 2>/dev/null || echo 1)
+  export OMP_NUM_THREADS=$((cpus / concurrent > 0 ? cpus / concurrent : 1))
+fi
+
 running=0
 for ((index = first; index <= last; index++)); do
   if ((running >= max_jobs_run)); then

@@ -136,12 +136,12 @@ class BuiltinCorpusConfig:
     min_pause_s: float = 0.3             # between utterances; above label_fill_gap_ms: pauses stay non-speech
     snr_db_min: float = -5.0             # background bed vs active-speech power
     snr_db_max: float = 20.0
-    peak_dbfs_min: float = -30.0         # overall level of the mixture
-    peak_dbfs_max: float = -1.0
-    utt_gain_db_max: float = 6.0         # each utterance's level varies by +- this
+    peak_dbfs_min: float = -20.0         # overall level of the mixture
+    peak_dbfs_max: float = -3.0
+    utt_gain_db_max: float = 4.0         # each utterance's level varies by +- this
     event_prob: float = 0.3              # chance of a non-speech event in a pause long enough for one
-    event_db_min: float = -20.0          # event power vs active-speech power
-    event_db_max: float = 0.0
+    event_db_min: float = -25.0          # event power vs active-speech power
+    event_db_max: float = -5.0
     # reference labels
     label_frame_ms: float = 10.0
     label_floor_db: float = 30.0         # speech where frame energy > loudest frame - label_floor_db

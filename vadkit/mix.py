@@ -3,7 +3,7 @@
 Reference labels come from each clean utterance before mixing, at the output sample rate:
 the utterance is cut into non-overlapping `label_frame_ms` (10 ms) frames (the last one zero-padded);
 a frame is speech when its energy (mean square) is more than the utterance's loudest frame minus
-`label_floor_db` (35 dB); gaps between speech frames shorter than `label_fill_gap_ms` (200 ms) are filled,
+`label_floor_db` (30 dB); gaps between speech frames shorter than `label_fill_gap_ms` (200 ms) are filled,
 because annotators keep short pauses inside speech; then speech regions shorter than
 `label_min_speech_ms` (50 ms) are dropped.  Boundaries therefore fall on the 10 ms frame grid of the
 utterance.  Everything else in a recording (pauses, background bed, events) is non-speech.
