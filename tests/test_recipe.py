@@ -75,15 +75,11 @@ def test_rerun_skips_finished_work_and_resumes_training(recipe):
 
 
 @pytest.mark.slow
-def test_hdf5_cache_equals_ark(recipe):
-    ark, ark_labels, _ = feature_cache.load(recipe / "data/dev")
-    cwd = os.getcwd()
+def test_hdf5_cache_equals_ark(recipe, monkeypatch):
+    monkeypatch.chdir(recipe)  # scp files name their arks relative to the recipe, as in Kaldi
+    ark, ark_labels, _ = feature_cache.load("data/dev")
     run(recipe, "--stage", "2", "--stop-stage", "2", "--feat-format", "hdf5", "--nj", "1")
-    os.chdir(recipe)  # scp files name arks relative to the recipe
-    try:
-        h5, h5_labels, info = feature_cache.load("data/dev")
-    finally:
-        os.chdir(cwd)
+    h5, h5_labels, info = feature_cache.load("data/dev")
     assert info["format"] == "hdf5" and not (recipe / "data/dev/feats.ark").exists()
     assert sorted(h5) == sorted(ark)
     assert all(np.array_equal(h5[k], ark[k]) and np.array_equal(h5_labels[k], ark_labels[k]) for k in ark)
