@@ -83,8 +83,9 @@ def test_label_rule_fills_short_gaps_only():
 
 
 def test_label_rule_silence_and_empty():
-    assert mix.speech_labels(np.zeros(800, np.float32), 8000) == []
-    assert mix.speech_labels(np.zeros(0, np.float32), 8000) == []
+    rule = dict(floor_db=30, frame_ms=10, fill_gap_ms=200, min_speech_ms=50)
+    assert mix.speech_labels(np.zeros(800, np.float32), 8000, **rule) == []
+    assert mix.speech_labels(np.zeros(0, np.float32), 8000, **rule) == []
 
 
 # ---------------------------------------------------------------- recordings

@@ -58,11 +58,12 @@ def _runs(mask: np.ndarray) -> list[list[int]]:
     return [[int(s), int(e)] for s, e in zip(edges[::2], edges[1::2])]
 
 
-def speech_labels(x: np.ndarray, sample_rate_hz: int, floor_db: float = 35.0, frame_ms: float = 10.0,
-                  fill_gap_ms: float = 200.0, min_speech_ms: float = 50.0) -> Segments:
+def speech_labels(x: np.ndarray, sample_rate_hz: int, *, floor_db: float, frame_ms: float,
+                  fill_gap_ms: float, min_speech_ms: float) -> Segments:
     """Speech regions of one clean utterance by the rule in the module docstring.
 
-    x: (n,) samples.  Returns sorted, non-overlapping [(start_s, end_s)] inside [0, n / sample_rate_hz].
+    x: (n,) samples.  The thresholds have no defaults here: BuiltinCorpusConfig's label_* keys hold them.
+    Returns sorted, non-overlapping [(start_s, end_s)] inside [0, n / sample_rate_hz].
     """
     hop = max(1, int(round(sample_rate_hz * frame_ms / 1000)))
     n_frames = math.ceil(len(x) / hop)
@@ -85,8 +86,8 @@ def speech_labels(x: np.ndarray, sample_rate_hz: int, floor_db: float = 35.0, fr
 
 
 def _labels(x: np.ndarray, cfg: BuiltinCorpusConfig) -> Segments:
-    return speech_labels(x, cfg.sample_rate_hz, cfg.label_floor_db, cfg.label_frame_ms,
-                         cfg.label_fill_gap_ms, cfg.label_min_speech_ms)
+    return speech_labels(x, cfg.sample_rate_hz, floor_db=cfg.label_floor_db, frame_ms=cfg.label_frame_ms,
+                         fill_gap_ms=cfg.label_fill_gap_ms, min_speech_ms=cfg.label_min_speech_ms)
 
 
 def speech_seconds(segments: Segments) -> float:
