@@ -65,7 +65,6 @@ def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "
     out: list = [None] * len(feats)
     i = 0
     while i < len(order):
-        longest = len(feats[order[i]])
         j = i + 1
         while j < len(order) and (j - i + 1) * len(feats[order[j]]) <= max_batch_frames:
             j += 1
