@@ -33,6 +33,9 @@ def test_ark_and_hdf5_round_trip_identically(toy_dir, tmp_path):
         assert len(la[k]) == len(fa[k])
         assert np.array_equal(fa[k], features_of_file(str(toy_dir / "wav" / f"{k}.wav"), CFG))
     assert not (toy_dir / "feats_parts").exists()
+    for d in (toy_dir, h5_dir):  # a decode job reads only its part
+        part, part_labels, _ = feature_cache.load(d, rec_ids=["toy_001"])
+        assert list(part) == list(part_labels) == ["toy_001"] and np.array_equal(part["toy_001"], fa["toy_001"])
     assert io.read_json(toy_dir / "cmvn.json")["n_frames"] == sum(len(v) for v in fa.values())
 
 

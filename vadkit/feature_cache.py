@@ -83,14 +83,17 @@ class _Writer:
             w.abort()
 
 
-def iter_cache(prefix: Path, fmt: str) -> Iterator[tuple[str, np.ndarray, np.ndarray | None]]:
-    """(rec_id, feats, labels or None) from a cache written by _Writer, in rec_id order."""
+def iter_cache(prefix: Path, fmt: str, rec_ids=None) -> Iterator[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(rec_id, feats, labels or None) from a cache written by _Writer, in rec_id order; only the
+    recordings in `rec_ids` are read when it is given (a decode job reads just its part)."""
+    wanted = None if rec_ids is None else set(rec_ids)
     if fmt == "hdf5":
-        feats, labels = io.read_h5(prefix / "feats.h5", "feats"), io.read_h5(prefix / "feats.h5", "labels")
+        feats = io.read_h5(prefix / "feats.h5", "feats", wanted)
+        labels = io.read_h5(prefix / "feats.h5", "labels", wanted)
     else:
-        feats = io.read_scp(prefix / "feats.scp")
+        feats = io.read_scp(prefix / "feats.scp")  # lazy: arrays are read on access
         labels = io.read_scp(prefix / "labels.scp") if (prefix / "labels.scp").is_file() else None
-    for rec_id in sorted(feats):
+    for rec_id in sorted(k for k in feats if wanted is None or k in wanted):
         yield rec_id, np.asarray(feats[rec_id]), None if labels is None else np.asarray(labels[rec_id])
 
 
@@ -162,10 +165,7 @@ def load(data_dir: str | Path, require_labels: bool = True,
         raise InputError(f"{data_dir}: no feature cache ({MARKER} missing); run stage 2 (features) first")
     info = yaml.safe_load(marker.read_text())
     feats, labels = {}, {}
-    wanted = None if rec_ids is None else set(rec_ids)
-    for rec_id, f, y in iter_cache(data_dir, info["format"]):
-        if wanted is not None and rec_id not in wanted:
-            continue
+    for rec_id, f, y in iter_cache(data_dir, info["format"], rec_ids):
         feats[rec_id] = f
         if y is not None:
             if len(y) != len(f):

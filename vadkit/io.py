@@ -304,12 +304,13 @@ class H5Writer:
         self._tmp.unlink(missing_ok=True)
 
 
-def read_h5(path: str | os.PathLike, group: str) -> dict[str, np.ndarray] | None:
-    """Read one group of an HDF5 file into memory: {rec_id: array}; None if the group is absent."""
+def read_h5(path: str | os.PathLike, group: str, keys=None) -> dict[str, np.ndarray] | None:
+    """Read one group of an HDF5 file (only `keys` if given) into memory: {rec_id: array};
+    None if the group is absent."""
     import h5py
     if not Path(path).is_file():
         raise InputError(f"{path}: file not found; run the stage that makes it")
     with h5py.File(path, "r") as f:
         if group not in f:
             return None
-        return {k: f[group][k][()] for k in f[group]}
+        return {k: f[group][k][()] for k in f[group] if keys is None or k in keys}
