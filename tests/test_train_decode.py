@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from vadkit import decode, feature_cache, scoring, train
+from vadkit import config, decode, feature_cache, scoring, train
 from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from conftest import make_toy_data_dir
@@ -89,3 +89,30 @@ def test_decode_and_score(sets, tmp_path):
 def test_decode_without_model(sets, tmp_path):
     with pytest.raises(InputError, match="final.pt: no trained model"):
         decode.decode_part(tmp_path / "none", sets["dev"], tmp_path / "d", DecodeConfig())
+
+
+def test_cosine_learning_rate():
+    cfg = TrainConfig(lr=1e-3, lr_schedule="cosine", lr_min=1e-5)
+    assert train.learning_rate(cfg, 0, 100) == pytest.approx(1e-3)
+    assert train.learning_rate(cfg, 50, 100) == pytest.approx((1e-3 + 1e-5) / 2)
+    assert train.learning_rate(cfg, 100, 100) == pytest.approx(1e-5)
+    assert train.learning_rate(TrainConfig(lr=2e-3), 70, 100) == 2e-3
+
+
+def test_cosine_schedule_resumes_identically(sets, tmp_path):
+    cfg = small_cfg()
+    cfg.train.lr_schedule = "cosine"
+    full = tmp_path / "full"
+    train.run(cfg, sets["train"], sets["dev"], full)
+    cut = tmp_path / "cut"
+    shutil.copytree(full, cut)
+    for name in ("final.pt", "checkpoints/epoch-3.pt", "checkpoints/epoch-2.pt"):
+        (cut / name).unlink()
+    train.run(cfg, sets["train"], sets["dev"], cut)  # resumes from epoch 1 at the right learning rate
+    h_full, h_cut = (json.loads((d / "history.json").read_text()) for d in (full, cut))
+    assert len(h_cut) == 3
+    for a, b in zip(h_full, h_cut):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+    with pytest.raises(InputError, match="m.yaml: train: lr_schedule must be constant or cosine"):
+        (tmp_path / "m.yaml").write_text("train:\n  lr_schedule: step\n")
+        config.load(tmp_path / "m.yaml", ExperimentConfig)

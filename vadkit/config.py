@@ -49,10 +49,18 @@ class TrainConfig:
     batch_size: int = 51                # 300-frame segments, batch 51: as in the notebook
     segment_frames: int = 300
     lr: float = 1e-3                    # Adam, as in the notebook
+    lr_schedule: str = "constant"       # constant (the notebook) or cosine: lr -> lr_min over all steps
+    lr_min: float = 1e-5                # end of the cosine schedule
     grad_clip: float = 5.0
     seed: int = 1
     normalize: bool = True              # global mean/variance from train
     select_on: str = "dev_loss"         # dev_loss or dev_accuracy: picks the epoch kept as final.pt
+
+    def __post_init__(self):
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be constant or cosine, not {self.lr_schedule!r}")
+        if self.select_on not in ("dev_loss", "dev_accuracy"):
+            raise ValueError(f"select_on must be dev_loss or dev_accuracy, not {self.select_on!r}")
 
 
 @dataclass
@@ -88,7 +96,10 @@ def _build(cls: type[T], data: Any, where: str) -> T:
             kwargs[name] = _build(sub, value, f"{where}: {name}")
         else:
             kwargs[name] = value
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as e:  # a __post_init__ check: name the file
+        raise InputError(f"{where}: {e}") from None
 
 
 def load(path: str | Path, cls: type[T]) -> T:

@@ -20,7 +20,7 @@ import yaml
 from tqdm import tqdm
 
 from vadkit import config, feature_cache, io, plots
-from vadkit.config import ExperimentConfig, FeatureConfig
+from vadkit.config import ExperimentConfig, FeatureConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features import NormStats
 from vadkit.models import build_model, count_parameters, predict_logits
@@ -158,13 +158,22 @@ def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overw
              best["dev"]["accuracy"])
 
 
+def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
+    """Learning rate at a global step (0-based): a function of the step alone, so resuming needs no state."""
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+
+
 def _train_epoch(model, opt, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int,
                  device) -> dict:
     rng = np.random.default_rng([cfg.train.seed, epoch])
     torch.manual_seed(cfg.train.seed * 100_003 + epoch)
     model.train()
     loss_sum, correct, frames = 0.0, 0.0, 0.0
-    for _ in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10):
+    for i in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10):
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(cfg.train, (epoch - 1) * steps + i, cfg.train.epochs * steps)
         x, y, mask = (torch.from_numpy(a).to(device) for a in sampler.batch(rng))
         logits = model(x)
         loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none") * mask).sum()
