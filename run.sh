@@ -10,14 +10,17 @@ corpus=builtin               # corpus to build and prepare (builtin: offline esp
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
 nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
+ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also
+                             # prepare, decode and score data/ami_dev and data/ami_test (empty: off)
 
 help_message="Usage: ./run.sh [options]
 Stages:
   0  corpus:    build the corpus (builtin: synthesized speech + noise) -> data/local/<corpus>/
-  1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation
+  1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation;
+                with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model -> exp/<model>/final.pt, history.json, curves.png
-  4  decode:    dev and test -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
+  4  decode:    dev and test (+ ami_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures; summary table
 Options (default):
   --stage N          first stage ($stage)
@@ -28,6 +31,7 @@ Options (default):
   --feat-format F    ark or hdf5 ($feat_format)
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
+  --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
 e.g.: ./run.sh --stage 3 --model blstm"
 
@@ -44,6 +48,11 @@ if [ -n "$model" ]; then
   models=$model
 fi
 sets="train dev test"
+eval_sets="dev test"         # decoded and scored
+if [ -n "$ami_dir" ]; then
+  sets="$sets ami_dev ami_test"
+  eval_sets="$eval_sets ami_dev ami_test"
+fi
 corpus_dir=data/local/$corpus
 
 log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
@@ -57,6 +66,11 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   log "Stage 1: data prep: $corpus_dir -> data/{${sets// /,}}, then validate"
   local/prepare_$corpus.py "$corpus_dir" data
   steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test
+  if [ -n "$ami_dir" ]; then
+    log "Stage 1: data prep: $ami_dir -> data/{ami_dev,ami_test}, then validate"
+    local/prepare_ami.py --config conf/features.yaml "$ami_dir" data
+    steps/validate_data_dir.py --config conf/features.yaml data/ami_dev data/ami_test
+  fi
 fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
@@ -77,7 +91,7 @@ fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for m in $models; do
-    for s in dev test; do
+    for s in $eval_sets; do
       log "Stage 4: decode data/$s with exp/$m -> exp/$m/decode_$s"
       steps/decode.sh --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
         conf/decode.yaml "exp/$m" "data/$s" "exp/$m/decode_$s"
@@ -87,7 +101,7 @@ fi
 
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   for m in $models; do
-    for s in dev test; do
+    for s in $eval_sets; do
       log "Stage 5: score exp/$m/decode_$s against data/$s -> exp/$m/decode_$s/scoring"
       $decode_cmd "exp/$m/log/score_$s.log" steps/score.py "data/$s" "exp/$m/decode_$s"
     done
