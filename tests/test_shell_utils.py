@@ -152,6 +152,17 @@ def test_run_local_jobs_run_in_parallel(tmp_path):
     assert elapsed < 1.8, f"2 jobs of 1 s took {elapsed:.2f} s with --max-jobs-run 2"
 
 
+def test_run_local_default_slots_ignore_omp_num_threads(tmp_path, monkeypatch):
+    # GNU nproc prints OMP_NUM_THREADS when set: one thread per job must not mean one job at a time
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs 2 CPUs")
+    start = time.monotonic()
+    r = launch(tmp_path, "JOB=1:2", "log/sleep.JOB.log", "sleep", "1")
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - start < 1.8, "2 jobs of 1 s ran one after the other"
+
+
 def test_run_local_respects_max_jobs_run(tmp_path):
     # Each job appends "start" and "end" to one file; with one slot, they never interleave.
     r = launch(tmp_path, "--max-jobs-run", "1", "JOB=1:3", "log/s.JOB.log",

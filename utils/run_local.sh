@@ -46,7 +46,8 @@ while (($# > 0)); do
 done
 
 if [[ -z $max_jobs_run ]]; then
-  max_jobs_run=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+  # GNU nproc answers OMP_NUM_THREADS when it is set: count the CPUs without it
+  max_jobs_run=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 fi
 if [[ ! $max_jobs_run =~ ^[1-9][0-9]*$ ]]; then
   die_usage "--max-jobs-run takes a positive integer, not '$max_jobs_run'"
