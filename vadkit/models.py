@@ -52,30 +52,12 @@ def count_parameters(model: nn.Module) -> int:
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "cpu",
-                   max_batch_frames: int = 200_000) -> list:
+def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "cpu") -> list:
     """Whole-recording inference: [(n_i, D) float32 arrays] -> [(n_i,) float32 logits].
 
-    Recordings are sorted by length and padded into batches of at most max_batch_frames frames,
-    each recording in one pass (no chunking), so results do not depend on the batching.
+    One recording per pass (no chunking, no padding): a padded batch gives results that differ in
+    the last bits with the batch's make-up (CPU GEMM blocking), and decoding must give identical
+    numbers for any --nj split.
     """
-    import numpy as np
     model.eval()
-    order = sorted(range(len(feats)), key=lambda i: len(feats[i]))
-    out: list = [None] * len(feats)
-    i = 0
-    while i < len(order):
-        j = i + 1
-        while j < len(order) and (j - i + 1) * len(feats[order[j]]) <= max_batch_frames:
-            j += 1
-        idx = order[i:j]
-        longest = max(len(feats[k]) for k in idx)
-        x = np.zeros((len(idx), longest, feats[idx[0]].shape[1]), dtype=np.float32)
-        for b, k in enumerate(idx):
-            x[b, :len(feats[k])] = feats[k]
-        lengths = torch.tensor([len(feats[k]) for k in idx])
-        logits = model(torch.from_numpy(x).to(device), lengths).float().cpu().numpy()
-        for b, k in enumerate(idx):
-            out[k] = logits[b, :len(feats[k])]
-        i = j
-    return out
+    return [model(torch.from_numpy(f[None]).to(device)).float().cpu().numpy()[0] for f in feats]
