@@ -34,15 +34,6 @@ def test_rttm_malformed_line_names_line(tmp_path):
         io.read_rttm(p)
 
 
-def test_voz_round_trip(tmp_path):
-    y = np.array([0, 0, 1, 1, 1, 0], dtype=np.int8)
-    io.write_voz(tmp_path / "a.voz", y)
-    assert io.read_voz(tmp_path / "a.voz").tolist() == y.tolist()
-    (tmp_path / "b.voz").write_text("0\n2\n")
-    with pytest.raises(InputError, match="b.voz"):
-        io.read_voz(tmp_path / "b.voz")
-
-
 def test_read_audio_mixes_stereo_and_resamples(tmp_path):
     import soundfile as sf
     x = np.stack([np.full(1600, 0.5), np.full(1600, -0.1)], axis=1)

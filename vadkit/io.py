@@ -1,4 +1,6 @@
-"""File formats: atomic writes, audio, Kaldi text tables, RTTM, segments, .voz, feature caches.
+"""File formats: atomic writes, audio, Kaldi text tables, RTTM, segments, feature caches.
+
+Every other label format (.voz, Audacity, CSV, .scv) is in vadkit.labels.
 
 Everything the recipe writes goes through `atomic_write`, so an interrupted run never leaves a
 half-written file under a final name.  Segments are lists of (start_s, end_s) float pairs.
@@ -226,22 +228,6 @@ def merge_segments(segs: Sequence[tuple[float, float]]) -> Segments:
         else:
             out.append((float(s), float(e)))
     return out
-
-
-# ---------------------------------------------------------------- .voz (the notebook's labels)
-def read_voz(path: str | os.PathLike) -> np.ndarray:
-    """One 0/1 label per audio sample, as the notebook's np.loadtxt reads them: (n_samples,) int8."""
-    try:
-        y = np.loadtxt(path, ndmin=1)
-    except (OSError, ValueError) as e:
-        raise InputError(f"{path}: cannot read .voz labels ({e}); one 0/1 value per line expected") from None
-    if not np.isin(y, (0, 1)).all():
-        raise InputError(f"{path}: .voz labels must be 0 or 1")
-    return y.astype(np.int8)
-
-
-def write_voz(path: str | os.PathLike, labels: np.ndarray) -> None:
-    write_text(path, "".join("1\n" if v else "0\n" for v in np.asarray(labels).astype(bool)))
 
 
 # ---------------------------------------------------------------- feature caches
