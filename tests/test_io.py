@@ -53,3 +53,17 @@ def test_table_checks(tmp_path):
     p.write_text("a\n")
     with pytest.raises(InputError, match=r"t:1: expected 2 fields"):
         io.read_table(p)
+
+
+@pytest.mark.parametrize("rates", [(44100, 8000), (16000, 8000), (8000, 16000), (8000, 8000)])
+def test_block_resampler_equals_whole_signal(rates):
+    a, b = rates
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(a * 2 + 123).astype(np.float32)
+    r, out, i = io.BlockResampler(a, b), [], 0
+    while i < len(x):
+        n = int(rng.integers(50, 9000))
+        out.append(r.push(x[i:i + n], final=i + n >= len(x)))
+        i += n
+    got, whole = np.concatenate(out), io.resample(x, a, b)
+    assert got.shape == whole.shape and np.abs(got - whole).max() < 1e-5

@@ -30,3 +30,17 @@ def test_probs_to_segments_on_the_grid():
     segs = probs_to_segments(p, DecodeConfig(), GRID)
     assert segs == [(0.1075, 0.3075)]
     assert GRID.labels(segs, 100).tolist() == (p > 0.5).astype(int).tolist()
+
+
+def test_long_regions_split_at_least_speech_like_frame():
+    p = np.full(1000, 0.9)
+    p[450] = 0.6   # the dip to split at: inside the allowed middle part
+    p[20] = 0.55   # lower, but within max_s/2 of the start: never a split point
+    cfg = DecodeConfig(threshold=0.5, max_speech_s=8.0)
+    segs = probs_to_segments(p, cfg, GRID)
+    assert segs == [(0.0075, 4.5075), (4.5175, 10.0075)]
+    # every piece <= max_s and >= max_s/2, recursively
+    cfg = DecodeConfig(threshold=0.5, max_speech_s=2.0)
+    segs = probs_to_segments(np.random.default_rng(0).uniform(0.6, 1.0, 1000), cfg, GRID)
+    assert all(1.0 - 1e-9 <= e - s <= 2.0 + 1e-9 for s, e in segs) and len(segs) >= 5
+    assert probs_to_segments(p, DecodeConfig(threshold=0.5), GRID) == [(0.0075, 10.0075)]

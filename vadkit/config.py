@@ -78,6 +78,11 @@ class DecodeConfig:
     min_speech_ms: float = 0.0     # drop shorter speech regions
     min_silence_ms: float = 0.0    # bridge shorter gaps
     pad_ms: float = 0.0            # widen every region on both sides
+    max_speech_s: float | None = None  # split longer regions at their least speech-like frame (None: off)
+
+    def __post_init__(self):
+        if self.max_speech_s is not None and self.max_speech_s < 0.05:
+            raise ValueError(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
 
 
 def _build(cls: type[T], data: Any, where: str) -> T:

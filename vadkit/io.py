@@ -126,6 +126,95 @@ def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     return resample_poly(x, to_hz // g, from_hz // g).astype(np.float32)
 
 
+class BlockResampler:
+    """resample() for a signal fed in blocks: the concatenated output equals resample() of the whole
+    (to float32 rounding), because every output sample is computed with its full filter support."""
+
+    def __init__(self, from_hz: int, to_hz: int):
+        g = math.gcd(int(from_hz), int(to_hz))
+        self.up, self.down = to_hz // g, from_hz // g
+        half_len = 10 * max(self.up, self.down)  # resample_poly's default filter half-length (upsampled rate)
+        # input samples of margin each side, a multiple of `down` so block starts stay on the output grid
+        self.margin = self.down * math.ceil((half_len // self.up + 2) / self.down)
+        self.buf = np.zeros(0, np.float32)
+        self.start = 0          # input index of buf[0] (a multiple of down)
+        self.n_out = 0          # output samples returned so far
+        self.n_in = 0
+
+    def push(self, x: np.ndarray, final: bool = False) -> np.ndarray:
+        from scipy.signal import resample_poly
+        if self.up == self.down:
+            return np.asarray(x, np.float32)
+        self.buf = np.concatenate([self.buf, np.asarray(x, np.float32)])
+        self.n_in += len(x)
+        if not final and len(self.buf) < 4 * self.margin:
+            return np.zeros(0, np.float32)
+        y = resample_poly(self.buf, self.up, self.down)
+        first = self.n_out - self.start * self.up // self.down  # outputs of this buffer already returned
+        if final:
+            total = -(-self.n_in * self.up // self.down)
+            out = y[first:total - self.start * self.up // self.down]
+        else:
+            keep_from = (len(self.buf) - 2 * self.margin) // self.down * self.down  # next buffer starts here
+            last = (keep_from + self.margin) * self.up // self.down  # outputs with full support end here
+            out = y[first:last]
+            self.buf, self.start = self.buf[keep_from:], self.start + keep_from
+        self.n_out += len(out)
+        return out.astype(np.float32)
+
+
+class AudioBlocks:
+    """Read an audio file block by block (bounded memory): mono float32 at `sample_rate_hz`.
+
+    Stereo is averaged (or one `channel`, 0-based); other rates are resampled block-wise
+    (BlockResampler).  Attributes from the header: file_rate_hz, n_samples (at the file's rate),
+    channels.  Iterating raises InputError naming the file for NaN/inf samples.
+    """
+
+    def __init__(self, path: str | os.PathLike, sample_rate_hz: int | None = None, channel: int | None = None,
+                 block_s: float = 60.0):
+        import soundfile as sf
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"{path}: audio file not found; fix the path")
+        try:
+            info = sf.info(str(path))
+        except (RuntimeError, sf.LibsndfileError) as e:
+            raise InputError(f"{path}: unreadable audio ({e}); convert it to wav, flac or ogg") from None
+        self.file_rate_hz, self.n_samples, self.channels = int(info.samplerate), int(info.frames), int(info.channels)
+        self.sample_rate_hz = sample_rate_hz or self.file_rate_hz
+        if self.n_samples <= 0:
+            raise InputError(f"{path}: audio is empty (0 samples); remove it from the list or re-export it")
+        if channel is not None and not 0 <= channel < self.channels:
+            raise InputError(f"{path}: has {self.channels} channel(s), no channel {channel}; pick 0..{self.channels - 1}")
+        self.channel, self.block = channel, max(1, int(block_s * self.file_rate_hz))
+        if self.path.suffix.lower() == ".wav":
+            check_wav_complete(self.path)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.file_rate_hz
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        import soundfile as sf
+        rs = BlockResampler(self.file_rate_hz, self.sample_rate_hz)
+        try:
+            with sf.SoundFile(str(self.path)) as f:
+                while True:
+                    x = f.read(self.block, dtype="float32", always_2d=True)
+                    final = len(x) < self.block
+                    x = x.mean(axis=1) if self.channel is None else x[:, self.channel]
+                    if not np.all(np.isfinite(x)):
+                        raise InputError(f"{self.path}: audio contains NaN or infinite samples; re-export the file")
+                    y = rs.push(x, final=final)
+                    if len(y):
+                        yield y
+                    if final:
+                        return
+        except (RuntimeError, sf.LibsndfileError) as e:
+            raise InputError(f"{self.path}: unreadable or truncated audio ({e}); re-export the file") from None
+
+
 def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
     """16-bit PCM wav, clipped to [-1, 1], written atomically."""
     import soundfile as sf

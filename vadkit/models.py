@@ -36,6 +36,14 @@ class LstmVad(nn.Module):
             out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=x.shape[1])[0]
         return self.output(out).squeeze(-1)
 
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None) -> tuple[torch.Tensor, tuple]:
+        """Unidirectional only: x (B, T, D) continuing from `state` (None: the start) -> (logits (B, T),
+        new state).  Feeding a sequence in pieces gives the logits of one pass over the whole."""
+        if self.cfg.bidirectional:
+            raise InputError("a bidirectional model needs the whole recording; it cannot carry state across pieces")
+        out, state = self.lstm(x, state)
+        return self.output(out).squeeze(-1), state
+
 
 ARCHS = {"lstm": LstmVad}
 

@@ -85,3 +85,23 @@ def waveform_labels(x: np.ndarray, sample_rate_hz: int, tracks: dict[str, np.nda
     axs[-1, 0].set_xlabel("Time (seconds)")
     axs[-1, 0].set_xlim(t[0] if len(t) else start_s, t[-1] if len(t) else start_s + 1)
     _save(fig, path)
+
+
+def vad_overview(env: np.ndarray, duration_s: float, segments: list, probs: np.ndarray, frame_shift_s: float,
+                 path: str | Path, title: str = "") -> None:
+    """A whole recording: waveform envelope (n, 2) min/max with speech segments shaded, and P(speech)."""
+    fig, axs = plt.subplots(2, 1, figsize=(14, 5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    t = np.linspace(0, duration_s, len(env))
+    peak = max(float(np.abs(env).max()), 1e-9)
+    axs[0].fill_between(t, env[:, 0] / peak, env[:, 1] / peak, color="0.5", lw=0)
+    for s, e in segments:
+        for ax in axs:
+            ax.axvspan(s, e, color="tab:green", alpha=0.25, lw=0)
+    axs[0].set_ylabel("waveform (peak-normalised)")
+    axs[0].set_title(f"{title}: {len(segments)} speech segments (green)")
+    axs[1].plot(np.arange(len(probs)) * frame_shift_s + frame_shift_s * 1.25, probs, color="tab:purple", lw=0.8)
+    axs[1].set_ylim(-0.05, 1.05)
+    axs[1].set_ylabel("P(speech)")
+    axs[1].set_xlabel("Time (seconds)")
+    axs[1].set_xlim(0, max(duration_s, 1e-3))
+    _save(fig, path)

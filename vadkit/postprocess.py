@@ -2,7 +2,8 @@
 
 Order: hysteresis threshold (enter speech at >= onset, leave below offset), median filter over
 the 0/1 decisions, bridge gaps shorter than min_silence_ms, drop regions shorter than
-min_speech_ms, pad regions by pad_ms on both sides (clipped to [0, duration]), merge overlaps.
+min_speech_ms, pad regions by pad_ms on both sides (clipped to [0, duration]), merge overlaps,
+split regions longer than max_speech_s at their least speech-like frame (lowest probability).
 """
 from __future__ import annotations
 
@@ -51,7 +52,29 @@ def clean_segments(segs: io.Segments, cfg: DecodeConfig, duration_s: float | Non
     return io.merge_segments([(max(0.0, s - pad), min(end_max, e + pad)) for s, e in out])
 
 
+def split_long(segs: io.Segments, probs: np.ndarray, grid: FrameGrid, max_s: float | None) -> io.Segments:
+    """Split regions longer than max_s seconds, recursively, at the frame of lowest probability among
+    those at least max_s/2 from both ends (so no piece is shorter than max_s/2); that frame becomes
+    a one-frame gap.  probs: (n_frames,) on the grid."""
+    if max_s is None:
+        return list(segs)
+    centres = grid.centres(len(probs))
+    out: io.Segments = []
+    todo = list(reversed(segs))
+    while todo:
+        s, e = todo.pop()
+        a, b = np.searchsorted(centres, s + max_s / 2), np.searchsorted(centres, e - max_s / 2, "right")
+        if e - s <= max_s or a >= b:
+            out.append((s, e))
+            continue
+        k = a + int(np.argmin(probs[a:b]))
+        half = grid.hop_s / 2
+        todo += [(round(float(centres[k]) + half, 4), e), (s, round(float(centres[k]) - half, 4))]
+    return out
+
+
 def probs_to_segments(probs: np.ndarray, cfg: DecodeConfig, grid: FrameGrid,
                       duration_s: float | None = None) -> io.Segments:
     """(n_frames,) speech probabilities -> speech regions [(start_s, end_s)]."""
-    return clean_segments(grid.segments(decisions(probs, cfg)), cfg, duration_s)
+    segs = clean_segments(grid.segments(decisions(probs, cfg)), cfg, duration_s)
+    return split_long(segs, np.asarray(probs), grid, cfg.max_speech_s)

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Speech segments of your own recordings with a trained model (files, folders or a wav.scp).
+
+e.g.: steps/vad.py --model exp/lstm --format json -o out/ data/local/builtin/dev
+      steps/vad.py --model exp/blstm --format rttm --min-silence-ms 200 talk.wav > talk.rttm
+
+INPUT: audio files (any rate, resampled to the model's; stereo mixed down unless --channel),
+folders (searched recursively) or Kaldi wav.scp files.  -o OUT: a folder (one <rec_id>.<ext> per
+input) or one file (json: a list; rttm, segments: all lines); without -o, text goes to stdout.
+JSON per input: {"file", "sample_rate", "duration", "frame_shift", "segments": [{"start", "end"}]}
+(+ "probs", one per 10 ms frame, frame k centred at k*10 ms + 12.5 ms, with --probs).
+Post-processing: --config (default conf/decode.yaml), any key overridable below.
+A recording that fails gets one error line naming it; the others are still done; the exit
+status is the number that failed (at most 125).
+"""
+from vadkit import cli, vad, vad_io
+from vadkit.config import DecodeConfig
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
+    p.add_argument("--format", default="json", choices=sorted(vad_io.FORMATS), help="output format (json)")
+    p.add_argument("-o", "--output", help="output folder (ends in / or exists) or file; default stdout")
+    p.add_argument("--probs", action="store_true", help="json: add the frame probabilities")
+    p.add_argument("--channel", type=int, help="use this channel (0-based) instead of the mix of all")
+    p.add_argument("--nj", type=int, default=1, help="parallel worker processes on the CPU (1)")
+    p.add_argument("--chunk-s", type=float, default=10.0, help="network chunk length; 0: one exact pass (10)")
+    p.add_argument("--context-s", type=float, default=1.0, help="context around each chunk (1.0)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--config", default=str(vad.RECIPE_DECODE_CONF), help="post-processing YAML (conf/decode.yaml)")
+    cli.add_config_options(p, DecodeConfig, "post-processing (override --config)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    a = p.parse_args(argv)
+    if a.nj < 1:
+        p.error("--nj must be >= 1")
+    decode = cli.apply_config_options(vad.load_decode_config(a.config), a)
+    return vad_io.run(a.model, a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
+                      chunk_s=a.chunk_s or None, context_s=a.context_s, device=a.device)
+
+
+if __name__ == "__main__":
+    cli.run(main)
