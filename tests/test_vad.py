@@ -9,7 +9,7 @@ import soundfile as sf
 import torch
 
 from conftest import ROOT, toy_recording
-from vadkit import config, io
+from vadkit import config, io, labels
 from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig
 from vadkit.decode import TrainedModel
 from vadkit.errors import InputError
@@ -144,15 +144,15 @@ def test_cli_combined_outputs_wav_scp_and_formats(models, wav, tmp_path, capsys)
                     scp) == 0
     assert sorted(io.read_rttm(tmp_path / "all.rttm")) == ["recA", "recB"]
     assert vad_main("--model", models["uni"], "--format", "segments", "--threshold", 0, wav) == 0
-    assert capsys.readouterr().out.startswith("rec-0000001-0002499 rec 0.007 24.988")
+    assert capsys.readouterr().out.startswith("rec-00000 rec 0.0075 24.9875\n")
     assert vad_main("--model", models["uni"], "--format", "json", "--threshold", 0, "--max-speech-s", "null",
                     "-o", tmp_path / "all.json", scp) == 0
     assert [j["file"] for j in json.loads((tmp_path / "all.json").read_text())] == [str(wav)] * 2
     for fmt in ("voz", "audacity", "png"):
         assert vad_main("--model", models["uni"], "--format", fmt, "--threshold", 0, "-o", f"{tmp_path}/o/", wav) == 0
-    voz = io.read_voz(tmp_path / "o/rec.voz")
+    voz = labels.read_voz(tmp_path / "o/rec.voz")
     assert len(voz) == 25 * 8000 and voz[:50].sum() == 0 and voz[100:-200].all()
-    assert (tmp_path / "o/rec.txt").read_text() == "0.007500\t24.987500\tspeech\n"
+    assert (tmp_path / "o/rec.txt").read_text() == "0.0075\t24.9875\tspeech\n"
     assert (tmp_path / "o/rec.png").stat().st_size > 1000
 
 

@@ -1,9 +1,9 @@
 """The VAD tool's files: which recordings an INPUT names, and the outputs it writes (steps/vad.py).
 
 INPUT: an audio file, a folder (searched recursively for audio files), or a Kaldi wav.scp (*.scp).
-Outputs by format: json (the documented shape, VadResult.to_json), rttm, segments (Kaldi),
-audacity (label track: start<TAB>end<TAB>speech), voz (one 0/1 per input sample, the notebook's
-format), png (waveform + segments + probabilities).  OUT is a folder (one output per input,
+Outputs by format: json (the documented shape, VadResult.to_json), png (waveform + segments +
+probabilities), and the label formats of vadkit.labels: rttm, segments (Kaldi), audacity (label
+track), voz (one 0/1 per input sample, the notebook's format).  OUT is a folder (one output per input,
 <rec_id>.<ext>) or one file (json: a list of objects; rttm, segments: all lines; other formats
 only for a single input); none: text formats go to stdout.
 """
@@ -14,11 +14,12 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from vadkit import io
+from vadkit import io, labels
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -98,16 +99,9 @@ class Outputs:
         if self.fmt == "json":
             objs = [r.to_json(self.with_probs) for r in results.values()]
             return json.dumps(objs[0] if len(objs) == 1 and self.folder else objs, indent=1) + "\n"
-        lines = []
-        for rec_id, r in results.items():
-            for s, e in r.segments:
-                if self.fmt == "rttm":
-                    lines.append(f"SPEAKER {rec_id} 1 {s:.3f} {e - s:.3f} <NA> <NA> speech <NA> <NA>\n")
-                elif self.fmt == "segments":
-                    lines.append(f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d} {rec_id} {s:.3f} {e:.3f}\n")
-                else:
-                    lines.append(f"{s:.6f}\t{e:.6f}\tspeech\n")
-        return "".join(lines)
+        with tempfile.TemporaryDirectory() as d:  # labels.write writes files; stdout gets the same text
+            self._write(Path(d) / f"out{FORMATS[self.fmt]}", results)
+            return (Path(d) / f"out{FORMATS[self.fmt]}").read_text()
 
     def _write(self, path: Path, results: dict) -> None:
         try:
@@ -116,26 +110,14 @@ class Outputs:
                 (rec_id, r), = results.items()
                 env = envelope(r.file, 2000)
                 plots.vad_overview(env, r.duration_s, r.segments, r.probs, r.frame_shift_s, path, title=rec_id)
-            elif self.fmt == "voz":
-                (r,) = results.values()
-                write_voz_streamed(path, r.segments, round(r.duration_s * r.sample_rate_hz), r.sample_rate_hz)
-            else:
+            elif self.fmt == "json":
                 io.write_text(path, self._text(results))
+            else:
+                r = next(iter(results.values()))
+                labels.write(path, {k: v.segments for k, v in results.items()}, self.fmt,
+                             n_samples=round(r.duration_s * r.sample_rate_hz), sample_rate_hz=r.sample_rate_hz)
         except OSError as e:
             raise InputError(f"{path}: cannot write the output ({e.strerror}); choose a writable -o") from None
-
-
-def write_voz_streamed(path: Path, segments: io.Segments, n_samples: int, sample_rate_hz: int) -> None:
-    """.voz: one 0/1 line per sample; written in blocks so long recordings need little memory."""
-    bounds = [(round(s * sample_rate_hz), round(e * sample_rate_hz)) for s, e in segments]
-    with io.atomic_write(path) as tmp, open(tmp, "w") as f:
-        for a in range(0, n_samples, 1_000_000):
-            b = min(n_samples, a + 1_000_000)
-            y = np.zeros(b - a, np.int8)
-            for s, e in bounds:
-                if s < b and e > a:
-                    y[max(s, a) - a:min(e, b) - a] = 1
-            f.write("\n".join(map(str, y.tolist())) + "\n")
 
 
 def envelope(path: str, n_points: int) -> np.ndarray:
