@@ -6,7 +6,11 @@ stage=0                      # first stage to run
 stop_stage=100               # last stage to run
 models="lstm blstm lstm2"    # models to train, decode and score: one conf/<model>.yaml each
 model=                       # one model only; overrides --models
-corpus=builtin               # corpus to build and prepare (builtin: offline espeak-ng speech + noise)
+corpus=builtin               # corpus: builtin (offline espeak-ng speech + noise), mix (--speech-dir, --noise-dir),
+                             #   librimix (downloads mini LibriSpeech + MUSAN, or reads them from --mirror)
+speech_dir=                  # --corpus mix: folder of clean speech utterances
+noise_dir=                   # --corpus mix: folder of noise/music with no voices in it
+mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
 nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
@@ -15,7 +19,8 @@ ami_dir=                     # real meetings with human RTTM (e.g. ../shared/cor
 
 help_message="Usage: ./run.sh [options]
 Stages:
-  0  corpus:    build the corpus (builtin: synthesized speech + noise) -> data/local/<corpus>/
+  0  corpus:    build the corpus (builtin: synthesized speech + noise; mix: real speech + noise from
+               folders; librimix: download mini LibriSpeech + MUSAN, then mix) -> data/local/<corpus>/
   1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation;
                 with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
@@ -27,13 +32,17 @@ Options (default):
   --stop-stage N     last stage ($stop_stage)
   --models \"A B\"     models ($models)
   --model NAME       one model; overrides --models
-  --corpus NAME      corpus ($corpus)
+  --corpus NAME      corpus: builtin, mix or librimix ($corpus)
+  --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
+  --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
+  --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
-e.g.: ./run.sh --stage 3 --model blstm"
+e.g.: ./run.sh --stage 3 --model blstm
+      ./run.sh --corpus mix --speech-dir ../shared/corpora/speech --noise-dir ../shared/corpora/noise --model lstm"
 
 . ./cmd.sh
 . utils/parse_options.sh
@@ -54,17 +63,30 @@ if [ -n "$ami_dir" ]; then
   eval_sets="$eval_sets ami_dev ami_test"
 fi
 corpus_dir=data/local/$corpus
+downloads=data/local/downloads   # --corpus librimix: archives and what is extracted from them
 
 log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   log "Stage 0: build the $corpus corpus -> $corpus_dir"
-  local/make_${corpus}_corpus.py --config "conf/corpus_$corpus.yaml" "$corpus_dir"
+  case $corpus in
+    builtin)
+      local/make_builtin_corpus.py --config conf/corpus_builtin.yaml "$corpus_dir" ;;
+    mix)
+      local/make_mix.py --config conf/corpus_mix.yaml --speech-dir "$speech_dir" --noise-dir "$noise_dir" \
+        "$corpus_dir" ;;
+    librimix)
+      local/download_librimix.py --config conf/download_librimix.yaml ${mirror:+--mirror "$mirror"} "$downloads"
+      local/make_mix.py --config conf/corpus_mix.yaml --speech-dir "$downloads/speech" \
+        --noise-list "$downloads/noise.list" "$corpus_dir" ;;
+    *)
+      echo "run.sh: unknown --corpus '$corpus' (builtin, mix, librimix)" >&2; exit 1 ;;
+  esac
 fi
 
 if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   log "Stage 1: data prep: $corpus_dir -> data/{${sets// /,}}, then validate"
-  local/prepare_$corpus.py "$corpus_dir" data
+  local/prepare_builtin.py "$corpus_dir" data   # any corpus stage 0 made: <set>/*.wav + <set>/rttm
   steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test
   if [ -n "$ami_dir" ]; then
     log "Stage 1: data prep: $ami_dir -> data/{ami_dev,ami_test}, then validate"

@@ -2,7 +2,7 @@
 
 conf/features.yaml -> FeatureConfig; conf/decode.yaml -> DecodeConfig;
 conf/<model>.yaml  -> ExperimentConfig (sections `model:` and `train:`);
-conf/corpus_builtin.yaml -> BuiltinCorpusConfig.
+conf/corpus_builtin.yaml -> BuiltinCorpusConfig; conf/corpus_mix.yaml -> MixCorpusConfig (both MixingConfig).
 An unknown key is an InputError naming the file and the valid keys.  Units are in key names.
 """
 from __future__ import annotations
@@ -134,8 +134,8 @@ def dump(cfg) -> str:
 
 
 @dataclass
-class BuiltinCorpusConfig:
-    """conf/corpus_builtin.yaml: the offline synthetic corpus (espeak-ng speech + non-speech).
+class MixingConfig:
+    """What every mixed corpus shares: set sizes, recordings, levels and the reference-label rule.
 
     The label_* keys are the reference-label rule of vadkit.mix (its docstring states the rule).
     """
@@ -163,6 +163,11 @@ class BuiltinCorpusConfig:
     label_floor_db: float = 30.0         # speech where frame energy > loudest frame - label_floor_db
     label_fill_gap_ms: float = 200.0     # shorter gaps inside an utterance become speech
     label_min_speech_ms: float = 50.0    # shorter regions are dropped
+
+
+@dataclass
+class BuiltinCorpusConfig(MixingConfig):
+    """conf/corpus_builtin.yaml: the offline synthetic corpus (espeak-ng speech + non-speech)."""
     # talkers: voices are `<language>+<variant>`; variant lists must be disjoint between sets, and a
     # family of look-alike variants (iven*, edward*, Gene*, anika*) stays in one set.  Left out:
     # whisper, whisperf (unvoiced, a condition of their own) and "Mr serious" (a space in its name).
@@ -192,3 +197,28 @@ class BuiltinCorpusConfig:
     words_min: int = 2                   # words per sentence
     words_max: int = 15
     speakers_per_rec_max: int = 2        # talkers per recording, 1..this
+
+
+@dataclass
+class MixCorpusConfig(MixingConfig):
+    """conf/corpus_mix.yaml: real clean speech and real noise/music from folders (vadkit.real_mix).
+
+    Speakers and noise files are split between sets by the rule in vadkit.real_mix's docstring.
+    """
+    train_minutes: float = 60.0
+    dev_minutes: float = 8.0
+    test_minutes: float = 15.0
+    event_prob: float = 0.3              # chance of a real-noise excerpt in a pause long enough for one
+    dev_share: float = 0.12              # share of the usable speech (by labelled seconds) whose speakers
+    test_share: float = 0.18             # go to dev / test; the rest to train
+    noise_dev_share: float = 0.15        # share of the noise (by seconds) whose files go to dev / test
+    noise_test_share: float = 0.20
+    bed_files_max: int = 2               # background: 1..this noise files under each recording
+    # speaker of an utterance: the first group of the first pattern matching its path (relative to the
+    # speech folder, "/"-separated); when none matches, its folder.  LibriSpeech, Speech Commands.
+    speaker_patterns: list[str] = field(default_factory=lambda: [
+        r"(?:^|/)(\d+)-\d+-\d+\.\w+$", r"(?:^|/)([0-9a-f]{8})_nohash_\d+\.\w+$"])
+    audio_extensions: list[str] = field(default_factory=lambda: ["wav", "flac", "ogg"])
+    clean_check_min_s: float = 0.9       # an utterance at least this long (a 1 s word clip too) ...
+    clean_min_range_db: float = 20.0     # ... whose quietest 10 % of frames lie less than this below its
+                                         # loudest frame has no real pause (noise or music under it): left out

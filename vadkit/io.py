@@ -117,6 +117,17 @@ def read_audio(path: str | os.PathLike, sample_rate_hz: int | None = None) -> tu
     return np.ascontiguousarray(x, dtype=np.float32), int(sr)
 
 
+def read_audio_part(path: str | os.PathLike, start: int, frames: int) -> np.ndarray:
+    """`frames` samples from sample `start` (at the file's own rate), mono float32, without reading the
+    rest of the file (for excerpts of long recordings)."""
+    import soundfile as sf
+    try:
+        x, _ = sf.read(str(path), start=int(start), frames=int(frames), dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError) as e:
+        raise InputError(f"{path}: unreadable or truncated audio ({e}); re-export the file") from None
+    return np.ascontiguousarray(x.mean(axis=1) if x.shape[1] > 1 else x[:, 0], dtype=np.float32)
+
+
 def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     """Polyphase resampling (scipy), float32 out."""
     from scipy.signal import resample_poly

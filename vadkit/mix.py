@@ -9,16 +9,19 @@ because annotators keep short pauses inside speech; then speech regions shorter 
 utterance.  Everything else in a recording (pauses, background bed, events) is non-speech.
 
 A recording (`make_recording`) is built from any source of clean utterances (a callable returning the
-next one at the target rate), so real speech can replace the synthetic one:
+next one at the target rate) and, optionally, any source of background and event sounds (callables
+`(rng, n_samples, sample_rate_hz) -> (n_samples,)`), so real speech and noise (vadkit.real_mix) can
+replace the synthetic ones:
   1. utterances are taken until the labelled speech reaches a ratio drawn uniformly inside
      [speech_ratio_min, speech_ratio_max] (2 points of margin each side); the last one is cut short
      (with a 20 ms fade) if it would overshoot the ratio or the length; each gets a random gain;
   2. pauses of at least `min_pause_s` separate utterances and the ends, the spare time split at random;
-  3. a background bed of 1-2 stationary generators (vadkit.noise) runs under the whole recording at an
-     SNR uniform in [snr_db_min, snr_db_max] against the active-speech power (power over labelled speech);
-  4. with probability `event_prob`, a pause gets a non-speech event (tone, beeps, DTMF, chords, clicks,
-     burst, sweep) at event_db_min..event_db_max against the active-speech power (its peak capped at
-     the speech peak), 0.1 s away from speech;
+  3. a background bed (default: 1-2 stationary generators of vadkit.noise) runs under the whole
+     recording at an SNR uniform in [snr_db_min, snr_db_max] against the active-speech power (power over
+     labelled speech);
+  4. with probability `event_prob`, a pause gets a non-speech event (default: tone, beeps, DTMF, chords,
+     clicks, burst, sweep) at event_db_min..event_db_max against the active-speech power (its peak
+     capped at the speech peak), 0.1 s away from speech;
   5. the sum is scaled to a peak uniform in [peak_dbfs_min, peak_dbfs_max] dBFS.
 """
 from __future__ import annotations
@@ -35,13 +38,14 @@ from typing import Callable
 import numpy as np
 
 from vadkit import config, io, noise, tts
-from vadkit.config import BuiltinCorpusConfig
+from vadkit.config import BuiltinCorpusConfig, MixingConfig
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
 
 Segments = io.Segments
 UtteranceSource = Callable[[], np.ndarray]  # returns the next clean utterance: (n,) float32 at the target rate
+SoundSource = Callable[[np.random.Generator, int, int], np.ndarray]  # (rng, n_samples, rate_hz) -> (n_samples,)
 
 SETS = ("train", "dev", "test")
 _RATIO_MARGIN = 0.02     # keeps ratios off the limits, so ms rounding of boundaries cannot cross them
@@ -85,7 +89,8 @@ def speech_labels(x: np.ndarray, sample_rate_hz: int, *, floor_db: float, frame_
             if (e - s) * hop / sample_rate_hz * 1000 >= min_speech_ms]
 
 
-def _labels(x: np.ndarray, cfg: BuiltinCorpusConfig) -> Segments:
+def reference_labels(x: np.ndarray, cfg: MixingConfig) -> Segments:
+    """speech_labels with the label_* settings of a corpus config."""
     return speech_labels(x, cfg.sample_rate_hz, floor_db=cfg.label_floor_db, frame_ms=cfg.label_frame_ms,
                          fill_gap_ms=cfg.label_fill_gap_ms, min_speech_ms=cfg.label_min_speech_ms)
 
@@ -97,7 +102,7 @@ def speech_seconds(segments: Segments) -> float:
 
 # ---------------------------------------------------------------- one recording
 def _take_utterances(rng: np.random.Generator, next_utterance: UtteranceSource, duration_s: float,
-                     cfg: BuiltinCorpusConfig) -> list[tuple[np.ndarray, Segments]]:
+                     cfg: MixingConfig) -> list[tuple[np.ndarray, Segments]]:
     """Clean utterances, each trimmed to its labelled extent, until the drawn speech ratio is reached."""
     sr = cfg.sample_rate_hz
     hi = cfg.speech_ratio_max - _RATIO_MARGIN
@@ -111,7 +116,7 @@ def _take_utterances(rng: np.random.Generator, next_utterance: UtteranceSource, 
         if allowed_s < _MIN_UTT_S:
             break
         u = np.asarray(next_utterance(), dtype=np.float32)
-        segs = _labels(u, cfg)
+        segs = reference_labels(u, cfg)
         if not segs:
             empty += 1
             if empty >= _MAX_EMPTY:
@@ -122,7 +127,7 @@ def _take_utterances(rng: np.random.Generator, next_utterance: UtteranceSource, 
         if len(u) > allowed_s * sr:
             u = u[:int(allowed_s * sr)] * _fade_out(int(allowed_s * sr), sr)
         u = (u * 10 ** (rng.uniform(-1, 1) * cfg.utt_gain_db_max / 20)).astype(np.float32)
-        segs = _labels(u, cfg)
+        segs = reference_labels(u, cfg)
         utts.append((u, segs))
         used_len_s += len(u) / sr
         used_speech_s += speech_seconds(segs)
@@ -137,7 +142,7 @@ def _fade_out(n: int, sr: int, fade_ms: float = 20.0) -> np.ndarray:
 
 
 def _place(rng: np.random.Generator, utts: list[tuple[np.ndarray, Segments]], n_samples: int,
-           cfg: BuiltinCorpusConfig) -> tuple[np.ndarray, Segments]:
+           cfg: MixingConfig) -> tuple[np.ndarray, Segments]:
     """Speech track (n_samples,) with utterances separated by random pauses, and its merged regions."""
     sr = cfg.sample_rate_hz
     n_gaps = len(utts) + 1
@@ -166,15 +171,29 @@ def _mask(segments: Segments, n_samples: int, sr: int) -> np.ndarray:
 def _bed(rng: np.random.Generator, n_samples: int, sr: int) -> np.ndarray:
     """1-2 different background generators, the second 0-10 dB weaker, at unit RMS overall."""
     names = rng.choice(sorted(noise.BED_GENERATORS), size=int(rng.integers(1, 3)), replace=False)
-    bed = np.zeros(n_samples)
-    for i, name in enumerate(names):
-        x = noise.BED_GENERATORS[name](rng, n_samples, sr).astype(np.float64)
+    return layer(rng, [noise.BED_GENERATORS[name](rng, n_samples, sr) for name in names])
+
+
+def layer(rng: np.random.Generator, sounds: list[np.ndarray]) -> np.ndarray:
+    """Sum of equal-length sounds, each at unit RMS, every one after the first 0-10 dB weaker; unit RMS.
+
+    The gains are drawn from rng one after the other (the built-in corpus depends on this order).
+    """
+    bed = np.zeros(len(sounds[0]))
+    for i, x in enumerate(sounds):
+        x = np.asarray(x, dtype=np.float64)
         bed += x / np.sqrt(np.mean(x ** 2)) * (10 ** (-rng.uniform(0, 10) / 20) if i else 1.0)
     return bed / np.sqrt(np.mean(bed ** 2))
 
 
+def _event(rng: np.random.Generator, n_samples: int, sr: int) -> np.ndarray:
+    """One synthetic non-speech event (vadkit.noise.EVENT_GENERATORS, chosen at random)."""
+    kinds = sorted(noise.EVENT_GENERATORS)
+    return noise.EVENT_GENERATORS[kinds[rng.integers(len(kinds))]](rng, n_samples, sr)
+
+
 def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, speech_rms: float,
-                speech_peak: float, cfg: BuiltinCorpusConfig) -> None:
+                speech_peak: float, cfg: MixingConfig, event: SoundSource) -> None:
     """Add non-speech events (in place) into some of the pauses between labelled speech."""
     sr = cfg.sample_rate_hz
     edges = [0.0] + [t for seg in segments for t in seg] + [len(x) / sr]
@@ -185,8 +204,7 @@ def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, spe
         length_s = rng.uniform(0.1, min(room_s, 2.0))
         k0 = int((start_s + _EVENT_GAP_S + rng.uniform(0, room_s - length_s)) * sr)
         n = int(length_s * sr)
-        kinds = sorted(noise.EVENT_GENERATORS)
-        ev = noise.EVENT_GENERATORS[kinds[rng.integers(len(kinds))]](rng, n, sr).astype(np.float64)
+        ev = np.asarray(event(rng, n, sr), dtype=np.float64)
         if not np.any(ev):
             continue
         level_db = rng.uniform(cfg.event_db_min, cfg.event_db_max)
@@ -195,10 +213,13 @@ def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, spe
 
 
 def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, duration_s: float,
-                   cfg: BuiltinCorpusConfig) -> tuple[np.ndarray, Segments]:
+                   cfg: MixingConfig, bed: SoundSource = _bed,
+                   event: SoundSource = _event) -> tuple[np.ndarray, Segments]:
     """One recording as in the module docstring: (samples (n,) float32 at cfg.sample_rate_hz, regions).
 
     next_utterance: returns the next clean utterance at cfg.sample_rate_hz (any speech source).
+    bed: the background under the whole recording, at unit RMS (scaled here to the drawn SNR);
+    event: one non-speech sound for a pause.  Both default to the synthetic generators.
     Regions: merged [(start_s, end_s)], ms precision, inside [0, duration_s]; their total lies in
     [speech_ratio_min, speech_ratio_max] x duration.
     """
@@ -213,17 +234,15 @@ def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, du
     active = track[_mask(segments, n, sr)].astype(np.float64)
     speech_rms, speech_peak = float(np.sqrt(np.mean(active ** 2))), float(np.max(np.abs(active)))
     snr_db = rng.uniform(cfg.snr_db_min, cfg.snr_db_max)
-    x = track + _bed(rng, n, sr) * speech_rms * 10 ** (-snr_db / 20)
-    _add_events(rng, x, segments, speech_rms, speech_peak, cfg)
+    x = track + np.asarray(bed(rng, n, sr), dtype=np.float64) * speech_rms * 10 ** (-snr_db / 20)
+    _add_events(rng, x, segments, speech_rms, speech_peak, cfg, event)
     x *= 10 ** (rng.uniform(cfg.peak_dbfs_min, cfg.peak_dbfs_max) / 20) / np.max(np.abs(x))
     return x.astype(np.float32), segments
 
 
-# ---------------------------------------------------------------- the built-in corpus
-def check_builtin_config(cfg: BuiltinCorpusConfig, where: str = "corpus config") -> None:
-    """Raise InputError naming `where` if the corpus config cannot give what it promises."""
-    sets = {name: list(getattr(cfg, f"{name}_variants")) for name in SETS}
-    known = set(tts.available_variants())
+# ---------------------------------------------------------------- corpora of mixed recordings
+def check_mixing_config(cfg: MixingConfig, where: str = "corpus config") -> None:
+    """Raise InputError naming `where` if the sizes, levels or label rule cannot give what they promise."""
     problems = [
         (cfg.sample_rate_hz < 8000, "sample_rate_hz must be at least 8000"),
         (min(cfg.train_minutes, cfg.dev_minutes, cfg.test_minutes) <= 0, "every *_minutes must be > 0"),
@@ -235,6 +254,18 @@ def check_builtin_config(cfg: BuiltinCorpusConfig, where: str = "corpus config")
         (cfg.snr_db_min > cfg.snr_db_max or cfg.peak_dbfs_min > cfg.peak_dbfs_max
          or cfg.event_db_min > cfg.event_db_max, "a *_db_min or *_dbfs_min exceeds its *_max"),
         (cfg.peak_dbfs_max > 0, "peak_dbfs_max > 0 would clip"),
+    ]
+    for ok_fail, message in problems:
+        if ok_fail:
+            raise InputError(f"{where}: {message}")
+
+
+def check_builtin_config(cfg: BuiltinCorpusConfig, where: str = "corpus config") -> None:
+    """Raise InputError naming `where` if the corpus config cannot give what it promises."""
+    check_mixing_config(cfg, where)
+    sets = {name: list(getattr(cfg, f"{name}_variants")) for name in SETS}
+    known = set(tts.available_variants())
+    problems = [
         (not 1 <= cfg.words_min <= cfg.words_max, "need 1 <= words_min <= words_max"),
         (cfg.speakers_per_rec_max < 1, "speakers_per_rec_max must be >= 1"),
         (not cfg.languages, "languages is empty"),
@@ -263,11 +294,11 @@ def recording_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(set_name.encode()), index])
 
 
-def _draw_duration_s(rng: np.random.Generator, cfg: BuiltinCorpusConfig) -> float:
+def _draw_duration_s(rng: np.random.Generator, cfg: MixingConfig) -> float:
     return round(float(rng.uniform(cfg.min_rec_s, cfg.max_rec_s)), 3)
 
 
-def set_durations(cfg: BuiltinCorpusConfig, set_name: str) -> list[float]:
+def set_durations(cfg: MixingConfig, set_name: str) -> list[float]:
     """Lengths (s) of the recordings of a set: as many as it takes to reach `<set>_minutes`."""
     total_s, durations = 60.0 * getattr(cfg, f"{set_name}_minutes"), []
     while sum(durations) < total_s:
@@ -275,6 +306,13 @@ def set_durations(cfg: BuiltinCorpusConfig, set_name: str) -> list[float]:
     return durations
 
 
+def draw_duration_s(cfg: MixingConfig, set_name: str, index: int) -> tuple[float, np.random.Generator]:
+    """(length of recording `index` of a set, the recording's generator after that first draw)."""
+    rng = recording_rng(cfg.seed, set_name, index)
+    return _draw_duration_s(rng, cfg), rng
+
+
+# ---------------------------------------------------------------- the built-in corpus
 def _tts_source(rng: np.random.Generator, cfg: BuiltinCorpusConfig, set_name: str) -> UtteranceSource:
     """Utterances of 1..speakers_per_rec_max talkers drawn from the set's variants, at the target rate."""
     synth = tts.Synthesizer()
@@ -294,41 +332,38 @@ def _tts_source(rng: np.random.Generator, cfg: BuiltinCorpusConfig, set_name: st
 
 def make_builtin_recording(cfg: BuiltinCorpusConfig, set_name: str, index: int) -> tuple[np.ndarray, Segments]:
     """Recording `index` of a set: (samples (n,) float32 at cfg.sample_rate_hz, speech regions)."""
-    rng = recording_rng(cfg.seed, set_name, index)
-    duration_s = _draw_duration_s(rng, cfg)  # first draw, as in set_durations
+    duration_s, rng = draw_duration_s(cfg, set_name, index)  # first draw, as in set_durations
     source_rng, mix_rng = rng.spawn(2)
     return make_recording(mix_rng, _tts_source(source_rng, cfg, set_name), duration_s, cfg)
 
 
-def _build_one(job: tuple[BuiltinCorpusConfig, str, int, str]) -> tuple[str, str, Segments, float]:
-    """Pool worker: make one recording, write its wav; (set, rec_id, regions, duration_s)."""
-    cfg, set_name, index, wav_path = job
-    x, segments = make_builtin_recording(cfg, set_name, index)
-    io.write_wav(wav_path, x, cfg.sample_rate_hz)
-    return set_name, Path(wav_path).stem, segments, len(x) / cfg.sample_rate_hz
+def _build_one(job: tuple) -> tuple[str, str, Segments, float]:
+    """Pool worker: make one recording with job's function, write its wav; (set, rec_id, regions, dur_s)."""
+    make, args, set_name, wav_path, sr = job
+    x, segments = make(*args)
+    io.write_wav(wav_path, x, sr)
+    return set_name, Path(wav_path).stem, segments, len(x) / sr
 
 
 def _stamp(cfg: BuiltinCorpusConfig) -> str:
     return f"# vadkit built-in corpus, generator version {_CORPUS_VERSION}\n{config.dump(cfg)}"
 
 
-def _generate(cfg: BuiltinCorpusConfig, tmp: Path, num_jobs: int) -> None:
-    """All sets into `tmp`: wavs, one rttm per set; logs a summary line per set."""
+def _generate(tmp: Path, jobs: list[tuple], num_jobs: int, desc: str) -> None:
+    """Run the jobs ((make, args, set, wav path, rate) each) into `tmp`; one rttm per set; log sizes."""
     from tqdm import tqdm
-    jobs = [(cfg, s, i, str(tmp / s / f"builtin_{s}_{i + 1:04d}.wav"))
-            for s in SETS for i in range(len(set_durations(cfg, s)))]
     regions: dict[str, dict[str, Segments]] = {s: {} for s in SETS}
     seconds = {s: 0.0 for s in SETS}
     with multiprocessing.get_context("spawn").Pool(num_jobs) if num_jobs > 1 else _Serial() as pool:
         for set_name, rec_id, segs, dur_s in tqdm(pool.imap(_build_one, jobs), total=len(jobs),
-                                                  desc="builtin corpus", unit="rec"):
+                                                  desc=desc, unit="rec"):
             regions[set_name][rec_id] = segs
             seconds[set_name] += dur_s
     for s in SETS:
         io.write_rttm(tmp / s / "rttm", regions[s])
         speech_s = sum(speech_seconds(v) for v in regions[s].values())
         log.info("%s: %d recordings, %.1f min, %.1f %% speech", s, len(regions[s]), seconds[s] / 60,
-                 100 * speech_s / seconds[s])
+                 100 * speech_s / max(seconds[s], 1e-9))
 
 
 class _Serial:
@@ -342,16 +377,17 @@ class _Serial:
     imap = staticmethod(map)
 
 
-def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, num_jobs: int = 1,
-                        where: str = "corpus config") -> bool:
-    """Build OUT_DIR/{train,dev,test}/<rec_id>.wav (16-bit PCM) and .../rttm; False if already up to date.
+def build_corpus(out_dir: str | os.PathLike, stamp: str, make_jobs: Callable[[Path], list[tuple]],
+                 num_jobs: int = 1, check: Callable[[], object] = lambda: None, desc: str = "corpus") -> bool:
+    """Build a corpus OUT_DIR/{train,dev,test}/<rec_id>.wav + rttm; False if already up to date.
 
-    OUT_DIR/.done (written last) holds the config; a matching one means there is nothing to do.
+    OUT_DIR/.done (written last) holds `stamp` (the config and anything else the output depends on); a
+    matching one means there is nothing to do.  `check()` runs before any work; `make_jobs(tmp)` gives the
+    recordings to make under `tmp` (see _generate) and may write files of its own there.
     The corpus is built under a temporary name beside OUT_DIR and renamed into place, so an interrupted
-    run never leaves a half corpus.  `where` names the config in error messages.
+    run never leaves a half corpus.
     """
     out = Path(out_dir)
-    stamp = _stamp(cfg)
     if (out / ".done").is_file():
         if (out / ".done").read_text() == stamp:
             log.info("%s is up to date", out)
@@ -360,11 +396,11 @@ def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, nu
     elif out.exists() and any(out.iterdir()):
         raise InputError(f"{out}: exists but holds no finished corpus (no .done); "
                          "remove it or choose another output directory")
-    check_builtin_config(cfg, where)
+    check()
     tmp = out.with_name(f".{out.name}.partial")
     if tmp.exists():
         shutil.rmtree(tmp)  # left by an interrupted run
-    _generate(cfg, tmp, max(1, num_jobs))
+    _generate(tmp, make_jobs(tmp), max(1, num_jobs), desc)
     io.write_text(tmp / ".done", stamp)
     old = out.with_name(f".{out.name}.old")
     if out.exists():
@@ -375,3 +411,16 @@ def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, nu
     if old.exists():
         shutil.rmtree(old)
     return True
+
+
+def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, num_jobs: int = 1,
+                        where: str = "corpus config") -> bool:
+    """Build OUT_DIR/{train,dev,test}/<rec_id>.wav (16-bit PCM) and .../rttm; False if already up to date.
+
+    See build_corpus; `where` names the config in error messages.
+    """
+    def jobs(tmp: Path) -> list[tuple]:
+        return [(make_builtin_recording, (cfg, s, i), s, str(tmp / s / f"builtin_{s}_{i + 1:04d}.wav"),
+                 cfg.sample_rate_hz) for s in SETS for i in range(len(set_durations(cfg, s)))]
+    return build_corpus(out_dir, _stamp(cfg), jobs, num_jobs, lambda: check_builtin_config(cfg, where),
+                        desc="builtin corpus")

@@ -34,7 +34,7 @@ def _spectral_noise(rng: np.random.Generator, n: int, sr: int, exponent: float) 
     return np.fft.irfft(spec / f ** (exponent / 2), n)
 
 
-def _fade(n: int, sr: int, fade_ms: float = 5.0) -> np.ndarray:
+def fade(n: int, sr: int, fade_ms: float = 5.0) -> np.ndarray:
     """Raised-cosine fade in and out over fade_ms, so a gated sound does not click at its edges."""
     k = min(n // 2, max(1, int(sr * fade_ms / 1000)))
     env = np.ones(n)
@@ -95,7 +95,7 @@ def _harmonic_note(f0: float, n: int, sr: int, rng: np.random.Generator) -> np.n
     t = np.arange(n) / sr
     a = rng.uniform(0.8, 2.0)
     x = sum(np.sin(2 * np.pi * k * f0 * t) / k ** a for k in range(1, 9) if k * f0 < 0.45 * sr)
-    return x * np.exp(-t * rng.uniform(0.5, 6.0)) * _fade(n, sr, 10.0)
+    return x * np.exp(-t * rng.uniform(0.5, 6.0)) * fade(n, sr, 10.0)
 
 
 def chords(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.ndarray:
@@ -116,7 +116,7 @@ def tone(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.nd
     """A steady sine (dial tone, alarm, test signal) of 200 Hz to 0.4 x the sample rate."""
     f = rng.uniform(200, 0.4 * sample_rate_hz)
     t = np.arange(n_samples) / sample_rate_hz
-    return _peak_normalize(np.sin(2 * np.pi * f * t) * _fade(n_samples, sample_rate_hz))
+    return _peak_normalize(np.sin(2 * np.pi * f * t) * fade(n_samples, sample_rate_hz))
 
 
 def beeps(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.ndarray:
@@ -127,7 +127,7 @@ def beeps(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.n
     for start in range(0, n_samples, on + off):
         n = min(on, n_samples - start)
         t = np.arange(n) / sample_rate_hz
-        x[start:start + n] = np.sin(2 * np.pi * f * t) * _fade(n, sample_rate_hz)
+        x[start:start + n] = np.sin(2 * np.pi * f * t) * fade(n, sample_rate_hz)
     return _peak_normalize(x)
 
 
@@ -144,7 +144,7 @@ def dtmf(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.nd
         t = np.arange(n) / sample_rate_hz
         fr, fc = _DTMF_ROWS_HZ[rng.integers(4)], _DTMF_COLS_HZ[rng.integers(4)]
         pair = np.sin(2 * np.pi * fr * t) + np.sin(2 * np.pi * fc * t)
-        x[start:start + n] = pair * _fade(n, sample_rate_hz)
+        x[start:start + n] = pair * fade(n, sample_rate_hz)
         start += n + int(rng.uniform(0.05, 0.1) * sample_rate_hz)
     return _peak_normalize(x)
 
@@ -178,7 +178,7 @@ def sweep(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.n
     t = np.arange(n_samples) / sample_rate_hz
     duration_s = max(n_samples / sample_rate_hz, 1.0 / sample_rate_hz)
     x = signal.chirp(t, f0, duration_s, f1, method="logarithmic")
-    return _peak_normalize(x * _fade(n_samples, sample_rate_hz))
+    return _peak_normalize(x * fade(n_samples, sample_rate_hz))
 
 
 BED_GENERATORS: dict[str, Generator] = {

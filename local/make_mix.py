@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Build the mix corpus: real clean speech utterances over real noise and music, with pauses.
+
+e.g.: local/make_mix.py --config conf/corpus_mix.yaml --speech-dir ../shared/corpora/speech \
+        --noise-dir ../shared/corpora/noise data/local/mix
+
+Writes OUT_DIR/{train,dev,test}/mix_<set>_NNNN.wav (16-bit PCM at sample_rate_hz), .../rttm (reference
+speech from each clean utterance), .../speakers and .../noises (what each set was made from: no speaker
+and no noise file is in two sets), OUT_DIR/rejected (utterances left out, and why), then OUT_DIR/.done.
+Seeded: the same config and source files give the same corpus; skips the work when OUT_DIR/.done
+matches.  How files are found, split and mixed: vadkit/real_mix.py.  Noise folders must hold no voices.
+"""
+import os
+
+from vadkit import cli, config, real_mix
+from vadkit.config import MixCorpusConfig
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--config", required=True, help="corpus config, e.g. conf/corpus_mix.yaml")
+    p.add_argument("--speech-dir", action="append", required=True,
+                   help="folder of clean speech utterances (repeat for more)")
+    p.add_argument("--noise-dir", action="append", default=[], help="folder of noise/music (repeatable)")
+    p.add_argument("--noise-list", action="append", default=[],
+                   help="file listing noise/music files, one path per line (repeatable)")
+    p.add_argument("--nj", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: all CPUs); the output does not depend on it")
+    p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/mix")
+    a = p.parse_args(argv)
+    cfg = config.load(a.config, MixCorpusConfig)
+    real_mix.make_mix_corpus(cfg, a.out_dir, a.speech_dir, a.noise_dir, a.noise_list, num_jobs=a.nj,
+                             where=a.config)
+
+
+if __name__ == "__main__":
+    cli.run(main)

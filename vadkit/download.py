@@ -1,0 +1,182 @@
+"""Corpus archives for connected machines: download (resumable), verify, extract; or read a local mirror.
+
+An archive is described by its file name, URL and md5 (conf/download_librimix.yaml).  `fetch`:
+- with a mirror folder, uses MIRROR/<name> in place (nothing is copied or downloaded);
+- otherwise keeps DEST/<name>: a complete, verified copy (DEST/<name>.md5 records its md5 and size) is
+  never downloaded again; a partial download DEST/<name>.part is resumed with an HTTP Range request
+  (started over if the server ignores it); the finished file is checked before it takes its name.
+A checksum mismatch is an InputError naming the file; the bad download is removed, never kept under
+the archive's name.  `extract` unpacks members under chosen prefixes into a folder made under a
+temporary name and renamed, so an interrupted extraction is redone, a finished one skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tarfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from vadkit import io
+from vadkit.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Archive:
+    name: str      # file name, e.g. dev-clean-2.tar.gz
+    url: str
+    md5: str
+    role: str      # what the recipe does with it (speech, musan)
+
+
+def load_archives(path: str | Path) -> list[Archive]:
+    """The `archives:` list of a download config; a missing or unknown key names the file and entry."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: invalid YAML ({e})") from None
+    keys = {"name", "url", "md5", "role"}
+    if set(data) != {"archives"} or not isinstance(data["archives"], list):
+        raise InputError(f"{path}: expected one key, archives: a list of {{{', '.join(sorted(keys))}}}")
+    out = []
+    for i, entry in enumerate(data["archives"], 1):
+        if not isinstance(entry, dict) or set(entry) != keys:
+            raise InputError(f"{path}: archive {i}: needs exactly the keys {', '.join(sorted(keys))}")
+        out.append(Archive(**{k: str(v) for k, v in entry.items()}))
+    return out
+
+
+def md5sum(path: str | Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verify(path: Path, archive: Archive) -> None:
+    got = md5sum(path)
+    if got != archive.md5:
+        raise InputError(f"{path}: md5 {got} but {archive.name} should have {archive.md5}; "
+                         "the file is corrupt or a different version: delete it and fetch it again")
+
+
+def _download(url: str, part: Path) -> None:
+    """Download url into `part`, continuing from its current size when the server allows."""
+    have = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        resp = urllib.request.urlopen(req, timeout=60)
+    except urllib.error.HTTPError as e:
+        if e.code == 416:  # range not satisfiable: the part is already whole
+            return
+        raise InputError(f"{url}: download failed (HTTP {e.code}); try again later or use --mirror") from None
+    except (urllib.error.URLError, OSError) as e:
+        raise InputError(f"{url}: download failed ({e}); check the network or use --mirror DIR") from None
+    from tqdm import tqdm
+    with resp:
+        resumed = have and resp.status == 206
+        if have and not resumed:
+            log.info("%s: the server ignored the range request; starting over", url)
+            have = 0
+        total = int(resp.headers.get("Content-Length", 0)) + have or None
+        try:
+            with open(part, "ab" if resumed else "wb") as f, \
+                    tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=part.name[:-5]) as bar:
+                for block in iter(lambda: resp.read(_CHUNK), b""):
+                    f.write(block)
+                    bar.update(len(block))
+        except OSError as e:
+            raise InputError(f"{url}: download interrupted ({e}); run again to resume {part}") from None
+    if total and part.stat().st_size < total:
+        raise InputError(f"{url}: download stopped at {part.stat().st_size} of {total} bytes; "
+                         f"run again to resume {part}")
+
+
+def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = None) -> Path:
+    """Path of a verified copy of the archive (module docstring)."""
+    if mirror is not None:
+        path = Path(mirror) / archive.name
+        if not path.is_file():
+            raise InputError(f"{path}: not in the mirror; copy {archive.name} there (from {archive.url})")
+        _verify(path, archive)
+        log.info("%s: verified (mirror)", path)
+        return path
+    dest = Path(dest_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    path, part, stamp = dest / archive.name, dest / f"{archive.name}.part", dest / f"{archive.name}.md5"
+    if path.is_file():
+        if stamp.is_file() and stamp.read_text() == f"{archive.md5} {path.stat().st_size}\n":
+            log.info("%s: complete and verified; not downloading it again", path)
+            return path
+        _verify(path, archive)
+    else:
+        log.info("%s: %s from %s", archive.name, "resuming" if part.exists() else "downloading", archive.url)
+        _download(archive.url, part)
+        try:
+            _verify(part, archive)
+        except InputError:
+            part.unlink()
+            raise
+        os.replace(part, path)
+    io.write_text(stamp, f"{archive.md5} {path.stat().st_size}\n")
+    return path
+
+
+def extract(tar_path: str | Path, out_dir: str | Path, prefixes: Sequence[str] = ("",)) -> Path:
+    """Unpack the members of a tar(.gz) whose names start with one of `prefixes` into OUT_DIR; skipped
+    when OUT_DIR exists (it only ever appears complete).  Unsafe members (absolute, ..) are refused."""
+    out = Path(out_dir)
+    if out.is_dir():
+        log.info("%s: already extracted", out)
+        return out
+    tmp = out.with_name(f".{out.name}.partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    log.info("extracting %s -> %s", tar_path, out)
+    try:
+        with tarfile.open(tar_path) as tar:
+            for member in tar:
+                if member.name.startswith(tuple(prefixes)):
+                    tar.extract(member, tmp, filter="data")
+    except (tarfile.TarError, OSError) as e:
+        raise InputError(f"{tar_path}: cannot extract ({e}); delete it and fetch it again") from None
+    os.replace(tmp, out)
+    return out
+
+
+def musan_noise_files(musan_dir: str | Path) -> list[Path]:
+    """MUSAN noise and music files for a non-speech background: speech/ is never used, and music whose
+    ANNOTATIONS line (`<file> <genres> <vocals Y/N> <artist>`) says vocals Y is left out."""
+    root = Path(musan_dir)
+    files = sorted((root / "noise").rglob("*.wav"))
+    for ann in sorted((root / "music").rglob("ANNOTATIONS")):
+        vocals = {}
+        for lineno, line in enumerate(ann.read_text().splitlines(), 1):
+            fields = line.split()
+            if len(fields) < 3:
+                raise InputError(f"{ann}:{lineno}: expected '<file> <genres> <vocals Y/N> ...'")
+            vocals[fields[0]] = fields[2] == "Y"
+        for wav in sorted(ann.parent.glob("*.wav")):
+            if wav.stem not in vocals:
+                raise InputError(f"{ann}: no line for {wav.name}; cannot tell whether it has vocals")
+            if not vocals[wav.stem]:
+                files.append(wav)
+    if not files:
+        raise InputError(f"{root}: no MUSAN noise or music (noise/**/*.wav, music/*/ANNOTATIONS) in it")
+    return files
