@@ -7,7 +7,8 @@ stop_stage=100               # last stage to run
 models="lstm blstm lstm2"    # models to train, decode and score: one conf/<model>.yaml each
 model=                       # one model only; overrides --models
 corpus=builtin               # corpus: builtin (offline espeak-ng speech + noise), mix (--speech-dir, --noise-dir),
-                             #   librimix (downloads mini LibriSpeech + MUSAN, or reads them from --mirror)
+                             #   librimix (downloads mini LibriSpeech + MUSAN, or reads them from --mirror),
+                             #   dir (your folders: --train-dir ...), mat (the notebook's .mat files: --mat-dir)
 speech_dir=                  # --corpus mix: folder of clean speech utterances
 noise_dir=                   # --corpus mix: folder of noise/music with no voices in it
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
@@ -16,12 +17,20 @@ nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also
                              # prepare, decode and score data/ami_dev and data/ami_test (empty: off)
+train_dir=                   # --corpus dir: folder of training audio + labels (local/prepare_dir.py)
+dev_dir=                     # --corpus dir: folder of dev audio + labels (selects the epoch kept)
+test_dir=                    # --corpus dir: folder of test audio + labels; alone: decoded and scored by
+                             # already trained exp/<model>/ (no training)
+label_format=auto            # --corpus dir: auto (detected per file) or rttm, segments, voz, audacity, csv, tsv, scv
+mat_dir=                     # --corpus mat: folder with training_VAD.lst, valid_VAD.lst, audio_sample_test.{mat,wav}
 
 help_message="Usage: ./run.sh [options]
 Stages:
   0  corpus:    build the corpus (builtin: synthesized speech + noise; mix: real speech + noise from
-               folders; librimix: download mini LibriSpeech + MUSAN, then mix) -> data/local/<corpus>/
-  1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation;
+               folders; librimix: download mini LibriSpeech + MUSAN, then mix) -> data/local/<corpus>/;
+               dir and mat read existing files: nothing to build
+  1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation
+                (dir: local/prepare_dir.py per folder; mat: local/prepare_mat.py, features included);
                 with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model -> exp/<model>/final.pt, history.json, curves.png
@@ -32,7 +41,7 @@ Options (default):
   --stop-stage N     last stage ($stop_stage)
   --models \"A B\"     models ($models)
   --model NAME       one model; overrides --models
-  --corpus NAME      corpus: builtin, mix or librimix ($corpus)
+  --corpus NAME      corpus: builtin, mix, librimix, dir or mat ($corpus)
   --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
@@ -40,15 +49,27 @@ Options (default):
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
+  --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
+  --label-format F   --corpus dir: label format ($label_format)
+  --mat-dir DIR      --corpus mat: the notebook's files
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
 e.g.: ./run.sh --stage 3 --model blstm
-      ./run.sh --corpus mix --speech-dir ../shared/corpora/speech --noise-dir ../shared/corpora/noise --model lstm"
+      ./run.sh --corpus mix --speech-dir ../shared/corpora/speech --noise-dir ../shared/corpora/noise --model lstm
+      ./run.sh --corpus dir --train-dir rec/train --dev-dir rec/dev --test-dir rec/test"
 
 . ./cmd.sh
 . utils/parse_options.sh
 if [ $# -ne 0 ]; then
   echo "run.sh: unexpected argument '$1'" >&2
   echo "$help_message" >&2
+  exit 1
+fi
+if [ "$corpus" = dir ] && { [ -z "$test_dir" ] || [ "${train_dir:+x}" != "${dev_dir:+x}" ]; }; then
+  echo "run.sh: --corpus dir needs --test-dir, and --train-dir with --dev-dir (or neither: evaluate only)" >&2
+  exit 1
+fi
+if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
+  echo "run.sh: --corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)" >&2
   exit 1
 fi
 . ./path.sh
@@ -58,9 +79,20 @@ if [ -n "$model" ]; then
 fi
 sets="train dev test"
 eval_sets="dev test"         # decoded and scored
+train=true
+if [ "$corpus" = dir ] && [ -z "$train_dir" ]; then
+  sets=test                  # a test folder alone: decoded and scored with models trained before
+  eval_sets=test
+  train=false
+fi
+corpus_sets=$sets
 if [ -n "$ami_dir" ]; then
   sets="$sets ami_dev ami_test"
   eval_sets="$eval_sets ami_dev ami_test"
+fi
+feat_sets=$sets              # stage 2; --corpus mat caches its sets' features in stage 1
+if [ "$corpus" = mat ]; then
+  feat_sets=${sets#train dev test}
 fi
 corpus_dir=data/local/$corpus
 downloads=data/local/downloads   # --corpus librimix: archives and what is extracted from them
@@ -79,15 +111,29 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
       local/download_librimix.py --config conf/download_librimix.yaml ${mirror:+--mirror "$mirror"} "$downloads"
       local/make_mix.py --config conf/corpus_mix.yaml --speech-dir "$downloads/speech" \
         --noise-list "$downloads/noise.list" "$corpus_dir" ;;
+    dir|mat)
+      log "Stage 0: --corpus $corpus reads existing files: nothing to build" ;;
     *)
-      echo "run.sh: unknown --corpus '$corpus' (builtin, mix, librimix)" >&2; exit 1 ;;
+      echo "run.sh: unknown --corpus '$corpus' (builtin, mix, librimix, dir, mat)" >&2; exit 1 ;;
   esac
 fi
 
 if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
-  log "Stage 1: data prep: $corpus_dir -> data/{${sets// /,}}, then validate"
-  local/prepare_builtin.py "$corpus_dir" data   # any corpus stage 0 made: <set>/*.wav + <set>/rttm
-  steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test
+  if [ "$corpus" = dir ]; then
+    for s in $corpus_sets; do
+      src=${s}_dir
+      log "Stage 1: data prep: ${!src} -> data/$s"
+      local/prepare_dir.py --config conf/features.yaml --label-format "$label_format" "${!src}" "data/$s"
+    done
+  elif [ "$corpus" = mat ]; then
+    log "Stage 1: data prep: $mat_dir -> data/{train,dev,test} with their features ($feat_format)"
+    local/prepare_mat.py --config conf/features.yaml --feat-format "$feat_format" "$mat_dir" data
+  else
+    log "Stage 1: data prep: $corpus_dir -> data/{train,dev,test}"
+    local/prepare_builtin.py "$corpus_dir" data   # any corpus stage 0 made: <set>/*.wav + <set>/rttm
+  fi
+  log "Stage 1: validate data/{${corpus_sets// /,}}"
+  steps/validate_data_dir.py --config conf/features.yaml $(printf 'data/%s ' $corpus_sets)
   if [ -n "$ami_dir" ]; then
     log "Stage 1: data prep: $ami_dir -> data/{ami_dev,ami_test}, then validate"
     local/prepare_ami.py --config conf/features.yaml "$ami_dir" data
@@ -96,14 +142,14 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
 fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
-  for s in $sets; do
+  for s in $feat_sets; do
     log "Stage 2: features ($feat_format): data/$s -> data/$s/feats.*, cmvn.json"
     steps/make_feats.sh --nj "$nj" --cmd "$feats_cmd" --format "$feat_format" --overwrite "$overwrite" \
       conf/features.yaml "data/$s"
   done
 fi
 
-if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
+if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ "$train" = true ]; then
   for m in $models; do
     log "Stage 3: train $m: data/train data/dev -> exp/$m"
     $train_cmd "exp/$m/log/train.log" \

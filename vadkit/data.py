@@ -3,6 +3,8 @@
 A data dir holds `wav.scp` (<rec_id> <audio path>), `reco2dur` (<rec_id> <seconds>), and for
 labelled sets `rttm` (reference speech regions) with its Kaldi `segments` view; `utt2spk` and
 `spk2utt` (identity when speakers are unknown).  Stage 2 adds the feature cache (features.py).
+A feature-only set (the notebook's .mat files: features without audio) has no wav.scp; its data
+prep writes the feature cache, whose marker feats.yaml then says the set is complete.
 """
 from __future__ import annotations
 
@@ -30,7 +32,11 @@ class DataDir:
 
     @property
     def rec_ids(self) -> list[str]:
-        return sorted(self.wavs)
+        return sorted(self.wavs or self.durations_s)
+
+    @property
+    def feature_only(self) -> bool:
+        return not self.wavs
 
 
 def load_data_dir(path: str | Path) -> DataDir:
@@ -38,7 +44,10 @@ def load_data_dir(path: str | Path) -> DataDir:
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"{path}: data directory not found; run data preparation (stage 1) first")
-    wavs = {k: v[0].strip() for k, v in io.read_table(path / "wav.scp").items()}
+    if not (path / "wav.scp").is_file() and (path / "feats.yaml").is_file():
+        wavs = {}  # feature-only set
+    else:
+        wavs = {k: v[0].strip() for k, v in io.read_table(path / "wav.scp").items()}
     durs = {}
     for k, v in io.read_table(path / "reco2dur").items():
         try:
@@ -61,6 +70,8 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     """
     d = load_data_dir(path)
     wav_scp, reco2dur, rttm = d.path / "wav.scp", d.path / "reco2dur", d.path / "rttm"
+    if d.feature_only:
+        return _validate_feature_only(d)
     if not d.wavs:
         raise InputError(f"{wav_scp}: no recordings listed")
     lines = {k: i for i, k in enumerate(io.read_table(wav_scp), 1)}
@@ -99,21 +110,54 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     return d
 
 
+def _validate_feature_only(d: DataDir) -> DataDir:
+    """A set without audio: reco2dur lists the recordings; rttm regions lie inside them."""
+    if not d.durations_s:
+        raise InputError(f"{d.path / 'reco2dur'}: no recordings listed; re-run data preparation")
+    if d.regions is not None:
+        for lineno, rec_id, start, end in io.iter_rttm(d.path / "rttm"):
+            if rec_id not in d.durations_s:
+                raise InputError(f"{d.path / 'rttm'}:{lineno}: recording {rec_id!r} is not in reco2dur; drop the line")
+            if end > d.durations_s[rec_id] + DUR_TOLERANCE_S:
+                raise InputError(f"{d.path / 'rttm'}:{lineno}: region {start:.3f}-{end:.3f} s ends beyond the "
+                                 f"recording ({d.durations_s[rec_id]:.3f} s); re-run data preparation")
+    return d
+
+
+def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
+    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz`,
+    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+    src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
+    rate, _ = io.audio_info(src)
+    if rate == sample_rate_hz:
+        return str(src.resolve())
+    if not (out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and io.audio_info(out)[0] == sample_rate_hz):
+        x, _ = io.read_audio(src, sample_rate_hz)
+        io.write_wav(out, x, sample_rate_hz)
+    return str(out.resolve())
+
+
 def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[str, io.Segments] | None,
-                   speakers: Mapping[str, str] | None = None) -> None:
+                   speakers: Mapping[str, str] | None = None,
+                   durations_s: Mapping[str, float] | None = None) -> None:
     """Write a data dir from {rec_id: audio path} and optional {rec_id: regions}.
 
-    reco2dur comes from the audio headers; regions are clipped to the audio duration.
+    reco2dur comes from the audio headers; regions are clipped to the audio duration.  A
+    feature-only set passes no wavs and its `durations_s` instead (no wav.scp is written; its
+    data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
+    when `regions` is None.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    durs = {}
+    (path / "wav.scp").unlink(missing_ok=True)  # rewritten last: the set is incomplete meanwhile
+    durs = dict(durations_s or {})
+    ids = list(wavs) or list(durs)
     for rec_id, wav in wavs.items():
         if not io.REC_ID_RE.match(rec_id):
             raise InputError(f"{wav}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; rename it")
         rate, n = io.audio_info(wav)
         durs[rec_id] = n / rate
-    spk = dict(speakers) if speakers else {k: k for k in wavs}
+    spk = dict(speakers) if speakers else {k: k for k in ids}
     spk2utt: dict[str, list[str]] = {}
     for rec_id in sorted(spk):
         spk2utt.setdefault(spk[rec_id], []).append(rec_id)
@@ -121,10 +165,14 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     io.write_table(path / "utt2spk", spk)
     io.write_table(path / "spk2utt", {k: " ".join(v) for k, v in spk2utt.items()})
     if regions is not None:
-        clipped = {k: [(s, min(e, durs[k])) for s, e in regions.get(k, []) if s < durs[k]] for k in wavs}
+        clipped = {k: [(s, min(e, durs[k])) for s, e in regions.get(k, []) if s < durs[k]] for k in ids}
         io.write_rttm(path / "rttm", clipped)
         io.write_segments(path / "segments", clipped)
-    io.write_table(path / "wav.scp", wavs)  # last: a data dir with wav.scp is complete
+    else:
+        for stale in ("rttm", "segments"):
+            (path / stale).unlink(missing_ok=True)
+    if wavs:
+        io.write_table(path / "wav.scp", wavs)  # last: a data dir with wav.scp is complete
 
 
 def split_rec_ids(rec_ids: Sequence[str], nj: int, job: int) -> list[str]:

@@ -104,6 +104,9 @@ def make_part(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1, j
         log.info("%s: feature cache up to date, nothing to do", data_dir)
         return
     d = load_data_dir(data_dir)
+    if d.feature_only:
+        raise InputError(f"{data_dir}: a feature-only set (no wav.scp, features from .mat files) whose cache is "
+                         f"stale or was deleted; re-run its data prep (stage 1) with --feat-format {fmt}")
     grid = FrameGrid.from_config(cfg)
     part = data_dir / "feats_parts" / f"{nj}.{job}"
     shutil.rmtree(part, ignore_errors=True)
@@ -131,27 +134,39 @@ def merge_parts(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1)
     missing = [str(p) for p in parts if not (p / ".done").is_file()]
     if missing:
         raise InputError(f"feature parts not finished: {', '.join(missing)}; re-run stage 2")
+    write(data_dir, cfg, fmt, (item for p in parts for item in iter_cache(p, fmt)))
+    shutil.rmtree(data_dir / "feats_parts", ignore_errors=True)
+
+
+def write(data_dir: str | Path, cfg: FeatureConfig, fmt: str, items, source: str | None = None) -> None:
+    """Write a set's cache from (rec_id, feats (n, dim), labels (n,) or None) in rec_id order, then
+    cmvn.json and the marker (last).  The data dir's tables must be final: the marker digests them.
+    `source` notes where features came from when not from the audio (e.g. the .mat lists)."""
+    data_dir = Path(data_dir)
     (data_dir / MARKER).unlink(missing_ok=True)
     for stale in ("feats.h5", "feats.ark", "feats.scp", "labels.ark", "labels.scp"):  # e.g. the other format
         (data_dir / stale).unlink(missing_ok=True)
     labelled = (data_dir / "rttm").is_file()
-    writer, mats, n_frames = _Writer(data_dir, fmt, labelled), [], 0
+    writer, ids = _Writer(data_dir, fmt, labelled), []
+
+    def written():  # statistics accumulate as the recordings stream through: no set sits in memory
+        for rec_id, feats, labels in items:
+            writer.write(rec_id, feats, labels if labelled else None)
+            ids.append(rec_id)
+            yield feats
     try:
-        for p in parts:
-            for rec_id, feats, labels in iter_cache(p, fmt):
-                writer.write(rec_id, feats, labels)
-                mats.append(feats)
-                n_frames += len(feats)
+        stats = NormStats.accumulate(written())
     except BaseException:
         writer.abort()
         raise
     writer.close()
-    io.write_json(data_dir / "cmvn.json", NormStats.accumulate(mats).to_dict())
+    n_recs, n_frames = len(ids), stats.n_frames
+    io.write_json(data_dir / "cmvn.json", stats.to_dict())
     sig = signature(data_dir, cfg, fmt)
-    io.write_text(data_dir / MARKER, yaml.safe_dump({**sig, "n_recordings": len(mats), "n_frames": n_frames},
+    extra = {"source": source} if source else {}
+    io.write_text(data_dir / MARKER, yaml.safe_dump({**sig, "n_recordings": n_recs, "n_frames": n_frames, **extra},
                                                      sort_keys=False))
-    shutil.rmtree(data_dir / "feats_parts", ignore_errors=True)
-    log.info("%s: %d recordings, %d frames (%.1f min) cached as %s", data_dir, len(mats), n_frames,
+    log.info("%s: %d recordings, %d frames (%.1f min) cached as %s", data_dir, n_recs, n_frames,
              n_frames / 6000, fmt)
 
 

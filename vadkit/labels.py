@@ -115,7 +115,7 @@ def read(path: str | os.PathLike, fmt: str | None = None, sample_rate_hz: int | 
     if fmt == "voz":
         if not sample_rate_hz:
             raise InputError(f"{path}: .voz labels are per sample: their audio's sample rate is needed")
-        labels = {path.stem: _voz_regions(read_voz(path), sample_rate_hz)}
+        labels = {path.stem: voz_regions(read_voz(path), sample_rate_hz)}
     elif fmt == "rttm":
         labels = {}
         for lineno, rec_id, start, end in io.iter_rttm(path):
@@ -255,7 +255,7 @@ def read_voz(path: str | os.PathLike) -> np.ndarray:
     return y.astype(np.int8)
 
 
-def _voz_regions(y: np.ndarray, sample_rate_hz: int) -> list[Region]:
+def voz_regions(y: np.ndarray, sample_rate_hz: int) -> list[Region]:
     """Runs of 1 -> [Region(first_sample/sr, end_sample/sr, line of the first sample)]."""
     d = np.diff(np.concatenate([[0], y.astype(np.int8), [0]]))
     return [Region(a / sample_rate_hz, b / sample_rate_hz, int(a) + 1)

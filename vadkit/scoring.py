@@ -61,10 +61,13 @@ def score(data_dir: str | Path, decode_dir: str | Path, plot_rec_id: str | None 
     title = f"{decode_dir.parent.name} {decode_dir.name}"
     plots.confusion_matrix(result["confusion"], out / "confusion.png", title)
     rec_id = plot_rec_id or d.rec_ids[0]
-    if rec_id not in d.wavs:
+    if d.feature_only:
+        log.info("%s: features without audio (.mat): no waveform figure", data_dir)
+    elif rec_id not in d.wavs:
         raise InputError(f"{data_dir}/wav.scp: no recording {rec_id!r} to plot")
-    _plot_window(d.wavs[rec_id], rec_id, grid, refs[d.rec_ids.index(rec_id)], hyps[d.rec_ids.index(rec_id)],
-                 probs[rec_id], out / f"waveform_{rec_id}.png", plot_start_s, title)
+    else:
+        _plot_window(d.wavs[rec_id], rec_id, grid, refs[d.rec_ids.index(rec_id)], hyps[d.rec_ids.index(rec_id)],
+                     probs[rec_id], out / f"waveform_{rec_id}.png", plot_start_s, title)
     io.write_json(out / "metrics.json", result)  # last: scoring is finished when it exists
     return result
 

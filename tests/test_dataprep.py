@@ -1,0 +1,186 @@
+"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels) and the notebook's .mat lists."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+import scipy.io
+import soundfile as sf
+
+from conftest import ROOT, toy_recording
+from vadkit import data, dataprep, feature_cache, io, labels
+from vadkit.config import FeatureConfig
+from vadkit.errors import InputError
+from vadkit.features import FrameGrid, compute_features
+
+CFG = FeatureConfig()
+
+
+def write_audio(path, dur_s, sr, channels=1, seed=0):
+    x, segs = toy_recording(np.random.default_rng(seed), dur_s, sr)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.stack([x] * channels, axis=1) if channels > 1 else x, sr)
+    return segs
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Three recordings, three rates, three containers, three label formats."""
+    src = tmp_path / "src"
+    segs = {"a": write_audio(src / "a.wav", 4.0, 16000, channels=2, seed=1),
+            "b": write_audio(src / "sub" / "b.flac", 3.0, 8000, seed=2),
+            "c": write_audio(src / "c.ogg", 3.5, 22050, seed=3)}
+    labels.write(src / "a.csv", {"a": segs["a"]}, "csv")
+    labels.write(src / "sub" / "b.voz", {"b": segs["b"]}, "voz", n_samples=3 * 8000, sample_rate_hz=8000)
+    labels.write(src / "c.txt", {"c": segs["c"]}, "audacity")
+    return src, segs
+
+
+def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
+    src, segs = folder
+    s = dataprep.prepare_folder(src, tmp_path / "data/x", 8000)
+    d = data.validate_data_dir(tmp_path / "data/x", 8000)
+    assert d.rec_ids == ["a", "b", "c"] and s["resampled"] == 2
+    assert d.wavs["b"] == str((src / "sub/b.flac").resolve())  # at the rate: listed in place
+    assert d.wavs["a"].endswith("data/x/wav/a.wav") and io.audio_info(d.wavs["a"]) == (8000, 32000)
+    for k in segs:  # the data dir keeps milliseconds
+        assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
+
+
+def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    write_audio(src / "b.wav", 3.0, 8000)
+    (src / "all.rttm").write_text("SPEAKER a 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n"
+                                  "SPEAKER a 1 1.2 1.0 <NA> <NA> s2 <NA> <NA>\n")
+    dataprep.prepare_folder(src, tmp_path / "d", 8000)
+    assert data.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.5, 2.2)], "b": []}
+
+
+def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
+    src, _ = folder
+    dataprep.prepare_folder(src, tmp_path / "d", 8000)
+    assert (tmp_path / "d/rttm").is_file()
+    for f in list(src.rglob("*.csv")) + list(src.rglob("*.voz")) + list(src.rglob("*.txt")):
+        f.unlink()
+    s = dataprep.prepare_folder(src, tmp_path / "d", 8000)
+    assert not s["labelled"] and not (tmp_path / "d/rttm").exists() and not (tmp_path / "d/segments").exists()
+    assert data.validate_data_dir(tmp_path / "d", 8000).regions is None
+
+
+@pytest.mark.parametrize("name,text,match", [
+    ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
+    ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
+    ("a.csv", "0.5,1.0\n-1.0,0.2\n", r"a.csv:2: region -1.000-0.200 s is invalid"),
+    ("a.voz", "0\n" * 24001, r"a.voz:24001: .voz has 24001 values but .*a.wav has 24000 samples"),
+    ("x.rttm", "SPEAKER a 1 0.5 1 <NA> <NA> s <NA> <NA>\nSPEAKER zz 1 0.5 1 <NA> <NA> s <NA> <NA>\n",
+     r"x.rttm:2: recording 'zz' has no audio file"),
+    ("a.lab", "hello there\n", r"a.lab:1: cannot tell the label format"),
+])
+def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    (src / name).write_text(text)
+    with pytest.raises(InputError, match=match):
+        dataprep.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d/wav.scp").exists()
+
+
+def test_one_recording_without_its_label_file(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    write_audio(src / "b.wav", 3.0, 8000)
+    (src / "a.csv").write_text("0.5,1.0\n")
+    with pytest.raises(InputError, match=r"b.wav: no label file \(b\.\{rttm/voz"):
+        dataprep.prepare_folder(src, tmp_path / "d", 8000)
+
+
+def test_prepare_dir_script_unknown_label_format(folder, tmp_path):
+    src, _ = folder
+    p = subprocess.run([sys.executable, str(ROOT / "local/prepare_dir.py"), "--config", str(ROOT / "conf/features.yaml"),
+                        "--label-format", "praat", str(src), str(tmp_path / "d")], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1] == ("prepare_dir.py: error: --label-format: unknown label format 'praat'; "
+                                                 "use one of rttm, segments, voz, audacity, csv, tsv, scv")
+
+
+# ---------------------------------------------------------------- .mat
+def save_mat(path, x, y, v73=False, names=("X", "Y")):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = dict(zip(names, (x, y)))
+    if not v73:
+        scipy.io.savemat(str(path), arrays)
+        return
+    with h5py.File(path, "w", userblock_size=512) as f:  # MATLAB v7.3: HDF5, arrays stored transposed
+        for k, v in arrays.items():
+            f[k] = np.asarray(v, dtype=np.float64).T
+    header = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
+    with open(path, "r+b") as f:
+        f.write(header.ljust(116, b" ") + b"\0" * 8 + b"\x00\x02IM")
+
+
+def toy_mat(path, seed, v73=False, dur_s=4.0, wav=None):
+    """X from the recipe's own MFCCs of a toy recording, Y from its regions on the frame grid."""
+    x, segs = toy_recording(np.random.default_rng(seed), dur_s)
+    feats = compute_features(x, 8000, CFG)
+    y = FrameGrid().labels(segs, len(feats))
+    save_mat(path, feats, y[:, None].astype(np.float64), v73)
+    if wav is not None:
+        io.write_wav(wav, x, 8000)
+    return feats, y
+
+
+@pytest.mark.parametrize("v73", [False, True])
+def test_mat_round_trip_both_kinds(tmp_path, v73):
+    feats, y = toy_mat(tmp_path / "m/f1.mat", 1, v73)
+    got = io.read_mat(tmp_path / "m/f1.mat", ("X", "Y"))
+    assert got["X"].shape == feats.shape and np.allclose(got["X"], feats) and got["Y"].shape == (len(y), 1)
+
+
+@pytest.mark.parametrize("fmt", feature_cache.FORMATS)
+def test_mat_set_goes_straight_into_the_cache(tmp_path, fmt):
+    mats = {}
+    for i, v73 in ((1, False), (2, True)):
+        mats[f"features_labs_{i}"] = toy_mat(tmp_path / f"m/features_labs_{i}.mat", i, v73)
+    (tmp_path / "train.lst").write_text("features_labs_1.mat\nfeatures_labs_2.mat\n")
+    files = dataprep.read_list(tmp_path / "train.lst", tmp_path / "m")
+    dataprep.prepare_mat_set(files, tmp_path / "data/train", CFG, fmt, source=str(tmp_path / "train.lst"))
+    d = data.validate_data_dir(tmp_path / "data/train", 8000)
+    assert d.feature_only and d.rec_ids == sorted(mats)
+    feats, labs, info = feature_cache.load(tmp_path / "data/train")
+    assert feature_cache.is_up_to_date(tmp_path / "data/train", CFG, fmt) and info["source"].endswith("train.lst")
+    for k, (x, y) in mats.items():
+        assert np.allclose(feats[k], x) and labs[k].tolist() == y.tolist()
+        assert FrameGrid().labels(d.regions[k], len(y)).tolist() == y.tolist()  # rttm gives Y back
+
+
+def test_mat_test_file_with_its_audio(tmp_path):
+    _, y = toy_mat(tmp_path / "audio_sample_test.mat", 5, wav=tmp_path / "audio_sample_test.wav")
+    dataprep.prepare_mat_set([tmp_path / "audio_sample_test.mat"], tmp_path / "test", CFG, "ark",
+                             tmp_path / "audio_sample_test.wav")
+    d = data.validate_data_dir(tmp_path / "test", 8000)
+    assert not d.feature_only and list(d.wavs) == ["audio_sample_test"]
+    assert feature_cache.load(tmp_path / "test")[1]["audio_sample_test"].tolist() == y.tolist()
+
+
+def test_bad_mat_input(tmp_path):
+    x = np.zeros((50, 60))
+    save_mat(tmp_path / "noy.mat", x, x, names=("X", "Z"))
+    with pytest.raises(InputError, match=r"noy.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
+        dataprep.read_mat_features(tmp_path / "noy.mat", CFG)
+    save_mat(tmp_path / "noy73.mat", x, x, v73=True, names=("X", "Z"))
+    with pytest.raises(InputError, match=r"noy73.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
+        dataprep.read_mat_features(tmp_path / "noy73.mat", CFG)
+    save_mat(tmp_path / "dims.mat", np.zeros((50, 20)), np.zeros((50, 1)))
+    with pytest.raises(InputError, match=r"dims.mat: X is \(50, 20\), expected \(frames, 60\)"):
+        dataprep.read_mat_features(tmp_path / "dims.mat", CFG)
+    (tmp_path / "x.lst").write_text("noy.mat\n\nabsent.mat\n")
+    with pytest.raises(InputError, match=r"x.lst:3: absent.mat not found in"):
+        dataprep.read_list(tmp_path / "x.lst", tmp_path)
+    save_mat(tmp_path / "long.mat", np.zeros((500, 60)), np.zeros((500, 1)))
+    io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
+    with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
+        dataprep.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", CFG, "ark", tmp_path / "long.wav")
