@@ -2,7 +2,8 @@
 
 conf/features.yaml -> FeatureConfig; conf/decode.yaml -> DecodeConfig;
 conf/<model>.yaml  -> ExperimentConfig (sections `model:` and `train:`);
-conf/corpus_builtin.yaml -> BuiltinCorpusConfig; conf/corpus_mix.yaml -> MixCorpusConfig (both MixingConfig).
+conf/corpus_builtin.yaml -> BuiltinCorpusConfig; conf/corpus_mix.yaml -> MixCorpusConfig (both MixingConfig);
+conf/baselines.yaml -> BaselineConfig.
 An unknown key is an InputError naming the file and the valid keys.  Units are in key names.
 """
 from __future__ import annotations
@@ -83,6 +84,24 @@ class DecodeConfig:
     def __post_init__(self):
         if self.max_speech_s is not None and self.max_speech_s < 0.05:
             raise ValueError(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
+
+
+@dataclass
+class BaselineConfig:
+    """conf/baselines.yaml: settings of the public VADs run as baselines (vadkit.baselines)."""
+    energy_floor_percentile: float = 10.0  # a recording's noise floor: this percentile of its frame energies
+    energy_margin_db: float = 6.0          # P(speech) = 0.5 this far above the floor
+    energy_slope_db: float = 2.0           # logistic slope: P goes 0.27 -> 0.73 over 2 * this
+    webrtc_frame_ms: int = 30              # 10, 20 or 30 (py-webrtcvad's example uses 30)
+    ten_hop_samples: int = 256             # TEN VAD hop at 16 kHz: 256 (its default, 16 ms) or 160 (10 ms)
+
+    def __post_init__(self):
+        if self.webrtc_frame_ms not in (10, 20, 30):
+            raise ValueError(f"webrtc_frame_ms must be 10, 20 or 30, not {self.webrtc_frame_ms!r}")
+        if self.ten_hop_samples not in (160, 256):
+            raise ValueError(f"ten_hop_samples must be 160 or 256, not {self.ten_hop_samples!r}")
+        if self.energy_slope_db <= 0:
+            raise ValueError(f"energy_slope_db must be > 0, not {self.energy_slope_db!r}")
 
 
 def _build(cls: type[T], data: Any, where: str) -> T:
