@@ -52,13 +52,14 @@ def clean_segments(segs: io.Segments, cfg: DecodeConfig, duration_s: float | Non
     return io.merge_segments([(max(0.0, s - pad), min(end_max, e + pad)) for s, e in out])
 
 
-def split_long(segs: io.Segments, probs: np.ndarray, grid: FrameGrid, max_s: float | None) -> io.Segments:
+def split_long(segs: io.Segments, probs: np.ndarray, grid: FrameGrid, max_s: float | None,
+               first_frame: int = 0) -> io.Segments:
     """Split regions longer than max_s seconds, recursively, at the frame of lowest probability among
     those at least max_s/2 from both ends (so no piece is shorter than max_s/2); that frame becomes
-    a one-frame gap.  probs: (n_frames,) on the grid."""
+    a one-frame gap.  probs: (n,) for frames first_frame.. of the grid (covering the regions)."""
     if max_s is None:
         return list(segs)
-    centres = grid.centres(len(probs))
+    centres = (first_frame + np.arange(len(probs))) * grid.hop_s + grid.win_s / 2
     out: io.Segments = []
     todo = list(reversed(segs))
     while todo:
