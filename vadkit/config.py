@@ -239,5 +239,5 @@ class MixCorpusConfig(MixingConfig):
         r"(?:^|/)(\d+)-\d+-\d+\.\w+$", r"(?:^|/)([0-9a-f]{8})_nohash_\d+\.\w+$"])
     audio_extensions: list[str] = field(default_factory=lambda: ["wav", "flac", "ogg"])
     clean_check_min_s: float = 0.9       # an utterance at least this long (a 1 s word clip too) ...
-    clean_min_range_db: float = 20.0     # ... whose quietest 10 % of frames lie less than this below its
+    clean_min_range_db: float = 30.0     # ... whose quietest 10 % of frames lie less than this below its
                                          # loudest frame has no real pause (noise or music under it): left out

@@ -12,9 +12,10 @@ Every file is read at the recipe rate (`sample_rate_hz`, resampled once when rea
 Usable utterances: the reference-label rule of vadkit.mix finds speech in them (energy within
 `label_floor_db` of the utterance's loudest 10 ms frame, gaps under `label_fill_gap_ms` filled, regions
 under `label_min_speech_ms` dropped; a pause inside an utterance longer than the gap is non-speech), and
-an utterance of at least `clean_check_min_s` whose quietest 10 % of frames lie less than
-`clean_min_range_db` below its loudest frame is left out: it has no real pause (noise or music under
-it), so the rule would call all of it speech.  Shorter ones cannot be judged (a word can be all speech).
+an utterance of at least `clean_check_min_s` (0.9 s) whose quietest 10 % of frames lie less than
+`clean_min_range_db` (30 dB, the label floor) below its loudest frame is left out: it has no real pause
+(noise or music under it), so the rule would call its pauses speech.  Shorter ones cannot be judged (a
+word can be all speech).
 
 Split (no speaker, no noise file in two sets): speakers are put in the order of crc32("<seed>:<speaker>");
 in that order test takes speakers until it holds `test_share` of the usable labelled speech, then dev
