@@ -164,6 +164,18 @@ def add_deltas(static: np.ndarray, cfg: FeatureConfig, left: np.ndarray | None =
     return np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.float32)
 
 
+def mel_spectrogram_db(x: np.ndarray, sample_rate_hz: int, n_mels: int = 23, hop_s: float = 0.010,
+                       win_s: float = 0.020) -> np.ndarray:
+    """Log-mel spectrogram for display, as the notebook's part 1 (23 bands, 20 ms window, 10 ms hop):
+    (n_mels, 1 + len(x) // hop) float32 dB re the loudest bin; frame k centred at k * hop_s."""
+    import librosa
+    hop, win = max(1, round(hop_s * sample_rate_hz)), max(2, round(win_s * sample_rate_hz))
+    n_fft = 1 << (win - 1).bit_length()  # FFT size: the window rounded up to a power of two
+    mel = librosa.feature.melspectrogram(y=np.asarray(x, dtype=np.float32), sr=sample_rate_hz, n_fft=n_fft,
+                                         win_length=win, hop_length=hop, n_mels=n_mels)
+    return librosa.power_to_db(mel, ref=np.max).astype(np.float32)
+
+
 def features_of_file(path: str, cfg: FeatureConfig) -> np.ndarray:
     """Read audio (resampled to cfg.sample_rate_hz) and compute its features; fail on < 1 frame."""
     x, sr = io.read_audio(path, cfg.sample_rate_hz)

@@ -12,8 +12,9 @@ import numpy as np  # noqa: E402
 from vadkit import io  # noqa: E402
 
 
-def _save(fig, path: str | Path) -> None:
-    fig.tight_layout()
+def _save(fig, path: str | Path, tight: bool = True) -> None:
+    if tight:
+        fig.tight_layout()
     with io.atomic_write(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
@@ -105,3 +106,50 @@ def vad_overview(env: np.ndarray, duration_s: float, segments: list, probs: np.n
     axs[1].set_xlabel("Time (seconds)")
     axs[1].set_xlim(0, max(duration_s, 1e-3))
     _save(fig, path)
+
+
+def recording(x: np.ndarray, sample_rate_hz: int, start_s: float, tracks: dict[str, list], mel_db: np.ndarray,
+              mel_hop_s: float, path: str | Path, title: str = "") -> None:
+    """Part 1 of the notebook as one figure: a window of waveform (peak-normalised) with each label
+    track as label*2-1 (speech +1, non-speech -1), over the mel spectrogram of the same window.
+
+    x: the window's samples; tracks: {name: [(start_s, end_s)]} in absolute seconds;
+    mel_db: (n_mels, n_frames) with frame k centred at start_s + k * mel_hop_s.
+    """
+    end_s = start_s + len(x) / sample_rate_hz
+    t = start_s + np.arange(len(x)) / sample_rate_hz
+    fig, axs = plt.subplots(2, 1, figsize=(14, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    ax = axs[0]
+    ax.plot(t, x / max(float(np.max(np.abs(x))) if len(x) else 0.0, 1e-9), color="0.6", lw=0.5,
+            label="waveform (peak-normalised)")
+    colours = ["tab:green", "tab:red", "tab:blue", "tab:orange"]
+    for (name, segs), c, off in zip(tracks.items(), colours, (1.0, 0.94, 0.88, 0.82)):
+        tt, yy = _step(segs, start_s, end_s)
+        ax.plot(tt, yy * off, color=c, lw=1.4, label=name)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_ylabel("Amplitude / label")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True)
+    ax.set_title(title)
+    half = mel_hop_s / 2
+    im = axs[1].imshow(mel_db, origin="lower", aspect="auto", cmap="magma",
+                       extent=(start_s - half, start_s + mel_db.shape[1] * mel_hop_s - half, -0.5, mel_db.shape[0] - 0.5))
+    axs[1].set_ylabel(f"Mel band (of {mel_db.shape[0]})")
+    axs[1].set_xlabel("Time (seconds)")
+    axs[1].set_xlim(start_s, end_s)
+    fig.colorbar(im, ax=axs, format="%+2.0f dB", pad=0.01, fraction=0.03)
+    _save(fig, path, tight=False)  # tight_layout cannot place a colorbar shared by two panels
+
+
+def _step(segs: list, start_s: float, end_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact +1/-1 step curve of speech regions over [start_s, end_s] (vertical edges at boundaries)."""
+    tt, yy = [start_s], [-1.0]
+    for s, e in segs:
+        if e <= start_s or s >= end_s:
+            continue
+        s, e = max(s, start_s), min(e, end_s)
+        tt += [s, s, e, e]
+        yy += [-1.0, 1.0, 1.0, -1.0]
+    tt.append(end_s)
+    yy.append(-1.0)
+    return np.array(tt), np.array(yy)

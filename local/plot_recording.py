@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Part 1 of the notebook as a tool: waveform, label tracks and mel spectrogram of (a window of) a recording.
+
+e.g.: local/plot_recording.py --ref data/test/rttm --hyp exp/blstm/decode_test/hyp.rttm \
+        --start 10 --dur 10 -o window.png audio_sample_test.wav
+
+Draws the waveform (peak-normalised) with each label track as label*2-1 (speech +1, non-speech -1),
+over a 23-band mel spectrogram (20 ms window, 10 ms hop, dB), time in seconds; writes the PNG.
+Labels in any format vadkit.labels reads (RTTM, Kaldi segments, .voz, Audacity, CSV/TSV, .scv),
+detected or named with --label-format; files with many recordings give the one named like the audio
+(--rec-id to choose).  Prints the duration, the sample rate and each track's speech/non-speech amounts.
+"""
+from pathlib import Path
+
+from vadkit import cli, dataprep, io, labels, plots
+from vadkit.errors import InputError
+from vadkit.features import mel_spectrogram_db
+
+MEL_HOP_S = 0.010  # the notebook's hop_length=160 at 16 kHz
+
+
+def track(path: str, fmt: str | None, rec_id: str, rate: int, n: int) -> io.Segments:
+    """One recording's speech regions from a label file, checked against the audio."""
+    fmt = labels.check_format(fmt) if fmt else labels.detect_format(path)
+    if fmt in labels.MULTI_RECORDING:
+        found = labels.read(path, fmt)
+        if found and rec_id not in found:
+            raise InputError(f"{path}: no regions for recording {rec_id!r} (it has {', '.join(sorted(found)[:5])}"
+                             f"{', ...' if len(found) > 5 else ''}); pass --rec-id")
+        regions = found.get(rec_id, [])
+    else:
+        regions = labels.read_one(path, rec_id, fmt, rate)
+    labels.check_inside(path, regions, n / rate)
+    return labels.to_segments(regions)
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--ref", help="reference labels")
+    p.add_argument("--hyp", help="hypothesis labels (e.g. a decode dir's hyp.rttm)")
+    p.add_argument("--label-format", default="auto", help=f"auto or one of: {', '.join(labels.FORMATS)}")
+    p.add_argument("--rec-id", help="recording to take from multi-recording label files (default: the audio's name)")
+    p.add_argument("--start", type=float, default=0.0, help="window start, seconds (default 0)")
+    p.add_argument("--dur", type=float, help="window length, seconds (default: to the end)")
+    p.add_argument("-o", "--output", required=True, help="PNG to write")
+    p.add_argument("audio")
+    a = p.parse_args(argv)
+    x, rate = io.read_audio(a.audio)
+    n, dur = len(x), len(x) / rate
+    rec_id = a.rec_id or dataprep.rec_id_of(Path(a.audio))
+    fmt = None if a.label_format == "auto" else a.label_format
+    tracks = {name: track(f, fmt, rec_id, rate, n) for name, f in (("reference", a.ref), ("hypothesis", a.hyp)) if f}
+    if not 0 <= a.start < dur or (a.dur is not None and a.dur <= 0):
+        raise InputError(f"{a.audio}: window --start {a.start} --dur {a.dur} is outside the audio (0-{dur:.2f} s)")
+    end = dur if a.dur is None else min(dur, a.start + a.dur)
+    print(f"{a.audio}: duration {dur:.3f} s, sample rate {rate} Hz, {n} samples")
+    for name, segs in tracks.items():
+        speech = sum(e - s for s, e in segs)
+        print(f"  {name:10s} speech {speech:9.3f} s ({100 * speech / dur:5.1f} %), non-speech {dur - speech:9.3f} s "
+              f"({100 * (dur - speech) / dur:5.1f} %), {len(segs)} regions")
+    w = x[round(a.start * rate):round(end * rate)]
+    plots.recording(w, rate, a.start, tracks, mel_spectrogram_db(w, rate, hop_s=MEL_HOP_S), MEL_HOP_S, a.output,
+                    f"{Path(a.audio).name}: {a.start:.2f}-{end:.2f} s")
+    cli.log.info("wrote %s", a.output)
+
+
+if __name__ == "__main__":
+    cli.run(main)
