@@ -1,0 +1,63 @@
+"""Timing helpers for speed benchmarks: real-time factor, single-thread runs, peak memory, machine.
+
+RTF = compute seconds / audio seconds (lower is faster).  On a shared machine wall time is
+contended: prefer CPU time of this process (`process_time`, what `time_call` returns by default)
+and ratios measured side by side in the same run.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import resource
+import time
+from typing import Callable
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run torch (and, for libraries that read it at their start, OpenMP/MKL) on one thread."""
+    import torch
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def time_call(fn: Callable[[], object], repeat: int = 3, warmup: int = 1, clock: str = "cpu") -> float:
+    """Best of `repeat` timings of fn() in seconds, after `warmup` untimed calls.
+    clock: "cpu" (process CPU time: insensitive to other processes) or "wall"."""
+    now = time.process_time if clock == "cpu" else time.perf_counter
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = now()
+        fn()
+        best = min(best, now() - t0)
+    return best
+
+
+def rtf(fn: Callable[[], object], audio_s: float, repeat: int = 3, warmup: int = 1, clock: str = "cpu") -> float:
+    """Real-time factor of fn() on audio_s seconds of audio (best of repeat)."""
+    return time_call(fn, repeat, warmup, clock) / audio_s
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    """One line describing the conditions: CPU model, cores, load average, torch threads."""
+    cpu = platform.processor() or "cpu"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return (f"{cpu}, {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+            f"python {platform.python_version()}")
