@@ -33,7 +33,7 @@ Stages:
                 (dir: local/prepare_dir.py per folder; mat: local/prepare_mat.py, features included);
                 with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
-  3  train:     each model -> exp/<model>/final.pt, history.json, curves.png
+  3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
   4  decode:    dev and test (+ ami_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures; summary table
 Options (default):
@@ -150,11 +150,8 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ "$train" = true ]; then
-  for m in $models; do
-    log "Stage 3: train $m: data/train data/dev -> exp/$m"
-    $train_cmd "exp/$m/log/train.log" \
-      steps/train.py --config "conf/$m.yaml" --overwrite "$overwrite" data/train data/dev "exp/$m"
-  done
+  log "Stage 3: train $models (one job each, all at once): data/train data/dev -> exp/{${models// /,}}"
+  steps/train.sh --cmd "$train_cmd" --overwrite "$overwrite" data/train data/dev exp $models
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then

@@ -280,3 +280,88 @@ def test_run_local_shares_threads_among_parallel_jobs(tmp_path):
     p = subprocess.run([str(RUN_LOCAL), "JOB=1:2", str(tmp_path / "u.JOB.log"), 'echo "threads=$OMP_NUM_THREADS"'],
                        capture_output=True, text=True, env={**env, "OMP_NUM_THREADS": "3"}, timeout=10)
     assert "threads=3\n" in (tmp_path / "u.2.log").read_text()
+
+
+# ---------------------------------------------------------------- slurm.sh (with stand-in sbatch/squeue)
+
+SLURM = ROOT / "utils" / "slurm.sh"
+FAKE_SBATCH = r"""#!/usr/bin/env bash
+# Stand-in for sbatch --parsable: records its arguments, runs the script once per array index, prints an id.
+printf '%s\n' "$@" > "$FAKE_DIR/sbatch.args"
+first=1; last=1; out=
+for a in "$@"; do
+  case $a in
+    --array=*) r=${a#--array=}; r=${r%%%*}; first=${r%-*}; last=${r#*-} ;;
+    --output=*) out=${a#--output=} ;;
+  esac
+done
+script=${!#}
+for ((i = first; i <= last; i++)); do
+  o=${out//%a/$i}
+  SLURM_JOB_ID=42 SLURM_ARRAY_JOB_ID=42 SLURM_ARRAY_TASK_ID=$i bash "$script" >>"${o//%%/%}" 2>&1
+done
+echo 42
+"""
+
+
+@pytest.fixture
+def fake_slurm(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
+    for name in ("squeue", "scancel"):
+        (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
+    return lambda *args: subprocess.run([str(SLURM), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
+                                        text=True, timeout=20)
+
+
+def test_slurm_maps_options_and_reports_failed_jobs(tmp_path, fake_slurm):
+    (tmp_path / "site.conf").write_text("# site options\n--account=proj  # ours\n\n--partition=cpu\n")
+    r = fake_slurm("--config", "site.conf", "--gpus", "2", "--mem", "4G", "--time", "1:00:00", "--partition", "gpu",
+                   "--num-threads", "3", "--max-jobs-run", "2", "--requeue", "true", "--sbatch-opt", "--qos=low",
+                   "JOB=1:3", "exp/log/t.JOB.log", "test JOB -ne 2 || exit 4; echo threads=$OMP_NUM_THREADS", "x JOB")
+    args = (tmp_path / "sbatch.args").read_text().splitlines()
+    assert args[:9] == ["--parsable", "--account=proj", "--partition=cpu", "--gres=gpu:2", "--mem=4G",
+                        "--time=1:00:00", "--partition=gpu", "--cpus-per-task=3", "--requeue"]
+    assert args[9:13] == ["--qos=low", "--array=1-3%2", "--job-name=exp/log/t.JOB", "--output=exp/log/t.%a.log"]
+    log1 = (tmp_path / "exp/log/t.1.log").read_text().splitlines()
+    assert log1[0] == "# test 1 -ne 2 || exit 4; echo threads=$OMP_NUM_THREADS x\\ 1"
+    assert log1[1].startswith("# Started at ") and log1[1].endswith(" (slurm job 42_1, restart 0)")
+    assert log1[2] == "threads=3 x 1" and log1[4].startswith("# Ended (code 0) at ")
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert lines[0] == "slurm.sh: job 2 failed (exit 4; slurm job 42_2), log: exp/log/t.2.log"
+    assert lines[-1] == "slurm.sh: 1 / 3 jobs failed"
+
+
+def test_slurm_job_that_leaves_no_exit_code_is_reported(tmp_path, fake_slurm):
+    # The job is killed before it writes its code (time limit, preemption, OOM): squeue no longer lists it.
+    r = fake_slurm("log/k.log", "kill -9 $PPID")
+    assert r.returncode == 1
+    assert r.stderr.startswith("slurm.sh: job failed (no exit code: killed, cancelled, preempted, out of time or "
+                               "memory?; slurm job 42), log: log/k.log\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--gpus", "x", "log/x.log", "true"], "--gpus takes a number of GPUs, not 'x'"),
+        (["--requeue", "yes", "log/x.log", "true"], "--requeue takes true or false, not 'yes'"),
+        (["JOB=1:2", "log/x.log", "true"], "does not contain JOB"),
+        (["--queue", "q", "log/x.log", "true"], "unknown option '--queue'"),
+    ],
+)
+def test_slurm_usage_errors(tmp_path, fake_slurm, args, message):
+    r = fake_slurm(*args)
+    assert r.returncode == 1 and message in r.stderr.splitlines()[0]
+    assert not (tmp_path / "sbatch.args").exists()
+
+
+def test_slurm_bad_config_line_names_it(tmp_path, fake_slurm):
+    (tmp_path / "bad.conf").write_text("--account=a\npartition=gpu\n")
+    r = fake_slurm("--config", "bad.conf", "log/x.log", "true")
+    assert r.returncode == 1
+    assert r.stderr.startswith("slurm.sh: bad.conf:2: 'partition=gpu' is not an sbatch option")
