@@ -21,15 +21,7 @@ MEL_HOP_S = 0.010  # the notebook's hop_length=160 at 16 kHz
 
 def track(path: str, fmt: str | None, rec_id: str, rate: int, n: int) -> io.Segments:
     """One recording's speech regions from a label file, checked against the audio."""
-    fmt = labels.check_format(fmt) if fmt else labels.detect_format(path)
-    if fmt in labels.MULTI_RECORDING:
-        found = labels.read(path, fmt)
-        if found and rec_id not in found:
-            raise InputError(f"{path}: no regions for recording {rec_id!r} (it has {', '.join(sorted(found)[:5])}"
-                             f"{', ...' if len(found) > 5 else ''}); pass --rec-id")
-        regions = found.get(rec_id, [])
-    else:
-        regions = labels.read_one(path, rec_id, fmt, rate)
+    regions = labels.read_one(path, rec_id, fmt, rate)
     labels.check_inside(path, regions, n / rate)
     return labels.to_segments(regions)
 

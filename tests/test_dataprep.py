@@ -60,6 +60,15 @@ def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
     assert data.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.5, 2.2)], "b": []}
 
 
+def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 16000)
+    (src / "a.rttm").write_text("SPEAKER EN2002a.Mix 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    for _ in range(2):  # the second run must not take data/x/wav/a.wav for a second recording
+        dataprep.prepare_folder(src, src / "data/x", 8000)
+    assert data.validate_data_dir(src / "data/x", 8000).regions == {"a": [(0.5, 1.5)]}
+
+
 def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     src, _ = folder
     dataprep.prepare_folder(src, tmp_path / "d", 8000)

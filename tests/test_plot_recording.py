@@ -40,7 +40,7 @@ def test_bad_window_and_labels(tmp_path, monkeypatch):
     (tmp_path / "ref.csv").write_text("0.5,1.0\n1.5,2.5\n")
     with pytest.raises(InputError, match=r"ref.csv:2: region 1.500-2.500 s ends beyond the audio"):
         plot_recording.main(["--ref", "ref.csv", "-o", "o.png", "rec.wav"])
-    (tmp_path / "x.rttm").write_text("SPEAKER other 1 0 1 <NA> <NA> s <NA> <NA>\n")
-    with pytest.raises(InputError, match=r"x.rttm: no regions for recording 'rec' \(it has other\); pass --rec-id"):
+    (tmp_path / "x.rttm").write_text("SPEAKER o1 1 0 1 <NA> <NA> s <NA> <NA>\nSPEAKER o2 1 0 1 <NA> <NA> s <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"x.rttm: no regions for recording 'rec' \(it has o1, o2\)"):
         plot_recording.main(["--ref", "x.rttm", "-o", "o.png", "rec.wav"])
     assert not (tmp_path / "o.png").exists()

@@ -30,12 +30,16 @@ def rec_id_of(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)
 
 
-def find_audio(src: Path) -> dict[str, Path]:
-    """{rec_id: audio file} of every wav/flac/ogg under src (searched recursively)."""
+def find_audio(src: Path, skip: Path | None = None) -> dict[str, Path]:
+    """{rec_id: audio file} of every wav/flac/ogg under src (searched recursively; not under `skip`,
+    the data dir being written, whose wav/ holds resampled copies)."""
     if not src.is_dir():
         raise InputError(f"{src}: folder not found; pass the folder holding the audio files")
+    skip = skip.resolve() if skip is not None else None
     audio: dict[str, Path] = {}
     for f in sorted(src.rglob("*")):
+        if skip is not None and f.resolve().is_relative_to(skip):
+            continue
         if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file():
             rec_id = rec_id_of(f)
             if rec_id in audio:
@@ -77,7 +81,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
     """
     src, out_dir = Path(src), Path(out_dir)
     fmt = labels.check_format(label_format) if label_format else None
-    audio = find_audio(src)
+    audio = find_audio(src, out_dir)
     own, shared = find_labels(audio, src, labels_file)
     shared_regions: dict[str, list] = {}
     for f in shared:

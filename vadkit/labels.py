@@ -133,12 +133,15 @@ def read(path: str | os.PathLike, fmt: str | None = None, sample_rate_hz: int | 
 
 def read_one(path: str | os.PathLike, rec_id: str, fmt: str | None = None,
              sample_rate_hz: int | None = None) -> list[Region]:
-    """The regions of one recording: all of a one-recording file, or `rec_id`'s of a shared one."""
+    """The regions of one recording: all of a one-recording file; of a multi-recording one, `rec_id`'s,
+    or its only recording's whatever its id (an RTTM's id often differs from the file name)."""
     fmt = check_format(fmt) if fmt else detect_format(path)
     labels = read(path, fmt, sample_rate_hz)
-    if fmt in MULTI_RECORDING:
-        return labels.get(rec_id, [])
-    return next(iter(labels.values()), [])
+    if fmt in MULTI_RECORDING and rec_id not in labels and len(labels) > 1:
+        have = ", ".join(sorted(labels)[:5]) + (", ..." if len(labels) > 5 else "")
+        raise InputError(f"{path}: no regions for recording {rec_id!r} (it has {have}); name the recording "
+                         "as in the labels (--rec-id where offered)")
+    return labels.get(rec_id) or next(iter(labels.values()), [])
 
 
 def to_segments(regions: list[Region]) -> io.Segments:
