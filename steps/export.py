@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Export a trained model to TorchScript and ONNX (normalisation included; features documented).
+
+e.g.: steps/export.py --model exp/lstm exp/lstm/export
+
+Writes <out-dir>/model.pt (TorchScript), model.onnx and features.json (the feature config and the
+inputs/outputs: feats (batch, frames, input_dims) -> probs (batch, frames); unidirectional models
+also take and return the LSTM state h0/c0 -> hn/cn, so they can stream).
+"""
+from vadkit import cli, export
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
+    p.add_argument("--format", default="both", choices=["torchscript", "onnx", "both"])
+    p.add_argument("out_dir")
+    a = p.parse_args(argv)
+    formats = ("torchscript", "onnx") if a.format == "both" else (a.format,)
+    for path in export.export(a.model, a.out_dir, formats):
+        cli.log.info("wrote %s", path)
+
+
+if __name__ == "__main__":
+    cli.run(main)
