@@ -58,7 +58,7 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 def run(main: Callable[[Sequence[str] | None], object]) -> None:
     """Run a step script's main(): echo the command, turn InputError into one line + exit 1."""
-    setup_logging()
+    setup_logging(logging.INFO if os.environ.get("RANK", "0") == "0" else logging.WARNING)  # torchrun: one log
     prog = os.path.relpath(sys.argv[0]) if sys.argv and sys.argv[0] else "script"
     if "-h" not in sys.argv[1:] and "--help" not in sys.argv[1:]:
         log.info("%s", " ".join(shlex.quote(a) for a in [prog, *sys.argv[1:]]))

@@ -56,6 +56,7 @@ class TrainConfig:
     seed: int = 1
     normalize: bool = True              # global mean/variance from train
     select_on: str = "dev_loss"         # dev_loss or dev_accuracy: picks the epoch kept as final.pt
+    amp: bool = False                   # mixed precision on CUDA (bf16 where supported, else fp16); no-op on CPU
 
     def __post_init__(self):
         if self.lr_schedule not in ("constant", "cosine"):
