@@ -21,6 +21,7 @@ from vadkit.errors import InputError
 from vadkit.features import FrameGrid
 
 GRID = FrameGrid()
+TOY_CFG = BaselineConfig(energy_floor_percentile=10, energy_margin_db=6)  # explicit: tests never follow tuning
 OPTIONAL = {"webrtc0": "webrtcvad", "webrtc3": "webrtcvad", "silero": "silero_vad", "ten": "ten_vad"}
 
 
@@ -43,7 +44,7 @@ def test_energy_scores_loud_frames_higher():
     x = np.zeros(8000, np.float32)
     x[:4000] = 0.001 * np.random.default_rng(0).standard_normal(4000)
     x[4000:] = 0.1 * np.sin(np.arange(4000) * 0.3)
-    p = baselines.make("energy", BaselineConfig(), GRID).probs(x, 8000)
+    p = baselines.make("energy", TOY_CFG, GRID).probs(x, 8000)
     assert len(p) == GRID.n_frames(8000, 8000) == 98
     assert p[:35].max() < 0.1 and p[-35:].min() > 0.99  # noise sits at its floor: P = 1/(1+e^3)
 
@@ -70,7 +71,7 @@ def test_baseline_writes_our_decode_layout(name, toy_set, tmp_path):
                             "(pip install -r requirements-baselines.txt)")
     out = tmp_path / f"baseline_{name}" / "decode_dev"
     cfg = DecodeConfig(threshold=0.5, median_frames=3)
-    assert baselines.decode(name, toy_set, out, cfg, BaselineConfig())
+    assert baselines.decode(name, toy_set, out, cfg, TOY_CFG)
     probs = decode.read_probs(out)
     feats, _, _ = feature_cache.load(toy_set)
     assert {k: len(v) for k, v in probs.items()} == {k: len(v) for k, v in feats.items()}
@@ -81,7 +82,7 @@ def test_baseline_writes_our_decode_layout(name, toy_set, tmp_path):
     assert m["n_frames"] == sum(map(len, probs.values())) and (out / "scoring/metrics.json").is_file()
     if name == "energy":  # the toy 'speech' bursts are 26 dB above the noise: energy finds them
         assert m["f1"] > 0.9
-    assert not baselines.decode(name, toy_set, out, cfg, BaselineConfig())  # up to date: skipped
+    assert not baselines.decode(name, toy_set, out, cfg, TOY_CFG)  # up to date: skipped
     rows, _ = scoring.summary_rows([out.parent])
     assert [(r["model"], r["set"]) for r in rows] == [(f"baseline_{name}", "dev")]
 

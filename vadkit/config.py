@@ -90,8 +90,8 @@ class DecodeConfig:
 @dataclass
 class BaselineConfig:
     """conf/baselines.yaml: settings of the public VADs run as baselines (vadkit.baselines)."""
-    energy_floor_percentile: float = 10.0  # a recording's noise floor: this percentile of its frame energies
-    energy_margin_db: float = 6.0          # P(speech) = 0.5 this far above the floor
+    energy_floor_percentile: float = 5.0   # a recording's noise floor: this percentile of its frame energies
+    energy_margin_db: float = 0.0          # P(speech) = 0.5 this far above the floor
     energy_slope_db: float = 2.0           # logistic slope: P goes 0.27 -> 0.73 over 2 * this
     webrtc_frame_ms: int = 30              # 10, 20 or 30 (py-webrtcvad's example uses 30)
     ten_hop_samples: int = 256             # TEN VAD hop at 16 kHz: 256 (its default, 16 ms) or 160 (10 ms)
