@@ -31,4 +31,4 @@ def test_benchmark_document_shape_and_values(tmp_path):
     assert doc["features"]["x_realtime"] > 1 and set(doc["features"]["x_realtime_by_cores"]) == {"1", "2"}
     assert doc["audio"]["seconds"] == pytest.approx(10.0, abs=0.01)
     table = benchmark.format_table(doc)
-    assert "baseline_energy" in table and "x real time on 1 core(s)" in table
+    assert "baseline_energy" in table and "x with 1 job(s) at once" in table

@@ -2,28 +2,30 @@
 
 Each measurement runs in a fresh process (spawned, one thread: OMP/MKL = 1, torch.set_num_threads(1)),
 so its peak resident memory (ru_maxrss) is that system's alone, imports included; the timed part
-starts after imports, model loading and a 1 s warm-up (librosa's first call compiles).
+starts after imports, model loading and a 1 s warm-up (librosa's first call compiles).  Times are
+the process's CPU seconds (vadkit.bench: insensitive to other processes on a shared machine), except
+the multi-core feature figures, which are wall time by nature.
   * features: stage 2's own code (feature_cache.make_part: read audio, MFCC + deltas, labels, ark
-    write) on a copy of the chosen recordings' tables, in N processes at once for N cores;
-    x_realtime = audio seconds / wall seconds from the first job's start to the last one's end.
+    write) on a copy of the chosen recordings' tables.  x_realtime = audio seconds / CPU seconds of
+    one job; x_realtime_by_cores[N] = audio seconds / wall seconds of N jobs at once (first start
+    to last end).
   * training: `train._train_epoch` steps on the chosen recordings' features with the model's own
-    config (batch 51 x 300 frames by default); frames/s = steps * batch * segment_frames / seconds.
+    config (batch 51 x 300 frames by default); frames/s = steps * batch * segment_frames / CPU seconds.
   * inference: audio in memory -> P(speech) on our grid (features + network for our models, the
-    package's own front end for a baseline); rtf_1thread = seconds / audio seconds.
+    package's own front end for a baseline); rtf_1thread = CPU seconds / audio seconds, best of 2.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import platform
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from vadkit import data, io
+from vadkit import bench, data, io
 from vadkit.errors import InputError
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -41,10 +43,6 @@ def select_recordings(data_dir: str | Path, max_s: float) -> list[str]:
     return out
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
 def _one_thread() -> None:
     for v in THREAD_VARS:
         os.environ[v] = "1"
@@ -55,7 +53,7 @@ def _one_thread() -> None:
 def _child(conn, fn, args):
     try:
         _one_thread()
-        conn.send(("ok", fn(*args), _peak_rss_mb()))
+        conn.send(("ok", fn(*args), bench.peak_rss_mb()))
     except BaseException as e:  # report to the parent, which raises it with the system's name
         conn.send(("error", f"{type(e).__name__}: {e}", 0.0))
     finally:
@@ -79,7 +77,7 @@ def isolated(fn, *args) -> tuple[object, float]:
 
 
 # ---------------------------------------------------------------- features
-def _feature_job(tmp_dir: str, cfg_dict: dict, nj: int, job: int, start_at: float) -> tuple[float, float]:
+def _feature_job(tmp_dir: str, cfg_dict: dict, nj: int, job: int, start_at: float) -> tuple[float, float, float]:
     from vadkit import config, feature_cache, features
     from vadkit.config import FeatureConfig
     cfg = config.from_dict(FeatureConfig, cfg_dict)
@@ -88,13 +86,14 @@ def _feature_job(tmp_dir: str, cfg_dict: dict, nj: int, job: int, start_at: floa
                               cfg.sample_rate_hz, cfg)  # warm-up: librosa/numba compile on first use
     while time.time() < start_at:  # every job starts together, after its imports
         time.sleep(0.01)
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     feature_cache.make_part(tmp_dir, cfg, "ark", nj, job)
-    return t0, time.time()
+    return t0, time.time(), time.process_time() - c0
 
 
-def feature_throughput(data_dir: str | Path, rec_ids: list[str], cfg, cores: int, start_delay_s: float = 15.0) -> float:
-    """x real time of stage 2's caching code with `cores` jobs at once (see the module docstring)."""
+def feature_throughput(data_dir: str | Path, rec_ids: list[str], cfg, cores: int,
+                       start_delay_s: float = 15.0) -> tuple[float, float]:
+    """x real time of stage 2's caching code with `cores` jobs at once: (by wall time, by CPU time)."""
     from vadkit import config
     d = data.load_data_dir(data_dir)
     audio_s = sum(d.durations_s[r] for r in rec_ids)
@@ -110,8 +109,8 @@ def feature_throughput(data_dir: str | Path, rec_ids: list[str], cfg, cores: int
         finally:
             pool.close()
             pool.join()
-    t0, t1 = min(s for s, _ in spans), max(e for _, e in spans)
-    return audio_s / (t1 - t0)
+    t0, t1 = min(s[0] for s in spans), max(s[1] for s in spans)
+    return audio_s / (t1 - t0), audio_s / sum(s[2] for s in spans)
 
 
 # ---------------------------------------------------------------- inference
@@ -132,10 +131,8 @@ def _model_rtf(model_dir: str, wavs: dict[str, str]) -> float:
     rate = m.feature_config.sample_rate_hz
     audio = _load_audio(wavs, rate)
     m.probs([compute_features(audio[0][:rate], rate, m.feature_config)])  # warm-up
-    t0 = time.perf_counter()
-    for x in audio:
-        m.probs([compute_features(x, rate, m.feature_config)])
-    return (time.perf_counter() - t0) / (sum(map(len, audio)) / rate)
+    return bench.rtf(lambda: [m.probs([compute_features(x, rate, m.feature_config)]) for x in audio],
+                     sum(map(len, audio)) / rate, repeat=2, warmup=0)
 
 
 def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict) -> float:
@@ -145,10 +142,7 @@ def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict
     b = baselines.make(name, config.from_dict(BaselineConfig, baseline_cfg), FrameGrid())
     audio = _load_audio(wavs, rate)
     b.probs(audio[0][:rate], rate)  # warm-up
-    t0 = time.perf_counter()
-    for x in audio:
-        b.probs(x, rate)
-    return (time.perf_counter() - t0) / (sum(map(len, audio)) / rate)
+    return bench.rtf(lambda: [b.probs(x, rate) for x in audio], sum(map(len, audio)) / rate, repeat=2, warmup=0)
 
 
 # ---------------------------------------------------------------- training
@@ -167,9 +161,9 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
     opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
     sampler = train.SegmentSampler(x, y, cfg.train.segment_frames, cfg.train.batch_size)
     train._train_epoch(model, opt, sampler, 1, cfg, 1, torch.device("cpu"))  # warm-up
-    t0 = time.perf_counter()
-    train._train_epoch(model, opt, sampler, steps, cfg, 2, torch.device("cpu"))
-    return steps * cfg.train.batch_size * cfg.train.segment_frames / (time.perf_counter() - t0)
+    seconds = bench.time_call(lambda: train._train_epoch(model, opt, sampler, steps, cfg, 2, torch.device("cpu")),
+                              repeat=1, warmup=0)
+    return steps * cfg.train.batch_size * cfg.train.segment_frames / seconds
 
 
 # ---------------------------------------------------------------- machine
@@ -189,7 +183,7 @@ def machine_info() -> dict:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             pass
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
+    return {"line": bench.machine(), "cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
             "python": platform.python_version(), "load_avg_1min_start": round(os.getloadavg()[0], 2),
             "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "versions": versions}
 
@@ -209,15 +203,19 @@ def run(data_dir: str | Path, model_dirs: list[str], baseline_names: list[str], 
     doc = {"machine": machine_info(), "audio": {"data_dir": str(data_dir), "n_recordings": len(rec_ids),
                                                 "seconds": round(audio_s, 2)},
            "systems": {}, "features": {}}
-    by_cores = {}
+    by_cores, cpu_based = {}, None
     for n in cores:
         if n > len(rec_ids):
             log(f"features: {n} cores need {n} recordings, only {len(rec_ids)} chosen; skipped")
             continue
-        by_cores[str(n)] = round(feature_throughput(data_dir, rec_ids, feature_cfg, n, start_delay_s), 1)
-        log(f"features: {by_cores[str(n)]:.1f} x real time on {n} core(s)")
-    doc["features"] = {"x_realtime": by_cores.get("1"), "x_realtime_by_cores": by_cores,
-                       "code": "feature_cache.make_part (stage 2), ark"}
+        wall, cpu = feature_throughput(data_dir, rec_ids, feature_cfg, n, start_delay_s)
+        by_cores[str(n)] = round(wall, 1)
+        if cpu_based is None or n == 1:  # per CPU second: from the single job when measured
+            cpu_based = round(cpu, 1)
+        log(f"features: {wall:.1f} x real time (wall) with {n} job(s) at once, {cpu:.1f} per CPU second")
+    doc["features"] = {"x_realtime": cpu_based, "x_realtime_by_cores": by_cores,
+                       "code": "feature_cache.make_part (stage 2), ark",
+                       "note": "x_realtime: audio s / CPU s of the jobs; by_cores: audio s / wall s of N jobs at once"}
     doc["rss_floor_mb"] = round(isolated(_imports_only)[1], 1)  # python + numpy + torch + vadkit, no work
     for m in model_dirs:
         name = Path(m).name
@@ -250,7 +248,8 @@ def format_table(doc: dict) -> str:
     w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)) for r in rows]
     f = doc["features"]["x_realtime_by_cores"]
-    lines.append("features (stage 2 caching): " + ", ".join(f"{v:.1f} x real time on {k} core(s)" for k, v in f.items()))
+    lines.append(f"features (stage 2 caching): {doc['features']['x_realtime']:.1f} x real time per CPU second; wall: "
+                 + ", ".join(f"{v:.1f} x with {k} job(s) at once" for k, v in f.items()))
     m = doc["machine"]
     lines.append(f"peak_rss_mb includes {doc['rss_floor_mb']:.0f} MB that a process importing torch and vadkit "
                  "holds before any work")
