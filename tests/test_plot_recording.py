@@ -44,3 +44,12 @@ def test_bad_window_and_labels(tmp_path, monkeypatch):
     with pytest.raises(InputError, match=r"x.rttm: no regions for recording 'rec' \(it has o1, o2\)"):
         plot_recording.main(["--ref", "x.rttm", "-o", "o.png", "rec.wav"])
     assert not (tmp_path / "o.png").exists()
+
+
+def test_label_curve_is_exact_at_boundaries_and_window_edges():
+    from vadkit.plots import _step
+    t, y = _step([(0.0, 5.0), (7.0, 12.0)], 2.0, 10.0)  # speech across both window edges
+    assert (t[0], y[0]) == (2.0, 1.0) and (t[-1], y[-1]) == (10.0, 1.0)
+    assert list(zip(t, y))[1:5] == [(5.0, 1.0), (5.0, -1.0), (7.0, -1.0), (7.0, 1.0)]
+    t, y = _step([(3.0, 4.0)], 2.0, 10.0)
+    assert list(zip(t, y)) == [(2.0, -1.0), (3.0, -1.0), (3.0, 1.0), (4.0, 1.0), (4.0, -1.0), (10.0, -1.0)]

@@ -142,14 +142,17 @@ def recording(x: np.ndarray, sample_rate_hz: int, start_s: float, tracks: dict[s
 
 
 def _step(segs: list, start_s: float, end_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact +1/-1 step curve of speech regions over [start_s, end_s] (vertical edges at boundaries)."""
+    """Exact +1/-1 step curve of speech regions over [start_s, end_s]: vertical edges only at region
+    boundaries inside the window (a region cut by the window edge stays at +1 there)."""
     tt, yy = [start_s], [-1.0]
     for s, e in segs:
         if e <= start_s or s >= end_s:
             continue
         s, e = max(s, start_s), min(e, end_s)
         tt += [s, s, e, e]
-        yy += [-1.0, 1.0, 1.0, -1.0]
+        yy += [yy[-1], 1.0, 1.0, -1.0 if e < end_s else 1.0]
     tt.append(end_s)
-    yy.append(-1.0)
+    yy.append(yy[-1])
+    if len(tt) > 2 and tt[1] == start_s:  # speech from the window's first sample: no drop at its left edge
+        tt, yy = tt[2:], yy[2:]
     return np.array(tt), np.array(yy)
