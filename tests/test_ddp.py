@@ -55,7 +55,18 @@ def history(root, exp):
 
 def test_two_processes_match_one_and_resume(setup):
     train(setup, "one", 1)
-    log = train(setup, "two", 2)
+    # The recipe's way: the GPU count of the launcher (--gpu 2, ignored locally) -> torchrun with 2 processes.
+    for name in ("steps", "utils"):
+        (setup / name).symlink_to(ROOT / name)
+    (setup / "conf").mkdir()
+    shutil.copy(setup / "conf.yaml", setup / "conf/two.yaml")
+    p = subprocess.run(["steps/train.sh", "--cmd", "utils/run_local.sh --gpu 2", "train", "dev", ".", "two"],
+                       cwd=setup, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT),
+                            "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"})
+    assert p.returncode == 0, p.stderr
+    log = (setup / "two/log/train.log").read_text()
+    assert log.startswith("# torchrun --standalone --nproc-per-node 2 steps/train.py --config conf/two.yaml")
     assert "distributed: 2 processes (gloo)" in log
     assert log.count("epoch 3/3: train loss") == 1  # rank 0 alone logs
     one, two = history(setup, "one"), history(setup, "two")

@@ -365,3 +365,50 @@ def test_slurm_bad_config_line_names_it(tmp_path, fake_slurm):
     r = fake_slurm("--config", "bad.conf", "log/x.log", "true")
     assert r.returncode == 1
     assert r.stderr.startswith("slurm.sh: bad.conf:2: 'partition=gpu' is not an sbatch option")
+
+
+# ---------------------------------------------------------------- sge.sh (with stand-in qsub/qstat)
+
+SGE = ROOT / "utils" / "sge.sh"
+FAKE_QSUB = r"""#!/usr/bin/env bash
+# Stand-in for qsub -terse: records its arguments, runs the script once per task, prints the job id.
+printf '%s\n' "$@" > "$FAKE_DIR/qsub.args"
+first=1; last=1; out=; array=
+while (($# > 1)); do
+  case $1 in
+    -t) r=$2; first=${r%-*}; last=${r#*-}; array=1; shift 2 ;;
+    -o) out=$2; shift 2 ;;
+    *) shift ;;
+  esac
+done
+for ((i = first; i <= last; i++)); do
+  task=$i; [[ -n $array ]] || task=undefined
+  JOB_ID=77 SGE_TASK_ID=$task bash "$1" >>"${out//\$TASK_ID/$i}" 2>&1
+done
+if [[ -n $array ]]; then echo "77.$first-$last:1"; else echo 77; fi
+"""
+
+
+def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "qsub").write_text(FAKE_QSUB)
+    (bin_dir / "qstat").write_text("#!/bin/sh\nexit 1\n")  # the job has left the system
+    (bin_dir / "qdel").write_text("#!/bin/sh\nexit 0\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    (tmp_path / "sge.conf").write_text("-P proj  # our project\n")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
+    r = subprocess.run([str(SGE), "--config", "sge.conf", "--gpus", "1", "--mem", "2G", "--time", "1:00:00",
+                        "--num-threads", "2", "--queue", "g.q", "--max-jobs-run", "5", "JOB=1:2", "log/s.JOB.log",
+                        "echo threads=$OMP_NUM_THREADS; exit $((JOB - 1))"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=20)
+    args = (tmp_path / "qsub.args").read_text().splitlines()
+    assert args[:16] == ["-terse", "-P", "proj", "-l", "gpu=1", "-l", "mem_free=2G,ram_free=2G", "-l", "h_rt=1:00:00",
+                         "-pe", "smp", "2", "-q", "g.q", "-t", "1-2"]
+    assert args[16:20] == ["-tc", "5", "-N", "s.JOB"] and args[-3:-1] == ["-o", "log/s.$TASK_ID.log"]
+    log1 = (tmp_path / "log/s.1.log").read_text().splitlines()
+    assert log1[1].endswith(" (sge job 77.1, restarted 0)") and log1[2] == "threads=2"
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[0] == "sge.sh: job 2 failed (exit 1; sge job 77.2), log: log/s.2.log"
+    assert r.stderr.splitlines()[-1] == "sge.sh: 1 / 2 jobs failed"
