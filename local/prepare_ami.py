@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vadkit import cli, config, data, io
+from vadkit import cli, config, data, io, labels
 from vadkit.config import FeatureConfig
 from vadkit.errors import InputError
 
@@ -25,12 +25,13 @@ SETS = ("ami_dev", "ami_test")
 
 
 def read_turns(path: Path) -> list[tuple[str, float, float, str]]:
-    """(rec_id, start_s, end_s, speaker) of each SPEAKER line (checked by io.iter_rttm)."""
+    """(rec_id, start_s, end_s, speaker) of each SPEAKER line (vadkit.labels' RTTM reader + its speaker field)."""
     lines = path.read_text().splitlines()
     out = []
-    for lineno, rec_id, start, end in io.iter_rttm(path):
-        f = lines[lineno - 1].split()
-        out.append((rec_id, start, end, f[7] if len(f) > 7 else rec_id))
+    for rec_id, regions in labels.read(path, "rttm").items():
+        for r in regions:
+            f = lines[r.line - 1].split()
+            out.append((rec_id, r.start_s, r.end_s, f[7] if len(f) > 7 else rec_id))
     return out
 
 
