@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Data prep for the built-in corpus: data/{train,dev,test}/ from the folders stage 0 made.
+"""Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test}/ from its folders.
 
 e.g.: local/prepare_builtin.py data/local/builtin data
 

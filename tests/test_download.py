@@ -102,10 +102,13 @@ def test_real_config_names_the_openslr_archives():
     assert all(len(a.md5) == 32 and int(a.md5, 16) >= 0 for a in arcs.values())
 
 
-def test_mirror_is_verified_and_used_in_place(mirror, tmp_path):
+def test_mirror_is_verified_and_used_in_place(mirror, tmp_path, monkeypatch):
     m, md5s = mirror
     assert download.fetch(_archive(md5s), tmp_path / "dl", m) == m / "musan.tar.gz"
-    assert not (tmp_path / "dl").exists()                       # nothing copied
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == ["musan.tar.gz.md5"]   # nothing copied
+    monkeypatch.setattr(download, "md5sum", lambda path: pytest.fail("hashed again"))
+    assert download.fetch(_archive(md5s), tmp_path / "dl", m) == m / "musan.tar.gz"  # verified before
+    monkeypatch.undo()
     with pytest.raises(InputError, match=r"musan.tar.gz: md5 .* but musan.tar.gz should have 0{32}"):
         download.fetch(download.Archive("musan.tar.gz", "x", "0" * 32, "musan"), tmp_path / "dl", m)
     with pytest.raises(InputError, match="not in the mirror"):
@@ -157,7 +160,7 @@ def test_download_resumes_verifies_and_never_repeats(mirror, tmp_path, honour_ra
         assert path.read_bytes() == data and not (dest / "musan.tar.gz.part").exists()
         assert server.requests == [f"bytes={len(data) // 3}-"]
         assert download.fetch(arc, dest) == path and len(server.requests) == 1   # complete: not again
-        assert (dest / "musan.tar.gz.md5").read_text() == f"{md5s['musan.tar.gz']} {len(data)}\n"
+        assert (dest / "musan.tar.gz.md5").read_text().startswith(f"{md5s['musan.tar.gz']} {len(data)} ")
     finally:
         server.close()
 

@@ -2,11 +2,11 @@
 
 An archive is described by its file name, URL and md5 (conf/download_librimix.yaml).  `fetch`:
 - with a mirror folder, uses MIRROR/<name> in place (nothing is copied or downloaded);
-- otherwise keeps DEST/<name>: a complete, verified copy (DEST/<name>.md5 records its md5 and size) is
-  never downloaded again; a partial download DEST/<name>.part is resumed with an HTTP Range request
+- otherwise keeps DEST/<name>: a complete, verified copy is never downloaded again; a partial download DEST/<name>.part is resumed with an HTTP Range request
   (started over if the server ignores it); the finished file is checked before it takes its name.
 A checksum mismatch is an InputError naming the file; the bad download is removed, never kept under
-the archive's name.  `extract` unpacks members under chosen prefixes into a folder made under a
+the archive's name.  DEST/<name>.md5 records a verified file (md5, size, mtime, path), so an unchanged
+archive is not hashed again (MUSAN is 11 GB).  `extract` unpacks members under chosen prefixes into a folder made under a
 temporary name and renamed, so an interrupted extraction is redone, a finished one skipped.
 """
 from __future__ import annotations
@@ -107,20 +107,34 @@ def _download(url: str, part: Path) -> None:
                          f"run again to resume {part}")
 
 
+def _stamp_text(path: Path, archive: Archive) -> str:
+    st = path.stat()
+    return f"{archive.md5} {st.st_size} {st.st_mtime_ns} {path.resolve()}\n"
+
+
+def _checked_before(path: Path, stamp: Path, archive: Archive) -> bool:
+    """True when `stamp` records this very file (size, mtime, place) as verified against archive.md5."""
+    return stamp.is_file() and stamp.read_text() == _stamp_text(path, archive)
+
+
 def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = None) -> Path:
-    """Path of a verified copy of the archive (module docstring)."""
+    """Path of a verified copy of the archive (module docstring).  A file once verified is recorded in
+    DEST/<name>.md5 (md5, size, mtime, path) and not hashed again while it stays the same."""
+    dest = Path(dest_dir)
+    stamp = dest / f"{archive.name}.md5"
     if mirror is not None:
         path = Path(mirror) / archive.name
         if not path.is_file():
             raise InputError(f"{path}: not in the mirror; copy {archive.name} there (from {archive.url})")
-        _verify(path, archive)
-        log.info("%s: verified (mirror)", path)
+        if not _checked_before(path, stamp, archive):
+            _verify(path, archive)
+            io.write_text(stamp, _stamp_text(path, archive))
+        log.info("%s: verified (mirror, used in place)", path)
         return path
-    dest = Path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
-    path, part, stamp = dest / archive.name, dest / f"{archive.name}.part", dest / f"{archive.name}.md5"
+    path, part = dest / archive.name, dest / f"{archive.name}.part"
     if path.is_file():
-        if stamp.is_file() and stamp.read_text() == f"{archive.md5} {path.stat().st_size}\n":
+        if _checked_before(path, stamp, archive):
             log.info("%s: complete and verified; not downloading it again", path)
             return path
         _verify(path, archive)
@@ -133,7 +147,7 @@ def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = No
             part.unlink()
             raise
         os.replace(part, path)
-    io.write_text(stamp, f"{archive.md5} {path.stat().st_size}\n")
+    io.write_text(stamp, _stamp_text(path, archive))
     return path
 
 
