@@ -21,7 +21,7 @@ def main(argv=None):
     for d in a.data_dirs:
         dd = data.validate_data_dir(d, rate, a.check_audio)
         n_regions = "unlabelled" if dd.regions is None else f"{sum(map(len, dd.regions.values()))} speech regions"
-        cli.log.info("%s: OK (%d recordings, %.1f min, %s)", d, len(dd.wavs), sum(dd.durations_s.values()) / 60,
+        cli.log.info("%s: OK (%d recordings, %.1f min, %s)", d, len(dd.rec_ids), sum(dd.durations_s.values()) / 60,
                      n_regions)
 
 

@@ -160,10 +160,18 @@ def test_mat_set_goes_straight_into_the_cache(tmp_path, fmt):
     d = data.validate_data_dir(tmp_path / "data/train", 8000)
     assert d.feature_only and d.rec_ids == sorted(mats)
     feats, labs, info = feature_cache.load(tmp_path / "data/train")
-    assert feature_cache.is_up_to_date(tmp_path / "data/train", CFG, fmt) and info["source"].endswith("train.lst")
+    assert feature_cache.is_up_to_date(tmp_path / "data/train", CFG, fmt) and info["source"]["from"].endswith("train.lst")
     for k, (x, y) in mats.items():
         assert np.allclose(feats[k], x) and labs[k].tolist() == y.tolist()
         assert FrameGrid().labels(d.regions[k], len(y)).tolist() == y.tolist()  # rttm gives Y back
+    # idempotent: the same files again are skipped; a replaced file is read again
+    stamp = (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns
+    dataprep.prepare_mat_set(files, tmp_path / "data/train", CFG, fmt, source=str(tmp_path / "train.lst"))
+    assert (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns == stamp
+    toy_mat(tmp_path / "m/features_labs_2.mat", 9)
+    dataprep.prepare_mat_set(files, tmp_path / "data/train", CFG, fmt, source=str(tmp_path / "train.lst"))
+    assert not np.allclose(feature_cache.load(tmp_path / "data/train")[0]["features_labs_2"][:5],
+                           mats["features_labs_2"][0][:5])
 
 
 def test_mat_test_file_with_its_audio(tmp_path):

@@ -8,11 +8,13 @@ at the rate is listed where it is (nothing is copied); others become 16-bit wavs
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from vadkit import data, feature_cache, io, labels
 from vadkit.config import FeatureConfig
@@ -173,6 +175,15 @@ def read_mat_features(path: Path, cfg: FeatureConfig) -> tuple[np.ndarray, np.nd
     return x, y.astype(np.int8)
 
 
+def _files_digest(paths: list[Path]) -> str:
+    """sha1 over each file's name, size and modification time: changes when a file is replaced."""
+    h = hashlib.sha1()
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, fmt: str,
                     wav: str | Path | None = None, source: str = "") -> dict:
     """A data dir whose feature cache holds the .mat files' X and labels Y (not recomputed).
@@ -180,7 +191,8 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
     Frames are 10 ms apart from the start, as the notebook reads them (hop_ms of the config);
     rttm regions come from Y by the frame grid, so they give back Y exactly.  Without `wav` the
     set is feature-only (no wav.scp); with it (one .mat file) wav.scp lists the audio, resampled
-    once if needed, and Y must not outlast it.
+    once if needed, and Y must not outlast it.  Skipped when the cache is up to date and the files
+    (names, sizes, modification times) are those it was made from.
     """
     out_dir, grid = Path(out_dir), FrameGrid.from_config(cfg)
     ids = [rec_id_of(p) for p in mats]
@@ -188,7 +200,15 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
         raise InputError(f"{source}: two .mat files with the same name; rec_ids must be unique")
     if wav is not None and len(mats) != 1:
         raise ValueError("audio goes with a single .mat file")
-    (out_dir / feature_cache.MARKER).unlink(missing_ok=True)
+    src = {"from": source, "files_sha1": _files_digest(mats + ([Path(wav)] if wav is not None else []))}
+    marker = out_dir / feature_cache.MARKER
+    if feature_cache.is_up_to_date(out_dir, cfg, fmt) and (yaml.safe_load(marker.read_text()) or {}).get("source") == src:
+        info = yaml.safe_load(marker.read_text())
+        log.info("%s: up to date with %s, nothing to do", out_dir, source)
+        d = data.load_data_dir(out_dir)
+        return {"recordings": info["n_recordings"], "frames": info["n_frames"],
+                "speech_s": sum(e - s for v in d.regions.values() for s, e in v)}
+    marker.unlink(missing_ok=True)
     durs, regions, n_frames = {}, {}, {}
     for rec_id, p in zip(ids, mats):  # first pass: labels only, so the tables exist before the cache
         _, y = read_mat_features(p, cfg)
@@ -205,6 +225,6 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
     data.write_data_dir(out_dir, wavs, regions, durations_s=None if wavs else durs)
     order = sorted(range(len(ids)), key=lambda i: ids[i])
     feature_cache.write(out_dir, cfg, fmt, ((ids[i], *read_mat_features(mats[i], cfg)) for i in order),
-                        source=source)
+                        source=src)
     return {"recordings": len(ids), "frames": sum(n_frames.values()),
             "speech_s": sum(e - s for v in regions.values() for s, e in v)}

@@ -138,10 +138,10 @@ def merge_parts(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1)
     shutil.rmtree(data_dir / "feats_parts", ignore_errors=True)
 
 
-def write(data_dir: str | Path, cfg: FeatureConfig, fmt: str, items, source: str | None = None) -> None:
+def write(data_dir: str | Path, cfg: FeatureConfig, fmt: str, items, source: dict | None = None) -> None:
     """Write a set's cache from (rec_id, feats (n, dim), labels (n,) or None) in rec_id order, then
     cmvn.json and the marker (last).  The data dir's tables must be final: the marker digests them.
-    `source` notes where features came from when not from the audio (e.g. the .mat lists)."""
+    `source` records where features came from when not from the audio (e.g. the .mat lists)."""
     data_dir = Path(data_dir)
     (data_dir / MARKER).unlink(missing_ok=True)
     for stale in ("feats.h5", "feats.ark", "feats.scp", "labels.ark", "labels.scp"):  # e.g. the other format
