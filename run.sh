@@ -6,6 +6,7 @@ stage=0                      # first stage to run
 stop_stage=100               # last stage to run
 models="lstm blstm lstm2"    # models to train, decode and score: one conf/<model>.yaml each
 model=                       # one model only; overrides --models
+seeds=                       # e.g. "1 2 3": train each model once per seed into exp/<model>_seed<k>/
 corpus=builtin               # corpus: builtin (offline espeak-ng speech + noise), mix (--speech-dir, --noise-dir),
                              #   librimix (downloads mini LibriSpeech + MUSAN, or reads them from --mirror),
                              #   dir (your folders: --train-dir ...), mat (the notebook's .mat files: --mat-dir)
@@ -34,13 +35,16 @@ Stages:
                 with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
+               (with --seeds: once per seed -> exp/<model>_seed<k>/)
   4  decode:    dev and test (+ ami_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
-  5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures; summary table
+  5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures (threshold also tuned on dev, or
+               on ami_dev for ami_*); summary table; ROC/PR curves of every system -> exp/plots/curves_<set>.png
 Options (default):
   --stage N          first stage ($stage)
   --stop-stage N     last stage ($stop_stage)
   --models \"A B\"     models ($models)
   --model NAME       one model; overrides --models
+  --seeds \"1 2 3\"    train each model with each seed into exp/<model>_seed<k>/ (default: the conf's seed)
   --corpus NAME      corpus: builtin, mix, librimix, dir or mat ($corpus)
   --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
@@ -55,7 +59,8 @@ Options (default):
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
 e.g.: ./run.sh --stage 3 --model blstm
       ./run.sh --corpus mix --speech-dir ../shared/corpora/speech --noise-dir ../shared/corpora/noise --model lstm
-      ./run.sh --corpus dir --train-dir rec/train --dev-dir rec/dev --test-dir rec/test"
+      ./run.sh --corpus dir --train-dir rec/train --dev-dir rec/dev --test-dir rec/test
+      ./run.sh --stage 3 --models \"lstm blstm\" --seeds \"1 2 3\""
 
 . ./cmd.sh
 . utils/parse_options.sh
@@ -94,6 +99,12 @@ feat_sets=$sets              # stage 2; --corpus mat caches its sets' features i
 if [ "$corpus" = mat ]; then
   feat_sets=${sets#train dev test}
 fi
+exps=                        # exp/<name> of every (model, seed)
+for m in $models; do
+  for k in ${seeds:-conf}; do
+    if [ "$k" = conf ]; then exps="$exps $m"; else exps="$exps ${m}_seed$k"; fi
+  done
+done
 corpus_dir=data/local/$corpus
 downloads=data/local/downloads   # --corpus librimix: archives and what is extracted from them
 
@@ -150,29 +161,41 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ "$train" = true ]; then
-  log "Stage 3: train $models (one job each, all at once): data/train data/dev -> exp/{${models// /,}}"
-  steps/train.sh --cmd "$train_cmd" --overwrite "$overwrite" data/train data/dev exp $models
+  log "Stage 3: train $models${seeds:+ with seeds $seeds} (one job each, all at once): data/train data/dev -> exp/"
+  steps/train.sh --cmd "$train_cmd" --seeds "$seeds" --overwrite "$overwrite" data/train data/dev exp $models
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
-  for m in $models; do
+  for e in $exps; do
     for s in $eval_sets; do
-      log "Stage 4: decode data/$s with exp/$m -> exp/$m/decode_$s"
+      log "Stage 4: decode data/$s with exp/$e -> exp/$e/decode_$s"
       steps/decode.sh --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
-        conf/decode.yaml "exp/$m" "data/$s" "exp/$m/decode_$s"
+        conf/decode.yaml "exp/$e" "data/$s" "exp/$e/decode_$s"
     done
   done
 fi
 
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
-  for m in $models; do
+  for e in $exps; do
     for s in $eval_sets; do
-      log "Stage 5: score exp/$m/decode_$s against data/$s -> exp/$m/decode_$s/scoring"
-      $decode_cmd "exp/$m/log/score_$s.log" steps/score.py "data/$s" "exp/$m/decode_$s"
+      tune=dev                 # the threshold is tuned on the dev set of the same corpus, never on test
+      if [ "${s#ami_}" != "$s" ]; then
+        tune=ami_dev
+      fi
+      tune_opt=
+      if [[ " $eval_sets " == *" $tune "* ]]; then
+        tune_opt="--tune-on data/$tune exp/$e/decode_$tune"
+      fi
+      log "Stage 5: score exp/$e/decode_$s against data/$s${tune_opt:+, threshold also tuned on $tune}" \
+        "-> exp/$e/decode_$s/scoring"
+      $decode_cmd "exp/$e/log/score_$s.log" \
+        steps/score.py --config conf/score.yaml $tune_opt "data/$s" "exp/$e/decode_$s"
     done
   done
-  log "Stage 5: summary (local/score.py exp/*)"
-  local/score.py $(printf 'exp/%s ' $models)
+  log "Stage 5: ROC and precision-recall curves of every scored system in exp/ -> exp/plots/"
+  local/plot_curves.py --out exp/plots exp/*
+  log "Stage 5: summary (local/score.py${seeds:+ --seeds} exp/...)"
+  local/score.py ${seeds:+--seeds} $(printf 'exp/%s ' $exps)
 fi
 
 log "done in ${SECONDS}s"

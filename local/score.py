@@ -1,22 +1,38 @@
 #!/usr/bin/env python3
-"""Compare scored models: one aligned row per (model, set), with the always-speech baseline.
+"""Compare scored systems: one aligned row per (system, set), with intervals and the always-speech baseline.
 
 e.g.: local/score.py exp/*
+      local/score.py --seeds exp/*                  # <model>_seed<k> systems as mean±std over seeds
+      local/score.py --compare exp/blstm exp/lstm   # paired bootstrap difference A - B per set
 
-Reads exp/<model>/decode_<set>/scoring/metrics.json (made by stage 5); writes nothing.
-Directories without scores are skipped with a note on stderr.
+Reads exp/<system>/decode_<set>/scoring/metrics.json and frame_stats.npz (made by stage 5);
+writes nothing.  Directories without scores are skipped with a note on stderr.  Columns: see
+README "Evaluation" (f1_ci95 etc. are 95% bootstrap intervals over recordings).
 """
-from vadkit import cli, scoring
+from vadkit import cli, config, report
+from vadkit.config import ScoreConfig
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("exp_dirs", nargs="+", metavar="exp_dir")
+    p.add_argument("--config", default="conf/score.yaml", help="bootstrap settings for --compare (default: %(default)s)")
+    p.add_argument("--seeds", action="store_true", help="merge <model>_seed<k> rows into mean±std over seeds")
+    p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of system A minus system B")
+    p.add_argument("exp_dirs", nargs="*", metavar="exp_dir")
     a = p.parse_args(argv)
-    rows, notes = scoring.summary_rows(a.exp_dirs)
+    if a.compare:
+        if a.exp_dirs:
+            p.error("--compare takes exactly two exp dirs and no others")
+        rows = report.compare(*a.compare, config.load(a.config, ScoreConfig))
+        print(f"A = {a.compare[0]}, B = {a.compare[1]}")
+        print(report.format_table(rows, list(rows[0]) if rows else ["set", "metric"]))
+        return
+    if not a.exp_dirs:
+        p.error("give exp dirs (e.g. exp/*) or --compare A B")
+    rows, notes = report.summary_rows(a.exp_dirs)
     for n in notes:
         cli.log.warning("%s", n)
-    print(scoring.format_table(rows))  # the table is this script's output: stdout
+    print(report.format_table(report.seed_rows(rows) if a.seeds else rows))  # the table is the output: stdout
 
 
 if __name__ == "__main__":

@@ -1,26 +1,39 @@
 #!/usr/bin/env python3
 """Score a decode dir against its data dir's reference rttm, on the 10 ms frame grid.
 
-e.g.: steps/score.py data/test exp/blstm/decode_test
+e.g.: steps/score.py --tune-on data/dev exp/blstm/decode_dev data/test exp/blstm/decode_test
 
-Writes <decode-dir>/scoring/: metrics.json (last), confusion.png, and waveform_<rec_id>.png
-(10 s of waveform with reference and hypothesis labels, as in the notebook).
+Writes <decode-dir>/scoring/: frame_stats.npz, confusion.png (raw and normalised), per_file_errors.png,
+waveform_<rec_id>.png (10 s of waveform with reference and hypothesis labels, as in the notebook)
+and metrics.json last (fields: README "Evaluation").
 """
-from vadkit import cli, scoring
+from vadkit import cli, config, scoring
+from vadkit.config import ScoreConfig
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
+    p.add_argument("--config", default="conf/score.yaml", help="scoring settings (default: %(default)s)")
+    p.add_argument("--tune-on", nargs=2, metavar=("DEV_DATA", "DEV_DECODE"),
+                   help="also score at the threshold best on this dev set (never the test set)")
+    p.add_argument("--tune-metric", choices=("f1", "dcf"), help="override the config's tune_metric")
+    p.add_argument("--frame-shift", type=int, default=0, help="score the hypothesis delayed by this many frames "
+                   "(negative: advanced; default 0); the best shift is searched and reported anyway")
     p.add_argument("--plot-rec-id", help="recording for the 10-second figure (default: the first)")
     p.add_argument("--plot-start", type=float, help="start of the 10-second window in seconds (default: 10 s "
                    "into the recording when it is long enough, else 0)")
     p.add_argument("data_dir")
     p.add_argument("decode_dir")
     a = p.parse_args(argv)
-    m = scoring.score(a.data_dir, a.decode_dir, a.plot_rec_id, a.plot_start)
-    cli.log.info("%s: accuracy %.4f f1 %.4f roc_auc %.4f over %d frames (all-speech accuracy %.4f)",
-                 a.decode_dir, m["accuracy"], m["f1"] or 0, m["roc_auc"] or 0, m["n_frames"],
-                 m["baseline_all_speech"]["accuracy"])
+    cfg = config.load(a.config, ScoreConfig)
+    if a.tune_metric:
+        cfg.tune_metric = a.tune_metric
+    m = scoring.score(a.data_dir, a.decode_dir, cfg, a.tune_on, a.frame_shift, a.plot_rec_id, a.plot_start)
+    ci = m["ci95"]["f1"] if "ci95" in m else None
+    cli.log.info("%s: f1 %.4f %s auc %.4f dcf %.4f der %.4f over %d frames, %d files (all-speech f1 %.4f)%s",
+                 a.decode_dir, m["f1"] or 0, ci, m["roc_auc"] or 0, m["dcf"] or 0, m["der"] or 0, m["n_frames"],
+                 m["n_files"], m["baseline_all_speech"]["f1"] or 0,
+                 f"; tuned threshold {m['tuned']['threshold']}: f1 {m['tuned']['f1'] or 0:.4f}" if "tuned" in m else "")
 
 
 if __name__ == "__main__":

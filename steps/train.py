@@ -14,12 +14,16 @@ from vadkit.config import ExperimentConfig
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="model config, e.g. conf/blstm.yaml")
+    p.add_argument("--seed", type=int, help="override the config's train.seed (run.sh --seeds: exp/<model>_seed<k>)")
     p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="true: start over, dropping checkpoints")
     p.add_argument("train_dir")
     p.add_argument("dev_dir")
     p.add_argument("exp_dir")
     a = p.parse_args(argv)
-    train.run(config.load(a.config, ExperimentConfig), a.train_dir, a.dev_dir, a.exp_dir, a.overwrite)
+    cfg = config.load(a.config, ExperimentConfig)
+    if a.seed is not None:
+        cfg.train.seed = a.seed
+    train.run(cfg, a.train_dir, a.dev_dir, a.exp_dir, a.overwrite)
 
 
 if __name__ == "__main__":

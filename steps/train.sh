@@ -5,10 +5,11 @@ set -euo pipefail
 cmd=utils/run_local.sh     # job launcher (cmd.sh's train_cmd)
 nproc=                     # DDP processes per training (default: the --gpus N of --cmd, else 1)
 conf_dir=conf              # model configs: <conf-dir>/<model>.yaml
+seeds=                     # e.g. "1 2 3": each model once per seed, into <exp-root>/<model>_seed<k>/
 overwrite=false            # true: start over, dropping checkpoints
 
 help_message="Usage: steps/train.sh [options] <train-dir> <dev-dir> <exp-root> <model> [<model> ...]
-Trains each <conf-dir>/<model>.yaml into <exp-root>/<model>/ (log: <exp-root>/<model>/log/train.log) as its own
+Trains each <conf-dir>/<model>.yaml into <exp-root>/<model>/ (with --seeds, <exp-root>/<model>_seed<k>/) (log: <exp-root>/<model>/log/train.log) as its own
 job, all running at once; waits for every job and exits 1 naming each model whose training failed. A
 training resumes from its last checkpoint, so re-running (or a requeued cluster job) continues it.
 With N > 1 processes a training runs under torchrun (DDP: one process per GPU, or gloo on CPU).
@@ -17,6 +18,7 @@ Options:
   --cmd CMD         job launcher (default $cmd)
   --nproc N         DDP processes per training (default: the --gpus N (or --gpu N) of --cmd, else 1)
   --conf-dir DIR    where <model>.yaml are (default $conf_dir)
+  --seeds \"1 2 3\"   train each model once per seed, overriding its train.seed (default: the conf's seed)
   --overwrite B     true to start over (default $overwrite)"
 
 . utils/parse_options.sh
@@ -34,6 +36,25 @@ for m in "${models[@]}"; do
     echo "train.sh: $conf_dir/$m.yaml not found: add it or drop '$m' from the models" >&2
     exit 1
   fi
+done
+
+names=()                   # one training per (model, seed): exp dir name, config, seed option
+confs=()
+seed_opts=()
+for m in "${models[@]}"; do
+  for k in ${seeds:-conf}; do
+    if [ "$k" = conf ]; then
+      names+=("$m")
+      seed_opts+=("")
+    elif [[ $k =~ ^[0-9]+$ ]]; then
+      names+=("${m}_seed$k")
+      seed_opts+=("--seed $k")
+    else
+      echo "train.sh: --seeds takes integers, not '$k'" >&2
+      exit 1
+    fi
+    confs+=("$m")
+  done
 done
 
 # The GPUs a job asks for (--gpus N in cmd.sh's train_cmd) are the processes it runs.
@@ -56,7 +77,7 @@ if ((nproc > 1)); then
 fi
 # Side by side on this machine, the trainings share its cores (a cluster job gets its own).
 if [[ $cmd == *run_local.sh* && -z ${OMP_NUM_THREADS:-} ]]; then
-  share=$(($(nproc) / (${#models[@]} * nproc)))
+  share=$(($(nproc) / (${#names[@]} * nproc)))
   export OMP_NUM_THREADS=$((share > 0 ? share : 1))
 fi
 
@@ -72,19 +93,20 @@ stop() {
 }
 trap 'stop 130' INT
 trap 'stop 143' TERM
-for m in "${models[@]}"; do
+for i in "${!names[@]}"; do
+  m=${names[i]}
   $cmd "$exp/$m/log/train.log" \
-    $run --config "$conf_dir/$m.yaml" --overwrite "$overwrite" "$train" "$dev" "$exp/$m" &
+    $run --config "$conf_dir/${confs[i]}.yaml" ${seed_opts[i]} --overwrite "$overwrite" "$train" "$dev" "$exp/$m" &
   pid_of[$m]=$!
 done
 failed=()
-for m in "${models[@]}"; do
+for m in "${names[@]}"; do
   if ! wait "${pid_of[$m]}"; then
     failed+=("$m")
   fi
 done
 trap - INT TERM
 if ((${#failed[@]} > 0)); then
-  echo "train.sh: training failed for ${#failed[@]} of ${#models[@]} models: ${failed[*]} (logs: $(printf "$exp/%s/log/train.log " "${failed[@]}"))" >&2
+  echo "train.sh: training failed for ${#failed[@]} of ${#names[@]} models: ${failed[*]} (logs: $(printf "$exp/%s/log/train.log " "${failed[@]}"))" >&2
   exit 1
 fi

@@ -412,3 +412,25 @@ def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
     assert r.returncode == 1
     assert r.stderr.splitlines()[0] == "sge.sh: job 2 failed (exit 1; sge job 77.2), log: log/s.2.log"
     assert r.stderr.splitlines()[-1] == "sge.sh: 1 / 2 jobs failed"
+
+
+def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
+    fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of training
+    fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
+    fake.chmod(0o755)
+    for d in ("conf", "steps", "utils"):
+        os.symlink(ROOT / d, tmp_path / d)
+
+    def train_sh(*args):
+        return subprocess.run(["steps/train.sh", "--cmd", str(fake), *args, "d/train", "d/dev", "exp", "lstm", "blstm"],
+                              cwd=tmp_path, capture_output=True, text=True)
+
+    assert train_sh("--seeds", "1 2").returncode == 0
+    logs = sorted(p.relative_to(tmp_path / "exp").as_posix() for p in (tmp_path / "exp").glob("*/log/train.log"))
+    assert logs == [f"{m}_seed{k}/log/train.log" for m in ("blstm", "lstm") for k in (1, 2)]
+    line = (tmp_path / "exp/blstm_seed2/log/train.log").read_text()
+    assert "--config conf/blstm.yaml --seed 2 " in line and line.rstrip().endswith("exp/blstm_seed2")
+    assert train_sh("--seeds", "").returncode == 0  # no seeds: the conf's seed, exp/<model>/
+    assert "--seed" not in (tmp_path / "exp/lstm/log/train.log").read_text()
+    bad = train_sh("--seeds", "1 x")
+    assert bad.returncode == 1 and "--seeds takes integers, not 'x'" in bad.stderr

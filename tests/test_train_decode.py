@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from vadkit import config, decode, feature_cache, scoring, train
+from vadkit import config, decode, feature_cache, report, scoring, train
 from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from conftest import make_toy_data_dir
@@ -81,9 +81,9 @@ def test_decode_and_score(sets, tmp_path):
     assert m["n_frames"] == sum(len(v) for v in probs.values())
     assert m["roc_auc"] > 0.5  # a few steps on easy toy data beat chance
     assert (out / "scoring/confusion.png").is_file() and list((out / "scoring").glob("waveform_*.png"))
-    rows, notes = scoring.summary_rows([exp, tmp_path / "nothing"])
+    rows, notes = report.summary_rows([exp, tmp_path / "nothing"])
     assert [r["set"] for r in rows] == ["dev"] and "nothing" in notes[0]
-    assert "all_speech_acc" in scoring.format_table(rows)
+    assert "all_speech_acc" in report.format_table(rows)
 
 
 def test_decode_without_model(sets, tmp_path):

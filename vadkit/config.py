@@ -2,6 +2,7 @@
 
 conf/features.yaml -> FeatureConfig; conf/decode.yaml -> DecodeConfig;
 conf/<model>.yaml  -> ExperimentConfig (sections `model:` and `train:`);
+conf/score.yaml -> ScoreConfig;
 conf/corpus_builtin.yaml -> BuiltinCorpusConfig; conf/corpus_mix.yaml -> MixCorpusConfig (both MixingConfig);
 conf/baselines.yaml -> BaselineConfig.
 An unknown key is an InputError naming the file and the valid keys.  Units are in key names.
@@ -103,6 +104,25 @@ class BaselineConfig:
             raise ValueError(f"ten_hop_samples must be 160 or 256, not {self.ten_hop_samples!r}")
         if self.energy_slope_db <= 0:
             raise ValueError(f"energy_slope_db must be > 0, not {self.energy_slope_db!r}")
+
+
+@dataclass
+class ScoreConfig:
+    tune_metric: str = "f1"             # f1 (highest) or dcf (lowest): what the dev-tuned threshold optimises
+    tune_step: float = 0.01             # thresholds tried on dev: tune_step, 2*tune_step, ... < 1
+    collar_s: float = 0.25              # segment scoring: no-score zone on each side of a reference boundary
+    max_frame_shift: int = 20           # best-shift search: hypothesis delayed by -N..N frames
+    bootstrap_resamples: int = 1000     # resamples of the recordings for the confidence intervals
+    bootstrap_seed: int = 0
+    confidence: float = 0.95            # interval level
+
+    def __post_init__(self):
+        if self.tune_metric not in ("f1", "dcf"):
+            raise ValueError(f"tune_metric must be f1 or dcf, not {self.tune_metric!r}")
+        if not 0 < self.tune_step < 0.5:
+            raise ValueError(f"tune_step must lie in (0, 0.5), not {self.tune_step!r}")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must lie in (0, 1), not {self.confidence!r}")
 
 
 def _build(cls: type[T], data: Any, where: str) -> T:

@@ -156,3 +156,50 @@ def _step(segs: list, start_s: float, end_s: float) -> tuple[np.ndarray, np.ndar
     if len(tt) > 2 and tt[1] == start_s:  # speech from the window's first sample: no drop at its left edge
         tt, yy = tt[2:], yy[2:]
     return np.array(tt), np.array(yy)
+
+
+def per_file_errors(per_file: list[dict], path: str | Path, title: str = "", max_files: int = 40) -> None:
+    """Which recordings fail most: frame error rate per recording, split into missed speech and false
+    alarms (both as fractions of the recording's frames), worst first (at most max_files)."""
+    rows = sorted(per_file, key=lambda r: -(r["fn"] + r["fp"]) / max(r["n_frames"], 1))[:max_files]
+    n = np.array([max(r["n_frames"], 1) for r in rows], dtype=np.float64)
+    miss, fa = np.array([r["fn"] for r in rows]) / n, np.array([r["fp"] for r in rows]) / n
+    y = np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * len(rows)))
+    ax.barh(y, miss, color="tab:red", label="missed speech")
+    ax.barh(y, fa, left=miss, color="tab:orange", label="false alarm")
+    for yi, m, f, r in zip(y, miss, fa, rows):
+        ax.text(m + f, yi, f" {m + f:.3f}  (F1 {r['f1']:.3f})" if r.get("f1") is not None else f" {m + f:.3f}",
+                va="center", fontsize=7)
+    ax.set_yticks(y, [r["rec_id"] for r in rows], fontsize=7)
+    ax.set_xlabel("Frame error rate (fraction of the recording's frames)")
+    ax.set_xlim(0, max(float(np.max(miss + fa)) * 1.3, 0.05) if len(rows) else 1)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True, axis="x")
+    ax.set_title(title + (f" (worst {max_files} of {len(per_file)})" if len(per_file) > max_files else ""))
+    _save(fig, path)
+
+
+def roc_pr_curves(curves: dict[str, dict], path: str | Path, title: str = "") -> None:
+    """ROC and precision-recall curves of several systems on one set, overlaid.
+
+    curves: {system: {"fpr", "tpr", "precision": (n,) arrays, "label": legend text}}.
+    """
+    fig, axs = plt.subplots(1, 2, figsize=(12, 5))
+    for name, c in curves.items():
+        axs[0].plot(c["fpr"], c["tpr"], lw=1.3, label=c.get("label", name))
+        axs[1].plot(c["tpr"][1:], c["precision"][1:], lw=1.3, label=c.get("label", name))
+    axs[0].plot([0, 1], [0, 1], ":", color="0.5", lw=1, label="chance")
+    axs[0].set_xlabel("False-alarm rate")
+    axs[0].set_ylabel("Recall (1 - miss rate)")
+    axs[0].set_title("ROC")
+    axs[1].set_xlabel("Recall")
+    axs[1].set_ylabel("Precision")
+    axs[1].set_title("Precision-recall")
+    for ax in axs:
+        ax.set_xlim(-0.01, 1.01)
+        ax.set_ylim(-0.01, 1.01)
+        ax.grid(True)
+        ax.legend(loc="lower right" if ax is axs[0] else "lower left", fontsize=8)
+    fig.suptitle(title)
+    _save(fig, path)

@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""ROC and precision-recall curves per set, every scored system overlaid.
+
+e.g.: local/plot_curves.py --out exp/plots exp/*
+
+Reads exp/<system>/decode_<set>/scoring/{metrics.json, frame_stats.npz} (stage 5); writes
+<out>/curves_<set>.png, one figure per set (left: ROC, right: precision-recall).
+"""
+from pathlib import Path
+
+from vadkit import cli, plots, report
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--out", default="exp/plots", help="output directory (default: %(default)s)")
+    p.add_argument("exp_dirs", nargs="+", metavar="exp_dir")
+    a = p.parse_args(argv)
+    curves = report.set_curves(a.exp_dirs)
+    if not curves:
+        cli.log.warning("no scored decodes with both classes under %s; nothing plotted", " ".join(a.exp_dirs))
+    for s, systems in sorted(curves.items()):
+        path = Path(a.out) / f"curves_{s}.png"
+        plots.roc_pr_curves(systems, path, f"set {s}: {len(systems)} systems")
+        cli.log.info("%s: %s", path, ", ".join(systems))
+
+
+if __name__ == "__main__":
+    cli.run(main)
