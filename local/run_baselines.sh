@@ -53,7 +53,15 @@ for b in $baselines; do
     log "baseline $b: data/$s -> $dir/decode_$s"
     $decode_cmd "$dir/log/decode_$s.log" local/decode_baseline.py --config "$decode_config" \
       --baseline-config "$baseline_config" --overwrite "$overwrite" "$b" "data/$s" "$dir/decode_$s"
-    $decode_cmd "$dir/log/score_$s.log" steps/score.py "data/$s" "$dir/decode_$s"
+    tune=dev                          # thresholds are tuned on the same corpus' dev set (decoded first), never on test
+    if [ "${s#ami_}" != "$s" ]; then
+      tune=ami_dev
+    fi
+    tune_opt=
+    if [[ " $todo_sets " == *" $tune "* ]]; then
+      tune_opt="--tune-on data/$tune $dir/decode_$tune"
+    fi
+    $decode_cmd "$dir/log/score_$s.log" steps/score.py --config conf/score.yaml $tune_opt "data/$s" "$dir/decode_$s"
   done
   done_dirs="$done_dirs $dir"
 done

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, make_toy_data_dir
-from vadkit import baselines, decode, feature_cache, io, scoring
+from vadkit import baselines, decode, feature_cache, io, report, scoring
 from vadkit.baselines import NativeScores, to_grid
 from vadkit.config import BaselineConfig, DecodeConfig, FeatureConfig
 from vadkit.errors import InputError
@@ -83,7 +83,7 @@ def test_baseline_writes_our_decode_layout(name, toy_set, tmp_path):
     if name == "energy":  # the toy 'speech' bursts are 26 dB above the noise: energy finds them
         assert m["f1"] > 0.9
     assert not baselines.decode(name, toy_set, out, cfg, TOY_CFG)  # up to date: skipped
-    rows, _ = scoring.summary_rows([out.parent])
+    rows, _ = report.summary_rows([out.parent])
     assert [(r["model"], r["set"]) for r in rows] == [(f"baseline_{name}", "dev")]
 
 
