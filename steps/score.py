@@ -29,12 +29,11 @@ def main(argv=None):
     if a.tune_metric:
         cfg.tune_metric = a.tune_metric
     m = scoring.score(a.data_dir, a.decode_dir, cfg, a.tune_on, a.frame_shift, a.plot_rec_id, a.plot_start)
-    ci = m["ci95"]["f1"] if "ci95" in m else None
+    ci = m.get("ci95", {}).get("f1")
     cli.log.info("%s: f1 %.4f %s auc %.4f dcf %.4f der %.4f over %d frames, %d files (all-speech f1 %.4f)%s",
-                 a.decode_dir, m["f1"] or 0, ci, m["roc_auc"] or 0, m["dcf"] or 0, m["der"] or 0, m["n_frames"],
-                 m["n_files"], m["baseline_all_speech"]["f1"] or 0,
+                 a.decode_dir, m["f1"] or 0, f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "", m["roc_auc"] or 0,
+                 m["dcf"] or 0, m["der"] or 0, m["n_frames"], m["n_files"], m["baseline_all_speech"]["f1"] or 0,
                  f"; tuned threshold {m['tuned']['threshold']}: f1 {m['tuned']['f1'] or 0:.4f}" if "tuned" in m else "")
-
 
 if __name__ == "__main__":
     cli.run(main)
