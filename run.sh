@@ -134,7 +134,8 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     for s in $corpus_sets; do
       src=${s}_dir
       log "Stage 1: data prep: ${!src} -> data/$s"
-      local/prepare_dir.py --config conf/features.yaml --label-format "$label_format" "${!src}" "data/$s"
+      local/prepare_dir.py --config conf/features.yaml --label-format "$label_format" --require-labels true \
+        "${!src}" "data/$s"
     done
   elif [ "$corpus" = mat ]; then
     log "Stage 1: data prep: $mat_dir -> data/{train,dev,test} with their features ($feat_format)"

@@ -20,12 +20,14 @@ def main(argv=None):
     p.add_argument("--config", default="conf/features.yaml", help="its sample_rate_hz is the rate of wav.scp's files")
     p.add_argument("--label-format", default="auto", help=f"auto (detect) or one of: {', '.join(labels.FORMATS)}")
     p.add_argument("--labels", help="one label file for all recordings (RTTM, segments or .scv)")
+    p.add_argument("--require-labels", type=cli.bool_arg, default=False,
+                   help="true: a folder without labels is an error (run.sh: every set is trained on or scored)")
     p.add_argument("src_dir", help="folder of audio and label files (searched recursively)")
     p.add_argument("data_dir", help="data dir to write, e.g. data/train")
     a = p.parse_args(argv)
     rate = config.load(a.config, FeatureConfig).sample_rate_hz
     fmt = None if a.label_format == "auto" else a.label_format
-    s = dataprep.prepare_folder(a.src_dir, a.data_dir, rate, fmt, a.labels)
+    s = dataprep.prepare_folder(a.src_dir, a.data_dir, rate, fmt, a.labels, a.require_labels)
     cli.log.info("%s: %d recordings (%d resampled to %d Hz), %s", a.data_dir, s["recordings"], s["resampled"], rate,
                  f"{s['speech_s'] / 60:.1f} min of speech" if s["labelled"] else "unlabelled")
 

@@ -78,6 +78,8 @@ def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     s = dataprep.prepare_folder(src, tmp_path / "d", 8000)
     assert not s["labelled"] and not (tmp_path / "d/rttm").exists() and not (tmp_path / "d/segments").exists()
     assert data.validate_data_dir(tmp_path / "d", 8000).regions is None
+    with pytest.raises(InputError, match=r"src: no label files .*add them \(unlabelled audio: steps/vad.py\)"):
+        dataprep.prepare_folder(src, tmp_path / "d", 8000, require_labels=True)
 
 
 @pytest.mark.parametrize("name,text,match", [

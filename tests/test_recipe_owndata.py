@@ -83,3 +83,12 @@ def test_corpus_mat_runs_stages_0_to_5(recipe, tmp_path):
     (m / "valid_VAD.lst").write_text("features_labs_1.mat\nfeatures_labs_9.mat\n")
     bad = run(recipe, "--corpus", "mat", "--mat-dir", str(m), "--stop-stage", "1", check=False)
     assert bad.returncode == 1 and "valid_VAD.lst:2: features_labs_9.mat not found in" in bad.stderr
+
+
+def test_run_sh_checks_corpus_options_at_once():
+    import subprocess
+    for args, msg in ((["--corpus", "mat"], "--corpus mat needs --mat-dir"),
+                      (["--corpus", "dir", "--train-dir", "a", "--test-dir", "c"], "--train-dir with --dev-dir"),
+                      (["--corpus", "dir", "--train-dir", "a", "--dev-dir", "b"], "--corpus dir needs --test-dir")):
+        p = subprocess.run(["./run.sh", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1 and msg in p.stderr, (args, p.stderr)

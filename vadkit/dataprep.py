@@ -75,11 +75,12 @@ def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> t
 
 
 def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, label_format: str | None = None,
-                   labels_file: str | None = None) -> dict:
+                   labels_file: str | None = None, require_labels: bool = False) -> dict:
     """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
 
     Labels are read against the original audio (a .voz counts its samples) and must lie inside it.
-    Without any label file the set is unlabelled: it can be decoded, not trained on or scored.
+    Without any label file the set is unlabelled (decoded, not trained on or scored), or with
+    `require_labels` an error.
     """
     src, out_dir = Path(src), Path(out_dir)
     fmt = labels.check_format(label_format) if label_format else None
@@ -94,6 +95,10 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
                                  "drop its lines")
             shared_regions.setdefault(rec_id, []).extend((f, r) for r in regions)
     labelled = bool(own or shared)
+    if require_labels and not labelled:
+        raise InputError(f"{src}: no label files (<name>.{{{'/'.join(x.lstrip('.') for x in LABEL_SUFFIXES)}}} "
+                         "beside the audio, or a shared *.rttm/*.scv/segments); this set is trained on or scored, "
+                         "so add them (unlabelled audio: steps/vad.py)")
     wavs, regions = {}, {}
     for rec_id, wav in sorted(audio.items()):
         rate, n = io.audio_info(wav)
