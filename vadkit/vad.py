@@ -89,8 +89,8 @@ class Vad:
     DecodeConfig or YAML path (None: conf/decode.yaml); chunk_s=None: one exact pass."""
 
     def __init__(self, model: str | Path | TrainedModel, decode: DecodeConfig | str | Path | None = None,
-                 device: str | None = None, chunk_s: float | None = 10.0, context_s: float = 1.0,
-                 batch_size: int = 64, block_s: float = 60.0):
+                 device: str | None = None, chunk_s: float | None = 20.0, context_s: float = 3.0,
+                 batch_size: int = 16, block_s: float = 60.0):
         self.model = model if isinstance(model, TrainedModel) else TrainedModel(model, device)
         self.decode = load_decode_config(decode)
         self.fc = self.model.feature_config
