@@ -14,6 +14,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=$root/.venv
 python=${PYTHON:-python3}
 
+# Several checkouts or jobs may set up one .venv at once: pip runs must not overlap.
+lock=$(readlink -f "$venv" 2>/dev/null || echo "$venv").lock
+if command -v flock >/dev/null; then
+  exec 9>"$lock"
+  flock 9
+fi
+
 if [ ! -x "$venv/bin/python" ]; then
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
     echo "setup_venv.sh: $python is missing or older than 3.10; install Python 3.10+ or set PYTHON=/path/to/python3" >&2
