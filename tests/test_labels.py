@@ -81,6 +81,12 @@ def test_bad_label_files_name_file_and_line(tmp_path, name, text, match):
         labels.read(tmp_path / name, sample_rate_hz=8000)
 
 
+def test_missing_file(tmp_path):
+    for name in ("x.txt", "x.csv"):
+        with pytest.raises(InputError, match=rf"{name}: label file not found"):
+            labels.read_one(tmp_path / name, "x")
+
+
 def test_unknown_format_and_beyond_audio(tmp_path):
     (tmp_path / "x").write_text("0.1,0.4\n")
     with pytest.raises(InputError, match=r"unknown label format 'praat'; use one of rttm"):

@@ -52,6 +52,8 @@ Labels = dict[str, list[Region]]
 def detect_format(path: str | os.PathLike) -> str:
     """The label format of a file, from its name, else from its first label line."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: label file not found; fix the path")
     if path.suffix.lower() in _EXTENSIONS:
         return _EXTENSIONS[path.suffix.lower()]
     if path.name == "segments":
