@@ -107,6 +107,7 @@ for m in "${names[@]}"; do
 done
 trap - INT TERM
 if ((${#failed[@]} > 0)); then
-  echo "train.sh: training failed for ${#failed[@]} of ${#names[@]} models: ${failed[*]} (logs: $(printf "$exp/%s/log/train.log " "${failed[@]}"))" >&2
+  logs=$(printf "$exp/%s/log/train.log, " "${failed[@]}")
+  echo "train.sh: training failed for ${#failed[@]} of ${#names[@]} models: ${failed[*]} (logs: ${logs%, })" >&2
   exit 1
 fi

@@ -43,10 +43,21 @@ if [ -n "$missing" ]; then
   fi
   command -v apt-get >/dev/null || die "not installed:$missing, and apt-get is missing: install Slurm and munge"
   echo "start_local_slurm.sh: installing slurm-wlm and munge with apt-get (about a minute)" >&2
-  # The package scripts must not start the system-wide daemons: we start our own below.
-  export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+  # The package scripts must not start the system-wide daemons (we start our own below): a policy-rc.d that
+  # says no, for the time of the install, unless the system has one already (containers usually do).
+  export DEBIAN_FRONTEND=noninteractive
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+  if [ -n "$policy" ]; then
+    rm -f "$policy"
+  fi
 fi
 
 if [ -s "$dir/pids" ]; then
