@@ -224,3 +224,52 @@ def test_script_help():
     r = subprocess.run([sys.executable, str(ROOT / "local/make_mix.py"), "--help"],
                        capture_output=True, text=True, env=env, check=True)
     assert "e.g.: local/make_mix.py --config conf/corpus_mix.yaml" in r.stdout
+
+
+# ---------------------------------------------------------------- label policy and augmentations
+def test_label_policy_tight_splits_what_energy_fills():
+    sr = 8000
+    burst = np.sin(np.arange(int(0.4 * sr)) * 0.3)
+    x = np.concatenate([burst, np.zeros(int(0.1 * sr)), burst]).astype(np.float32)   # a 100 ms pause
+    assert len(mix.reference_labels(x, real_mix.label_config(tiny_cfg()))) == 1       # energy: filled (< 200 ms)
+    assert len(mix.reference_labels(x, real_mix.label_config(tiny_cfg(label_policy="tight")))) == 2
+    assert mix.fill_gaps([(0.0, 1.0), (1.25, 2.0), (2.5, 3.0)], 0.3) == [(0.0, 2.0), (2.5, 3.0)]
+    with pytest.raises(InputError, match="x.yaml: label_policy must be one of energy, tight, fill"):
+        real_mix.check_mix_config(tiny_cfg(label_policy="turns"), "x.yaml")
+
+
+def _recording(sources, **changes):
+    speech, noise_dir = sources
+    utts = [str(p) for p in sorted(speech.rglob("*.flac"))]
+    noises = [str(p) for p in sorted(noise_dir.glob("*.wav"))]
+    return real_mix.make_mix_recording(tiny_cfg(**changes), "train", 0, utts, noises)
+
+
+def test_label_policy_fill_closes_short_gaps_between_utterances(sources):
+    base = dict(min_pause_s=0.25, speech_ratio_min=0.6, speech_ratio_max=0.9)
+    _, energy = _recording(sources, **base)
+    _, filled = _recording(sources, **base, label_policy="fill", label_policy_gap_ms=800.0)
+    gaps = lambda segs: [b[0] - a[1] for a, b in zip(segs, segs[1:])]  # noqa: E731
+    assert min(gaps(energy)) < 0.8 and len(filled) < len(energy)
+    assert all(g >= 0.8 for g in gaps(filled))
+    for s, e in energy:                                          # filling only adds speech
+        assert any(fs <= s and e <= fe for fs, fe in filled)
+
+
+@pytest.mark.parametrize("name", real_mix.AUGMENTATIONS)
+def test_each_augmentation_changes_audio_not_labels(sources, name):
+    x0, r0 = _recording(sources)
+    on = {f"{name}_prob": 1.0, "music_pattern": "."}
+    x1, r1 = _recording(sources, **on)
+    x2, r2 = _recording(sources, **on)
+    assert r1 == r0                                              # labels of the clean speech
+    assert len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
+    assert np.array_equal(x1, x2) and r2 == r1                   # seeded
+    assert np.max(np.abs(x1)) <= 1.0
+    if name == "telephone":
+        assert _hi_share(x1) < 0.05 * _hi_share(x0)
+
+
+def _hi_share(x: np.ndarray, sr: int = 8000) -> float:
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    return float(spec[np.fft.rfftfreq(len(x), 1 / sr) > 3700].sum() / spec.sum())

@@ -262,3 +262,28 @@ class MixCorpusConfig(MixingConfig):
     clean_check_min_s: float = 0.9       # an utterance at least this long (a 1 s word clip too) ...
     clean_min_range_db: float = 30.0     # ... whose quietest 10 % of frames lie less than this below its
                                          # loudest frame has no real pause (noise or music under it): left out
+    # label policy (vadkit.real_mix docstring): energy (the label_* rule above), tight (the same with no
+    # gap filled: label_fill_gap_ms taken as 0) or fill (energy, then every non-speech gap of a recording
+    # shorter than label_policy_gap_ms, between utterances too, becomes speech: turn-level labels)
+    label_policy: str = "energy"
+    label_policy_gap_ms: float = 300.0
+    # augmentations (vadkit.augment, vadkit.real_mix): each applied to a recording with its *_prob
+    # (0: off); labels stay those of the clean speech
+    reverb_prob: float = 0.0             # simulated room: RT60 and direct-to-reverberant ratio uniform in
+    reverb_rt60_s_min: float = 0.2       #   these ranges (speech track only)
+    reverb_rt60_s_max: float = 1.0
+    reverb_drr_db_min: float = -3.0
+    reverb_drr_db_max: float = 12.0
+    overlap_prob: float = 0.0            # a second talker (another utterance of the set) inside a speech region
+    overlap_db_min: float = -12.0        #   at this level against the first (uniform)
+    overlap_db_max: float = 0.0
+    music_prob: float = 0.0              # music under the speech: a noise file whose path matches music_pattern
+    music_pattern: str = "(?i)music"
+    music_snr_db_min: float = 0.0        #   speech-to-music ratio, uniform
+    music_snr_db_max: float = 15.0
+    eq_prob: float = 0.0                 # equaliser: spectral tilt +-eq_tilt_db_max and a gain (whole mixture)
+    eq_tilt_db_max: float = 10.0
+    eq_gain_db_min: float = -12.0
+    eq_gain_db_max: float = 6.0
+    telephone_prob: float = 0.0          # 300-3400 Hz at 8 kHz + G.711 (codecs drawn from telephone_codecs)
+    telephone_codecs: list[str] = field(default_factory=lambda: ["mulaw", "alaw"])

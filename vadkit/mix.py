@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 Segments = io.Segments
 UtteranceSource = Callable[[], np.ndarray]  # returns the next clean utterance: (n,) float32 at the target rate
 SoundSource = Callable[[np.random.Generator, int, int], np.ndarray]  # (rng, n_samples, rate_hz) -> (n_samples,)
+SpeechFx = Callable[[np.ndarray, "Segments"], np.ndarray]             # (speech track, regions) -> new track
 
 SETS = ("train", "dev", "test")
 _RATIO_MARGIN = 0.02     # keeps ratios off the limits, so ms rounding of boundaries cannot cross them
@@ -93,6 +94,17 @@ def reference_labels(x: np.ndarray, cfg: MixingConfig) -> Segments:
     """speech_labels with the label_* settings of a corpus config."""
     return speech_labels(x, cfg.sample_rate_hz, floor_db=cfg.label_floor_db, frame_ms=cfg.label_frame_ms,
                          fill_gap_ms=cfg.label_fill_gap_ms, min_speech_ms=cfg.label_min_speech_ms)
+
+
+def fill_gaps(segments: Segments, max_gap_s: float) -> Segments:
+    """Sorted regions with every gap shorter than max_gap_s between two of them filled."""
+    out: Segments = []
+    for s, e in segments:
+        if out and s - out[-1][1] < max_gap_s:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def speech_seconds(segments: Segments) -> float:
@@ -213,13 +225,17 @@ def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, spe
 
 
 def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, duration_s: float,
-                   cfg: MixingConfig, bed: SoundSource = _bed,
-                   event: SoundSource = _event) -> tuple[np.ndarray, Segments]:
+                   cfg: MixingConfig, bed: SoundSource = _bed, event: SoundSource = _event,
+                   speech_fx: SpeechFx | None = None, fill_gaps_ms: float = 0.0) -> tuple[np.ndarray, Segments]:
     """One recording as in the module docstring: (samples (n,) float32 at cfg.sample_rate_hz, regions).
 
     next_utterance: returns the next clean utterance at cfg.sample_rate_hz (any speech source).
     bed: the background under the whole recording, at unit RMS (scaled here to the drawn SNR);
     event: one non-speech sound for a pause.  Both default to the synthetic generators.
+    speech_fx: (speech track, regions) -> new track, applied before the levels are measured (reverb,
+    a second talker, music under speech: vadkit.real_mix); the regions stay those of the clean speech.
+    fill_gaps_ms > 0: after the ratio check, non-speech gaps shorter than this between labelled regions
+    become speech (turn-level labels), before events are placed, so events stay in non-speech.
     Regions: merged [(start_s, end_s)], ms precision, inside [0, duration_s]; their total lies in
     [speech_ratio_min, speech_ratio_max] x duration.
     """
@@ -231,10 +247,14 @@ def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, du
         raise InputError(f"speech ratio {ratio:.3f} of a {duration_s:.1f} s recording is outside "
                          f"[{cfg.speech_ratio_min}, {cfg.speech_ratio_max}]: the utterances hold too much "
                          "silence; use longer recordings or denser utterances")
+    if speech_fx is not None:
+        track = np.asarray(speech_fx(track, segments), dtype=np.float32)
     active = track[_mask(segments, n, sr)].astype(np.float64)
     speech_rms, speech_peak = float(np.sqrt(np.mean(active ** 2))), float(np.max(np.abs(active)))
     snr_db = rng.uniform(cfg.snr_db_min, cfg.snr_db_max)
     x = track + np.asarray(bed(rng, n, sr), dtype=np.float64) * speech_rms * 10 ** (-snr_db / 20)
+    if fill_gaps_ms > 0:
+        segments = fill_gaps(segments, fill_gaps_ms / 1000)
     _add_events(rng, x, segments, speech_rms, speech_peak, cfg, event)
     x *= 10 ** (rng.uniform(cfg.peak_dbfs_min, cfg.peak_dbfs_max) / 20) / np.max(np.abs(x))
     return x.astype(np.float32), segments

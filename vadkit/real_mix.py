@@ -28,9 +28,27 @@ before its random gain, so speakers of several corpora are mixed within a record
 `bed_files_max` different noise files of the set (a random excerpt each, looped when the file is
 shorter; each at unit RMS, the later ones 0-10 dB weaker); in pauses, with probability `event_prob`,
 an excerpt (0.1-2 s, 5 ms fades) of a noise file of the set.
+
+Label policy (`label_policy`): `energy` is the rule above; `tight` the same with no gap filled (pure
+energy labels); `fill` the energy rule, then every non-speech gap of the recording shorter than
+`label_policy_gap_ms` (also between utterances, when min_pause_s allows such pauses) becomes speech, as
+human turn-level RTTM keeps short pauses inside a turn.  The speech-ratio range holds for the energy
+labels; filling can raise a recording's ratio above it.  Events are placed after the filling.
+
+Augmentations (vadkit.augment; each on for a recording with probability `<name>_prob`, 0 = off, drawn
+from generators spawned after the ones above, so a config with all of them off gives the same corpus):
+on the speech track, before the levels are measured: `overlap` (a second utterance of the set, trimmed
+to its labelled extent, starts inside a labelled region of >= 0.3 s and is cut at its end with a 20 ms
+fade, overlap_db_min..max against the region's level: so it adds no label), `reverb` (RIR model in
+vadkit.augment; the tail past an utterance stays non-speech), `music` (an excerpt of a noise file of
+the set whose path matches `music_pattern`, from 0.5 s before the first to 0.5 s after the last speech,
+at music_snr_db_min..max below the speech; skipped when the set has no such file); then on the whole
+mixture: `eq` (tilt and gain) and `telephone` (300-3400 Hz, G.711 mu-law or A-law at 8 kHz).
+Labels are always those of the clean speech.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -42,13 +60,15 @@ from typing import Sequence
 
 import numpy as np
 
-from vadkit import config, io, mix, noise
+from vadkit import augment, config, io, mix, noise
 from vadkit.config import MixCorpusConfig
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
 
 _VERSION = 1          # part of the .done stamp: bump when generation changes
+LABEL_POLICIES = ("energy", "tight", "fill")
+AUGMENTATIONS = ("overlap", "reverb", "music", "eq", "telephone")   # in the order they are applied
 _QUIET_PERCENTILE = 10
 _PEAK = 0.5
 
@@ -137,7 +157,7 @@ def scan_speech(files: Sequence[Path], dirs: Sequence[str | Path], cfg: MixCorpu
     usable, rejected = [], []
     for p in tqdm(files, desc="speech files", unit="file", mininterval=5):
         x, _ = io.read_audio(p, cfg.sample_rate_hz)
-        speech_s = mix.speech_seconds(mix.reference_labels(x, cfg))
+        speech_s = mix.speech_seconds(mix.reference_labels(x, label_config(cfg)))
         if speech_s == 0:
             rejected.append(f"{p}\tno speech by the label rule")
         elif not is_clean(x, cfg):
@@ -215,15 +235,70 @@ def _audible(rng: np.random.Generator, path: str, n: int, sr: int, tries: int = 
     return 1e-3 * noise.white(rng, n, sr)  # a silent file: a faint hiss rather than dividing by zero
 
 
+def label_config(cfg: MixCorpusConfig) -> MixCorpusConfig:
+    """The config the per-utterance label rule runs with: label_policy tight fills no gap."""
+    return dataclasses.replace(cfg, label_fill_gap_ms=0.0) if cfg.label_policy == "tight" else cfg
+
+
+def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music: Sequence[str]):
+    """(track, regions) -> track with a second talker, reverberation and music (each by its *_prob).
+
+    Each augmentation draws from its own child of rng, so switching one on or off leaves the others'
+    draws alone.  The regions (labels) are not changed: see the module docstring."""
+    r_overlap, r_reverb, r_music = rng.spawn(3)
+    sr = cfg.sample_rate_hz
+
+    def fx(track: np.ndarray, regions: io.Segments) -> np.ndarray:
+        track = track.astype(np.float64)
+        long = [(s, e) for s, e in regions if e - s >= 0.3]
+        if r_overlap.random() < cfg.overlap_prob and long:
+            s, e = long[int(r_overlap.integers(len(long)))]
+            u = utterance(r_overlap)
+            segs = mix.reference_labels(u, label_config(cfg))
+            if segs:
+                u = u[int(segs[0][0] * sr):int(segs[-1][1] * sr)]
+                a = int(r_overlap.uniform(s, e - 0.2) * sr)
+                k = min(len(u), int(e * sr) - a)
+                main, other = track[int(s * sr):int(e * sr)], u[:k] * mix._fade_out(k, sr)
+                level = np.sqrt(np.mean(main ** 2) / max(np.mean(other ** 2), 1e-20))
+                track[a:a + k] += other * level * 10 ** (r_overlap.uniform(cfg.overlap_db_min, cfg.overlap_db_max) / 20)
+        if r_reverb.random() < cfg.reverb_prob:
+            h = augment.rir(r_reverb, sr, r_reverb.uniform(cfg.reverb_rt60_s_min, cfg.reverb_rt60_s_max),
+                            r_reverb.uniform(cfg.reverb_drr_db_min, cfg.reverb_drr_db_max))
+            track = augment.reverberate(track, h).astype(np.float64)
+        if r_music.random() < cfg.music_prob and music and regions:
+            a = max(0, int((regions[0][0] - 0.5) * sr))
+            b = min(len(track), int((regions[-1][1] + 0.5) * sr))
+            m = _audible(r_music, music[int(r_music.integers(len(music)))], b - a, sr) * noise.fade(b - a, sr)
+            active = track[mix._mask(regions, len(track), sr)]
+            snr = r_music.uniform(cfg.music_snr_db_min, cfg.music_snr_db_max)
+            track[a:b] += m * np.sqrt(np.mean(active ** 2) / max(np.mean(m ** 2), 1e-20)) * 10 ** (-snr / 20)
+        return track
+    return fx
+
+
+def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -> np.ndarray:
+    """The mixture through an equaliser and a telephone channel (each by its *_prob)."""
+    r_eq, r_tel = rng.spawn(2)
+    sr = cfg.sample_rate_hz
+    if r_eq.random() < cfg.eq_prob:
+        x = augment.eq(x, sr, r_eq.uniform(-cfg.eq_tilt_db_max, cfg.eq_tilt_db_max),
+                       r_eq.uniform(cfg.eq_gain_db_min, cfg.eq_gain_db_max))
+    if r_tel.random() < cfg.telephone_prob:
+        x = augment.telephone(x, sr, cfg.telephone_codecs[int(r_tel.integers(len(cfg.telephone_codecs)))])
+    return x
+
+
 def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utterances: Sequence[str],
                        noises: Sequence[str]) -> tuple[np.ndarray, io.Segments]:
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
     duration_s, rng = mix.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
+    speech_rng, channel_rng = rng.spawn(2)   # spawned after: recordings without augmentation are unchanged
     sr = cfg.sample_rate_hz
 
-    def next_utterance() -> np.ndarray:
-        x = io.read_audio(utterances[int(source_rng.integers(len(utterances)))], sr)[0]
+    def read_utterance(r: np.random.Generator) -> np.ndarray:
+        x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
         return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
 
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -234,7 +309,12 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * noise.fade(n, rate)
 
-    return mix.make_recording(mix_rng, next_utterance, duration_s, cfg, bed=bed, event=event)
+    music = [p for p in noises if re.search(cfg.music_pattern, p)]
+    fill = cfg.label_policy_gap_ms if cfg.label_policy == "fill" else 0.0
+    x, regions = mix.make_recording(mix_rng, lambda: read_utterance(source_rng), duration_s, label_config(cfg),
+                                    bed=bed, event=event, speech_fx=_speech_fx(speech_rng, cfg, read_utterance, music),
+                                    fill_gaps_ms=fill)
+    return _channel_fx(channel_rng, cfg, x).astype(np.float32), regions
 
 
 # ---------------------------------------------------------------- the corpus
@@ -249,7 +329,22 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
          "need noise_dev_share > 0, noise_test_share > 0 and their sum < 1"),
         (cfg.bed_files_max < 1, "bed_files_max must be >= 1"),
         (not cfg.audio_extensions, "audio_extensions is empty"),
+        (cfg.label_policy not in LABEL_POLICIES, f"label_policy must be one of {', '.join(LABEL_POLICIES)}"),
+        (cfg.label_policy_gap_ms < 0, "label_policy_gap_ms must be >= 0"),
+        (any(not 0 <= getattr(cfg, f"{a}_prob") <= 1 for a in AUGMENTATIONS),
+         f"every *_prob ({', '.join(a + '_prob' for a in AUGMENTATIONS)}) must lie in [0, 1]"),
+        (not 0 < cfg.reverb_rt60_s_min <= cfg.reverb_rt60_s_max, "need 0 < reverb_rt60_s_min <= reverb_rt60_s_max"),
+        (cfg.reverb_drr_db_min > cfg.reverb_drr_db_max or cfg.overlap_db_min > cfg.overlap_db_max
+         or cfg.music_snr_db_min > cfg.music_snr_db_max or cfg.eq_gain_db_min > cfg.eq_gain_db_max,
+         "an augmentation's *_min exceeds its *_max"),
+        (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
+         f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
     ]
+    for pat in [cfg.music_pattern]:
+        try:
+            re.compile(pat)
+        except re.error as e:
+            problems.append((True, f"music_pattern {pat!r} is not a valid regex ({e})"))
     for pat in cfg.speaker_patterns:
         try:
             problems.append((re.compile(pat).groups < 1, f"speaker pattern {pat!r} has no (group)"))
@@ -290,6 +385,9 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
             io.write_text(tmp / s / "noises", "".join(f"{n.path}\n" for n in noises[s]))
             paths = [u.path for u in speech[s]]
             noise_paths = [n.path for n in noises[s]]
+            if cfg.music_prob > 0 and not any(re.search(cfg.music_pattern, p) for p in noise_paths):
+                log.warning("%s: no noise file matches music_pattern %r: no music under speech", s,
+                            cfg.music_pattern)
             out += [(make_mix_recording, (cfg, s, i, paths, noise_paths), s,
                      str(tmp / s / f"mix_{s}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
                     for i in range(len(mix.set_durations(cfg, s)))]

@@ -1,0 +1,96 @@
+"""Signal augmentations of the mix corpus (vadkit.real_mix): reverberation, telephone channel, equaliser.
+
+Every function is pure: randomness comes in through the caller's numpy Generator, so a recording is
+the same for the same (seed, set, index).  The reference labels never change: they stay those of the
+clean speech (the rule in vadkit.mix), whatever is done to the signal.
+
+Reverberation (`rir`, `reverberate`): no room simulator is needed, so none is installed.  The impulse
+response is the statistical model of Polack (1988), as in Lehmann & Johansson (2008): a direct path
+(one unit tap at lag 0) followed, after a 2.5 ms gap, by Gaussian white noise under an exponential
+envelope that falls 60 dB in RT60 seconds, scaled so that direct energy / reverberant energy equals the
+drawn DRR (direct-to-reverberant ratio, dB).  The direct path stays at lag 0, so reverberant speech
+starts where the clean speech started; the tail after the end of an utterance is labelled non-speech
+(annotators mark the talker, not the room: this is the human RTTM's convention too).  The wet signal
+is scaled to the peak of the dry one.  (pyroomacoustics 0.10.1 installs cleanly from PyPI with our pins
+and would give shoebox image-method responses; this model is enough for a level/decay augmentation.)
+
+Telephone channel (`telephone`): resampled to 8 kHz, band-passed 300-3400 Hz (4th-order Butterworth,
+zero phase), then G.711 mu-law (mu = 255) or A-law (A = 87.6) companded and quantised to 8 bits and
+expanded back, then resampled to the recording's rate.  Equaliser (`eq`): a spectral tilt of
+`tilt_db` across the band (linear in log frequency from 100 Hz to Nyquist, 0 dB at 1 kHz) and a gain.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vadkit import io
+
+_RIR_GAP_S = 0.0025          # direct path to the first reflection
+TELEPHONE_BAND_HZ = (300.0, 3400.0)
+CODECS = ("mulaw", "alaw")
+
+
+# ---------------------------------------------------------------- reverberation
+def rir(rng: np.random.Generator, sample_rate_hz: int, rt60_s: float, drr_db: float) -> np.ndarray:
+    """Impulse response (n,) float64 of the model in the module docstring; h[0] = 1 is the direct path."""
+    n = max(2, int(round(rt60_s * sample_rate_hz)))   # 60 dB down at the end
+    t = np.arange(n) / sample_rate_hz
+    tail = rng.standard_normal(n) * np.exp(-3 * math.log(10) * t / rt60_s)  # amplitude: -60 dB at rt60
+    tail[:int(round(_RIR_GAP_S * sample_rate_hz)) + 1] = 0.0
+    tail *= math.sqrt(10 ** (-drr_db / 10) / max(float(np.sum(tail ** 2)), 1e-20))
+    tail[0] = 1.0
+    return tail
+
+
+def reverberate(x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """x convolved with h, cut to len(x) (the direct path keeps x's timing), at x's peak; float32."""
+    from scipy.signal import fftconvolve
+    if not np.any(x):
+        return np.asarray(x, np.float32)
+    y = fftconvolve(np.asarray(x, np.float64), h)[:len(x)]
+    return (y * (np.max(np.abs(x)) / max(float(np.max(np.abs(y))), 1e-12))).astype(np.float32)
+
+
+# ---------------------------------------------------------------- telephone channel
+def mulaw(x: np.ndarray, mu: float = 255.0) -> np.ndarray:
+    """G.711 mu-law round trip of x in [-1, 1]: compress, quantise to 8 bits, expand."""
+    x = np.clip(x, -1.0, 1.0)
+    y = np.sign(x) * np.log1p(mu * np.abs(x)) / math.log1p(mu)
+    y = np.round(y * 127.5 - 0.5) / 127.5 + 0.5 / 127.5   # 256 levels over [-1, 1]
+    return np.sign(y) * np.expm1(np.abs(y) * math.log1p(mu)) / mu
+
+
+def alaw(x: np.ndarray, a: float = 87.6) -> np.ndarray:
+    """G.711 A-law round trip of x in [-1, 1]: compress, quantise to 8 bits, expand."""
+    x = np.clip(x, -1.0, 1.0)
+    ax = np.abs(x)
+    lna = 1 + math.log(a)
+    y = np.sign(x) * np.where(ax < 1 / a, a * ax / lna, (1 + np.log(np.maximum(ax * a, 1.0))) / lna)
+    y = np.round(y * 127.5 - 0.5) / 127.5 + 0.5 / 127.5
+    ay = np.abs(y)
+    return np.sign(y) * np.where(ay < 1 / lna, ay * lna / a, np.exp(ay * lna - 1) / a)
+
+
+def telephone(x: np.ndarray, sample_rate_hz: int, codec: str) -> np.ndarray:
+    """x through an 8 kHz telephone channel (module docstring), back at sample_rate_hz; float32."""
+    from scipy.signal import butter, sosfiltfilt
+    if codec not in CODECS:
+        raise ValueError(f"codec must be one of {CODECS}, not {codec!r}")
+    y = io.resample(np.asarray(x, np.float32), sample_rate_hz, 8000).astype(np.float64)
+    sos = butter(4, TELEPHONE_BAND_HZ, btype="bandpass", fs=8000, output="sos")
+    y = sosfiltfilt(sos, y)
+    y = mulaw(y) if codec == "mulaw" else alaw(y)
+    return io.resample(y, 8000, sample_rate_hz)[:len(x)]
+
+
+# ---------------------------------------------------------------- equaliser
+def eq(x: np.ndarray, sample_rate_hz: int, tilt_db: float, gain_db: float) -> np.ndarray:
+    """x with a spectral tilt (tilt_db more at Nyquist than at 100 Hz, 0 dB at 1 kHz) and a gain,
+    clipped to [-1, 1] as a real channel would; float32."""
+    spec = np.fft.rfft(np.asarray(x, np.float64))
+    f = np.maximum(np.fft.rfftfreq(len(x), 1 / sample_rate_hz), 100.0)
+    octaves = np.log2(f / 1000.0) / math.log2(sample_rate_hz / 2 / 100.0)
+    spec *= 10 ** ((tilt_db * octaves + gain_db) / 20)
+    return np.clip(np.fft.irfft(spec, len(x)), -1.0, 1.0).astype(np.float32)
