@@ -17,6 +17,8 @@ def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", default="conf/score.yaml", help="bootstrap settings for --compare (default: %(default)s)")
     p.add_argument("--seeds", action="store_true", help="merge <model>_seed<k> rows into mean±std over seeds")
+    p.add_argument("--columns", help="comma-separated columns to show after set and model "
+                   "(default: all; e.g. f1,f1_ci95,roc_auc,dcf,der,tuned_f1)")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of system A minus system B")
     p.add_argument("exp_dirs", nargs="*", metavar="exp_dir")
     a = p.parse_args(argv)
@@ -32,7 +34,13 @@ def main(argv=None):
     rows, notes = report.summary_rows(a.exp_dirs)
     for n in notes:
         cli.log.warning("%s", n)
-    print(report.format_table(report.seed_rows(rows) if a.seeds else rows))  # the table is the output: stdout
+    cols = None
+    if a.columns:
+        cols = ["set", "model", *a.columns.split(",")]
+        unknown = [c for c in cols[2:] if c not in dict(report.COLUMNS)]
+        if unknown:
+            p.error(f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(c for c, _ in report.COLUMNS)}")
+    print(report.format_table(report.seed_rows(rows) if a.seeds else rows, cols))  # the table is the output: stdout
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     assert set(rows) == {"f1", "roc_auc", "dcf"}
     assert rows["f1"]["A-B"] > 0 and rows["f1"]["ci95"][0] > 0 and rows["f1"]["differs"] == "yes"
     assert rows["dcf"]["A-B"] < 0 and rows["dcf"]["ci95"][1] < 0
+    assert rows["f1"]["p"] == "<0.005"  # no resample of 200 crossed 0
     same = {r["metric"].split()[0]: r for r in report.compare(good, good, FAST)}
     assert same["f1"]["A-B"] == 0 and same["f1"]["ci95"] == [0, 0] and same["f1"]["differs"] == "no"
     with pytest.raises(InputError, match="no set scored for both"):
@@ -128,7 +129,7 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     curves = report.set_curves([good, bad])
     assert set(curves) == {"test"} and set(curves["test"]) == {"good", "bad"}
     c = curves["test"]["good"]
-    assert c["tpr"][0] == 0 and c["tpr"][-1] == 1 and c["fpr"][-1] == 1
+    assert c["tpr"][0] == 0 and c["tpr"][-1] == 1 and c["fpr"][-1] == 1 and 0.3 < c["speech_ratio"] < 0.7
     auc = io.read_json(good / "decode_test/scoring/metrics.json")["roc_auc"]
     assert np.trapezoid(c["tpr"], c["fpr"]) == pytest.approx(auc, abs=1e-3)
 
@@ -157,6 +158,13 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:4] == ["set", "model", "accuracy", "precision"] and "f1_ci95" in out[0]
     assert [line.split()[1] for line in out[1:]] == ["a", "b"]
+    summary.main(["--columns", "f1,der,tuned_f1", str(a), str(b)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["set", "model", "f1", "der", "tuned_f1"]
+    assert {r.split()[1]: r.split()[4] != "-" for r in out[1:]} == {"a": True, "b": False}  # only a was tuned
+    with pytest.raises(SystemExit):
+        summary.main(["--columns", "f1,nope", str(a)])
+    assert "unknown column(s) nope" in capsys.readouterr().err
     summary.main(["--config", str(cfg), "--compare", str(a), str(b)])
     out = capsys.readouterr().out
     assert "A-B" in out and "f1 (higher is better)" in out

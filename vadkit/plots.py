@@ -183,13 +183,16 @@ def per_file_errors(per_file: list[dict], path: str | Path, title: str = "", max
 def roc_pr_curves(curves: dict[str, dict], path: str | Path, title: str = "") -> None:
     """ROC and precision-recall curves of several systems on one set, overlaid.
 
-    curves: {system: {"fpr", "tpr", "precision": (n,) arrays, "label": legend text}}.
+    curves: {system: {"fpr", "tpr", "precision": (n,) arrays, "label": legend text, "speech_ratio"}}.
     """
     fig, axs = plt.subplots(1, 2, figsize=(12, 5))
     for name, c in curves.items():
         axs[0].plot(c["fpr"], c["tpr"], lw=1.3, label=c.get("label", name))
         axs[1].plot(c["tpr"][1:], c["precision"][1:], lw=1.3, label=c.get("label", name))
     axs[0].plot([0, 1], [0, 1], ":", color="0.5", lw=1, label="chance")
+    ratio = next((c["speech_ratio"] for c in curves.values() if "speech_ratio" in c), None)
+    if ratio is not None:  # precision of answering speech everywhere
+        axs[1].axhline(ratio, ls=":", color="0.5", lw=1, label=f"all speech ({ratio:.3f})")
     axs[0].set_xlabel("False-alarm rate")
     axs[0].set_ylabel("Recall (1 - miss rate)")
     axs[0].set_title("ROC")

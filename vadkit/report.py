@@ -122,6 +122,8 @@ def compare(exp_a: str | Path, exp_b: str | Path, cfg: ScoreConfig | None = None
             d = ra[k] - rb[k]
             d = d[~np.isnan(d)]
             p = min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0))) if len(d) else None
+            if p == 0:  # no resample crossed 0: all we know is p < 1/resamples
+                p = f"<{1 / len(d):.3g}"
             ci = bootstrap.interval(d, cfg.confidence)
             rows.append({"set": s.removeprefix("decode_"), "metric": f"{k} ({better} is better)", "A": ma[k],
                          "B": mb[k], "A-B": ma[k] - mb[k], f"ci{round(cfg.confidence * 100)}": ci, "p": p,
@@ -142,6 +144,7 @@ def set_curves(exp_dirs: list[str | Path]) -> dict[str, dict[str, dict]]:
             c = metrics.curves_from_counts(z["levels"][::-1], np.cumsum(pos), np.cumsum(neg), int(pos.sum()),
                                            int(neg.sum()))
             auc, ap = m.get("roc_auc"), m.get("average_precision")
+            c["speech_ratio"] = float(pos.sum() / (pos.sum() + neg.sum()))
             c["label"] = exp.name + (f"  AUC {auc:.3f}" if auc is not None else "") + (f"  AP {ap:.3f}" if ap else "")
             out.setdefault(f.parent.parent.name.removeprefix("decode_"), {})[exp.name] = c
     return out
