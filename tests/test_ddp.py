@@ -1,20 +1,22 @@
 """Distributed data-parallel training: 2 torchrun processes (gloo, CPU) take the steps 1 process takes,
-rank 0 alone writes, and a DDP run resumes from its last checkpoint (slow: starts 3 torchrun groups)."""
+rank 0 alone writes, and a DDP run resumes from its last checkpoint (slow: starts torchrun groups);
+the batch sharding and the AMP switch on CPU (quick)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, make_toy_data_dir
-from vadkit import feature_cache
-from vadkit.config import FeatureConfig
-
-pytestmark = pytest.mark.slow
+from vadkit import config, feature_cache
+from vadkit import train as vad_train
+from vadkit.config import ExperimentConfig, FeatureConfig
 CONF = """model:
   arch: lstm
   input_dims: 20
@@ -53,6 +55,30 @@ def history(root, exp):
     return json.loads((root / exp / "history.json").read_text())
 
 
+def test_sampler_shards_are_the_whole_batch():
+    rng = np.random.default_rng(0)
+    feats = [rng.standard_normal((n, 3)).astype(np.float32) for n in (50, 120, 300, 80)]
+    labels = [(f[:, 0] > 0).astype(np.float32) for f in feats]
+    sampler = vad_train.SegmentSampler(feats, labels, segment_frames=100, batch_size=7)
+    whole = sampler.batch(np.random.default_rng([1, 2]))
+    parts = [sampler.batch(np.random.default_rng([1, 2]), rank, 3) for rank in range(3)]
+    assert [len(p[0]) for p in parts] == [3, 2, 2]
+    for k in range(3):  # x, y and mask of the three ranks, stacked, are the one-process batch
+        assert np.array_equal(np.concatenate([p[k] for p in parts]), whole[k])
+
+
+def test_amp_on_cpu_trains_in_float32(setup, caplog):
+    cfgs = [config.load(setup / "conf.yaml", ExperimentConfig) for _ in range(2)]
+    cfgs[0].train.epochs = cfgs[1].train.epochs = 1
+    cfgs[1].train.amp = True
+    caplog.set_level(logging.INFO, logger="vadkit.train")
+    for name, cfg in zip(("fp32", "amp"), cfgs):
+        vad_train.run(cfg, setup / "train", setup / "dev", setup / name)
+    assert "mixed precision is for CUDA; training in float32 on cpu" in caplog.text
+    assert history(setup, "amp")[0]["dev_loss"] == pytest.approx(history(setup, "fp32")[0]["dev_loss"], rel=1e-6)
+
+
+@pytest.mark.slow
 def test_two_processes_match_one_and_resume(setup):
     train(setup, "one", 1)
     # The recipe's way: the GPU count of the launcher (--gpu 2, ignored locally) -> torchrun with 2 processes.

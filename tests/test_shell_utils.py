@@ -173,7 +173,7 @@ def test_run_local_respects_max_jobs_run(tmp_path):
 
 def test_run_local_failing_job_is_reported_and_others_run(tmp_path):
     cmd = "for k in $(seq 1 12); do echo line$k; done; test JOB -ne 2 || exit 3; touch done.JOB"
-    r = launch(tmp_path, "--mem", "2G", "--gpu", "0", "--time", "1:00", "--num-threads", "1",
+    r = launch(tmp_path, "--mem", "2G", "--gpu", "0", "--gpus", "1", "--time", "1:00", "--num-threads", "1",
                "JOB=1:3", "log/f.JOB.log", cmd)
     assert r.returncode == 1
     assert (tmp_path / "done.1").exists() and (tmp_path / "done.3").exists()

@@ -15,7 +15,7 @@ its log and the log's last 10 lines.
 e.g.: utils/run_local.sh JOB=1:2 /tmp/run_local_demo/echo.JOB.log echo this is job JOB
 Options:
   --max-jobs-run N   jobs at once (default: number of CPUs, from nproc)
-  --gpu N, --mem X, --time X, --num-threads N
+  --gpus N (or --gpu N), --mem X, --time X, --num-threads N
                      resource requests for cluster launchers: accepted and ignored here"
 
 die_usage() {
@@ -32,7 +32,7 @@ max_jobs_run=
 while (($# > 0)); do
   case $1 in
     --help | -h) printf '%s\n' "$usage"; exit 0 ;;
-    --max-jobs-run | --gpu | --mem | --time | --num-threads)
+    --max-jobs-run | --gpus | --gpu | --mem | --time | --num-threads)
       if (($# < 2)); then
         die_usage "option '$1' needs a value"
       fi
