@@ -10,25 +10,28 @@ import torch
 
 from conftest import ROOT, toy_recording
 from vadkit import config, io, labels
-from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig
+from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.decode import TrainedModel
 from vadkit.errors import InputError
 from vadkit.features import NormStats, features_of_file
 from vadkit.models import build_model
 
 
-def make_model_dir(path, bidirectional=False, input_dims=20, hidden=16, seed=0):
-    """An exp/<model>/final.pt with random weights and plausible normalisation stats (no training)."""
+def make_model_dir(path, bidirectional=False, input_dims=20, hidden=16, seed=0, arch="lstm", kind="mfcc",
+                   cmvn=None):
+    """An exp/<model>/final.pt with random weights and plausible normalisation stats (no training).
+    cmvn: None writes no train_config (as models trained before that key), else its TrainConfig.cmvn."""
     torch.manual_seed(seed)
-    mcfg = ModelConfig(input_dims=input_dims, hidden_size=hidden, bidirectional=bidirectional)
-    fcfg = FeatureConfig()
+    mcfg = ModelConfig(arch=arch, input_dims=input_dims, hidden_size=hidden, bidirectional=bidirectional)
+    fcfg = FeatureConfig(kind=kind)
     x, _ = toy_recording(np.random.default_rng(seed), 8.0)
     from vadkit.features import compute_features
     stats = NormStats.accumulate([compute_features(x, 8000, fcfg)])
     net = build_model(mcfg)
     path.mkdir(parents=True, exist_ok=True)
+    extra = {} if cmvn is None else {"train_config": config.to_dict(TrainConfig(cmvn=cmvn))}
     torch.save({"model_state": net.state_dict(), "model_config": config.to_dict(mcfg),
-                "feature_config": config.to_dict(fcfg), "norm_stats": stats.to_dict()}, path / "final.pt")
+                "feature_config": config.to_dict(fcfg), "norm_stats": stats.to_dict(), **extra}, path / "final.pt")
     return path
 
 

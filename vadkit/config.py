@@ -32,6 +32,11 @@ class FeatureConfig:
     fmax_hz: float | None = None  # None: Nyquist
     deltas: int = 2               # 2: MFCC + delta + delta-delta = 60 dims
     delta_width: int = 9          # frames in the delta regression window
+    kind: str = "mfcc"            # mfcc (n_mfcc statics) or logmel (the n_mels log-mel bands as statics)
+
+    def __post_init__(self):
+        if self.kind not in ("mfcc", "logmel"):
+            raise ValueError(f"kind must be mfcc or logmel, not {self.kind!r}")
 
 
 @dataclass
@@ -42,6 +47,8 @@ class ModelConfig:
     num_layers: int = 1
     bidirectional: bool = False
     dropout: float = 0.0          # between stacked layers
+    conv_channels: int = 16       # crnn: channels of its two 3x3 conv layers
+    subsample: int = 2            # crnn: frame subsampling of the second conv (stride in time)
 
 
 @dataclass
@@ -58,8 +65,20 @@ class TrainConfig:
     normalize: bool = True              # global mean/variance from train
     select_on: str = "dev_loss"         # dev_loss or dev_accuracy: picks the epoch kept as final.pt
     amp: bool = False                   # mixed precision on CUDA (bf16 where supported, else fp16); no-op on CPU
+    cmvn: str = "global"                # global (train set mean/std, in final.pt), file (each recording's own
+                                        # mean/std) or sliding (causal window of cmvn_window_frames)
+    cmvn_window_frames: int = 300
+    specaug: bool = False               # SpecAugment on training batches: masks set to 0 (the normalised mean)
+    specaug_time_masks: int = 2         # time masks per segment, each up to specaug_time_width frames
+    specaug_time_width: int = 20
+    specaug_freq_masks: int = 2         # feature-dim masks per segment, each up to specaug_freq_width dims
+    specaug_freq_width: int = 8
 
     def __post_init__(self):
+        if self.cmvn not in ("global", "file", "sliding"):
+            raise ValueError(f"cmvn must be global, file or sliding, not {self.cmvn!r}")
+        if self.cmvn_window_frames < 2:
+            raise ValueError(f"cmvn_window_frames must be >= 2, not {self.cmvn_window_frames!r}")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"lr_schedule must be constant or cosine, not {self.lr_schedule!r}")
         if self.select_on not in ("dev_loss", "dev_accuracy"):

@@ -16,10 +16,10 @@ import torch
 import yaml
 
 from vadkit import config, feature_cache, io
-from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig
+from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.data import load_data_dir, split_rec_ids
 from vadkit.errors import InputError
-from vadkit.features import FrameGrid, NormStats
+from vadkit.features import FrameGrid, NormStats, normalise
 from vadkit.models import build_model, predict_logits
 from vadkit.postprocess import probs_to_segments
 
@@ -38,6 +38,8 @@ class TrainedModel:
         self.model_config = config.from_dict(ModelConfig, ck["model_config"], str(self.path))
         self.feature_config = config.from_dict(FeatureConfig, ck["feature_config"], str(self.path))
         self.norm = NormStats.from_dict(ck["norm_stats"])
+        tc = config.from_dict(TrainConfig, ck.get("train_config") or {}, str(self.path))
+        self.cmvn, self.cmvn_window = tc.cmvn, tc.cmvn_window_frames   # global unless trained otherwise
         self.device = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.net = build_model(self.model_config)
         self.net.load_state_dict(ck["model_state"])
@@ -47,8 +49,19 @@ class TrainedModel:
     def probs(self, feats: list[np.ndarray]) -> list[np.ndarray]:
         """Raw cached features [(n_i, dim)] -> speech probabilities [(n_i,) float32]."""
         d = self.model_config.input_dims
-        x = [self.norm.apply(f)[:, :d] for f in feats]
+        x = [normalise(f, self.norm, self.cmvn, self.cmvn_window)[:, :d] for f in feats]
         return [(1 / (1 + np.exp(-lg))).astype(np.float32) for lg in predict_logits(self.net, x, self.device)]
+
+    def require_streamable(self, what: str, allow_lookahead: bool = False) -> None:
+        """InputError when `what` (Vad, StreamingVad, export) cannot run this model yet: per-file or
+        sliding CMVN (only steps/decode.py applies them), or a crnn where state must be carried."""
+        if self.cmvn != "global":
+            raise InputError(f"{self.path}: trained with cmvn: {self.cmvn}; {what} supports the global CMVN "
+                             "only so far; decode it with steps/decode.sh (or train with cmvn: global)")
+        if self.model_config.arch == "crnn" and not allow_lookahead:
+            raise InputError(f"{self.path}: a crnn (conv front-end with look-ahead and frame subsampling) "
+                             f"cannot carry state across pieces, so {what} does not support it yet; use "
+                             "vadkit.Vad (chunked) or steps/decode.sh")
 
 
 def _signature(model_path: Path, data_dir: Path, cfg: DecodeConfig) -> dict:

@@ -56,6 +56,7 @@ def example_inputs(tm: TrainedModel, batch: int = 1, frames: int = 50) -> tuple:
 def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = ("torchscript", "onnx")) -> list[Path]:
     """Write <out_dir>/model.pt (TorchScript) and/or model.onnx, plus features.json; returns the paths."""
     tm = TrainedModel(model_dir, device="cpu")
+    tm.require_streamable("export")
     wrapper = ExportedVad(tm).eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

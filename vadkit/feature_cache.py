@@ -45,6 +45,11 @@ def is_up_to_date(data_dir: str | Path, cfg: FeatureConfig, fmt: str) -> bool:
     if not marker.is_file():
         return False
     done = yaml.safe_load(marker.read_text()) or {}
+    if isinstance(done.get("features"), dict):  # a cache made before a key was added has its default
+        try:
+            done["features"] = config.to_dict(config.from_dict(FeatureConfig, done["features"]))
+        except InputError:
+            return False
     return {k: done.get(k) for k in ("format", "features", "tables_sha1")} == signature(Path(data_dir), cfg, fmt)
 
 

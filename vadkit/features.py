@@ -65,22 +65,28 @@ class FrameGrid:
                 for a, b in zip(starts, ends)]
 
 
+def static_dim(cfg: FeatureConfig) -> int:
+    """Static features per frame: n_mfcc MFCCs, or n_mels log-mel bands (kind: logmel)."""
+    return cfg.n_mels if cfg.kind == "logmel" else cfg.n_mfcc
+
+
 def feature_dim(cfg: FeatureConfig) -> int:
-    return cfg.n_mfcc * (1 + cfg.deltas)
+    return static_dim(cfg) * (1 + cfg.deltas)
 
 
 def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> np.ndarray:
-    """MFCCs (+ deltas) of a mono signal: (n_frames, n_mfcc * (1 + deltas)) float32.
+    """MFCCs or log-mels (+ deltas) of a mono signal: (n_frames, feature_dim(cfg)) float32.
 
     librosa's MFCC definition (Hann window, n_fft = window, no centring, so frame k really is centred
     at k*hop + win/2; Slaney mel bands; power in dB floored 80 dB below the recording's loudest mel
     bin; orthonormal DCT-II), computed with vectorised numpy (equal to librosa.feature.mfcc within
-    float32 rounding, tested).  Shorter than one window: (0, dim).
+    float32 rounding, tested).  kind: logmel keeps the floored mel dB bands instead of their DCT.
+    Shorter than one window: (0, dim).
     """
     lm = log_mel(x, sample_rate_hz, cfg)
     if len(lm) == 0:
         return np.zeros((0, feature_dim(cfg)), dtype=np.float32)
-    return add_deltas(mfcc_from_log_mel(lm, float(lm.max()) - TOP_DB, cfg), cfg)
+    return add_deltas(static_from_log_mel(lm, float(lm.max()) - TOP_DB, cfg), cfg)
 
 
 TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, which the models were trained with
@@ -132,6 +138,13 @@ def mfcc_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np
     """(n, n_mels) dB -> (n, n_mfcc) static MFCCs, dB values below floor_db raised to it."""
     _, _, dct_m = _analysis_for(cfg.sample_rate_hz, cfg)
     return np.maximum(lm, np.float32(floor_db)) @ dct_m
+
+
+def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
+    """(n, n_mels) dB -> the static features of cfg.kind (MFCCs, or the bands floored at floor_db)."""
+    if cfg.kind == "logmel":
+        return np.maximum(lm, np.float32(floor_db)).astype(np.float32)
+    return mfcc_from_log_mel(lm, floor_db, cfg)
 
 
 @functools.lru_cache(maxsize=8)
@@ -219,6 +232,33 @@ class NormStats:
                    int(d["n_frames"]))
 
 
+CMVN_MODES = ("global", "file", "sliding")
+
+
+def normalise(feats: np.ndarray, stats: NormStats, mode: str = "global", window: int = 300) -> np.ndarray:
+    """Mean/variance normalisation of one recording (n, d): float32.
+
+    global: the train set's stats (the default; streams).  file: the recording's own mean and std.
+    sliding: causal, frame t by the mean and std of frames max(0, t - window + 1)..t (Kaldi's
+    apply-cmvn-sliding --center=false --norm-vars=true); the first frames see a shorter window.
+    """
+    if mode == "global":
+        return stats.apply(feats)
+    f = np.asarray(feats, dtype=np.float64)
+    if mode == "file":
+        return ((f - f.mean(0)) / np.sqrt(np.maximum(f.var(0), 1e-10))).astype(np.float32)
+    if mode != "sliding":
+        raise InputError(f"unknown cmvn mode {mode!r}; choose one of {', '.join(CMVN_MODES)}")
+    c1 = np.concatenate([np.zeros((1, f.shape[1])), np.cumsum(f, 0)])
+    c2 = np.concatenate([np.zeros((1, f.shape[1])), np.cumsum(f * f, 0)])
+    end = np.arange(1, len(f) + 1)
+    start = np.maximum(0, end - window)
+    n = (end - start)[:, None]
+    mean = (c1[end] - c1[start]) / n
+    var = np.maximum((c2[end] - c2[start]) / n - mean * mean, 1e-10)
+    return ((f - mean) / np.sqrt(var)).astype(np.float32)
+
+
 class FeatureStream:
     """Features of a signal fed in pieces, equal to compute_features on the whole signal.
 
@@ -238,13 +278,13 @@ class FeatureStream:
         self.static_only = static_only
         self.samples = np.zeros(0, np.float32)
         self.max_db = -np.inf
-        self.hist = np.zeros((0, cfg.n_mfcc), np.float32)      # emitted statics kept as left context
-        self.pending = np.zeros((0, cfg.n_mfcc), np.float32)   # statics waiting for look-ahead
+        self.hist = np.zeros((0, static_dim(cfg)), np.float32)      # emitted statics kept as left context
+        self.pending = np.zeros((0, static_dim(cfg)), np.float32)   # statics waiting for look-ahead
         self.n_frames = 0                                      # frames returned so far
 
     @property
     def dim(self) -> int:
-        return self.cfg.n_mfcc if self.static_only else feature_dim(self.cfg)
+        return static_dim(self.cfg) if self.static_only else feature_dim(self.cfg)
 
     def push_log_mel(self, lm: np.ndarray) -> np.ndarray:
         """Feed log-mel rows (from log_mel) instead of samples."""
@@ -253,7 +293,7 @@ class FeatureStream:
         if self.floor_db is None:
             self.max_db = max(self.max_db, float(lm.max()))
         floor = self.floor_db if self.floor_db is not None else self.max_db - TOP_DB
-        static = mfcc_from_log_mel(lm, floor, self.cfg)
+        static = static_from_log_mel(lm, floor, self.cfg)
         if self.static_only or self.cfg.deltas == 0:
             self.n_frames += len(static)
             return static

@@ -1,5 +1,6 @@
 """The VAD networks.  Every model maps features (batch, frames, dims) to speech logits (batch, frames).
 
+`crnn` (CrnnVad) puts a small conv front-end with frame subsampling before the LSTM.
 `lstm` with num_layers=1 is the notebook's Model_1, with bidirectional=True its Model_1B, with
 num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
@@ -45,7 +46,48 @@ class LstmVad(nn.Module):
         return self.output(out).squeeze(-1), state
 
 
-ARCHS = {"lstm": LstmVad}
+class CrnnVad(nn.Module):
+    """Conv front-end + (B)LSTM + linear output: (B, T, input_dims) -> logits (B, T).
+
+    Two 3x3 conv layers over (time, feature) with ReLU, `conv_channels` each; the second has stride
+    (subsample, 2), so the LSTM runs at 1/subsample of the frame rate (10 ms -> 20 ms for 2) on
+    conv_channels * ceil(input_dims / 2) inputs.  Its logits are repeated `subsample` times back onto
+    the 10 ms grid.  The convs see one frame ahead (a look-ahead of `subsample` frames in all), so a
+    crnn cannot carry state across pieces: vadkit.Vad runs it in chunks with context on both sides.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        if cfg.subsample < 1 or cfg.conv_channels < 1:
+            raise InputError(f"crnn: subsample ({cfg.subsample}) and conv_channels ({cfg.conv_channels}) must be >= 1")
+        self.cfg, c = cfg, cfg.conv_channels
+        self.conv = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(c, c, 3, stride=(cfg.subsample, 2), padding=1), nn.ReLU())
+        self.lstm = nn.LSTM(c * ((cfg.input_dims + 1) // 2), cfg.hidden_size, num_layers=cfg.num_layers,
+                            batch_first=True, bidirectional=cfg.bidirectional,
+                            dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), 1)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
+        b, t, _ = x.shape
+        s = self.cfg.subsample
+        h = self.conv(x[:, None])                       # (B, C, ceil(T/s), ceil(D/2))
+        h = h.permute(0, 2, 1, 3).reshape(b, h.shape[2], -1)
+        if lengths is None or not self.cfg.bidirectional:
+            out = self.lstm(h)[0]                       # padding after a frame cannot reach it forwards
+        else:
+            sub = torch.div(lengths.cpu() + s - 1, s, rounding_mode="floor")
+            packed = pack_padded_sequence(h, sub, batch_first=True, enforce_sorted=False)
+            out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=h.shape[1])[0]
+        return self.output(out).squeeze(-1).repeat_interleave(s, dim=1)[:, :t]
+
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None):
+        raise InputError("a crnn cannot carry state across pieces yet (conv look-ahead, subsampling); "
+                         "decode whole recordings or use vadkit.Vad's chunks")
+
+
+ARCHS = {"lstm": LstmVad, "crnn": CrnnVad}
 
 
 def build_model(cfg: ModelConfig) -> nn.Module:

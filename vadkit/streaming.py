@@ -28,7 +28,7 @@ from vadkit import io
 from vadkit.config import DecodeConfig
 from vadkit.decode import TrainedModel
 from vadkit.errors import InputError
-from vadkit.features import FeatureStream
+from vadkit.features import FeatureStream, static_dim
 from vadkit.postprocess import clean_segments, split_long
 from vadkit.vad import load_decode_config
 
@@ -57,7 +57,8 @@ class StreamingVad:
         self.grid = self.model.grid
         self.input_rate = sample_rate_hz or self.fc.sample_rate_hz
         self.resampler = io.BlockResampler(self.input_rate, self.fc.sample_rate_hz)
-        self.features = FeatureStream(self.fc.sample_rate_hz, self.fc, static_only=mc.input_dims <= self.fc.n_mfcc)
+        self.model.require_streamable("StreamingVad")
+        self.features = FeatureStream(self.fc.sample_rate_hz, self.fc, static_only=mc.input_dims <= static_dim(self.fc))
         self.state = None
         self.n_in = 0
         # post-processing state (frame indices are absolute)

@@ -25,9 +25,9 @@ import yaml
 from tqdm import tqdm
 
 from vadkit import config, distributed, feature_cache, io, plots
-from vadkit.config import ExperimentConfig, FeatureConfig, TrainConfig
+from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
-from vadkit.features import NormStats
+from vadkit.features import NormStats, normalise
 from vadkit.models import build_model, count_parameters, predict_logits
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,12 @@ class SegmentSampler:
         return x, y, mask
 
 
-def load_set(data_dir: str | Path, stats: NormStats, input_dims: int) -> tuple[list, list, FeatureConfig]:
+def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str = "global",
+             cmvn_window: int = 300) -> tuple[list, list, FeatureConfig]:
     """Normalised features (first input_dims dims) and labels of a set, in rec_id order."""
     feats, labels, info = feature_cache.load(data_dir)
     ids = sorted(feats)
-    x = [stats.apply(feats[k])[:, :input_dims] for k in ids]
+    x = [normalise(feats[k], stats, cmvn, cmvn_window)[:, :input_dims] for k in ids]
     return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"])
 
 
@@ -95,12 +96,21 @@ def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distribu
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     distributed.barrier(ctx)
     cfg_file = exp_dir / "config.yaml"
-    if cfg_file.is_file() and yaml.safe_load(cfg_file.read_text()) != merged:
+    if cfg_file.is_file() and _with_defaults(yaml.safe_load(cfg_file.read_text())) != merged:
         raise InputError(f"{cfg_file}: {exp_dir} was trained with another config or data; "
                          "re-run with --overwrite true to start it over, or use another conf/<model>.yaml")
     distributed.barrier(ctx)
     if ctx.is_main:
         io.write_text(cfg_file, yaml.safe_dump(merged, sort_keys=False))
+
+
+def _with_defaults(saved) -> dict | None:
+    """A saved config.yaml with the keys added since it was written at their defaults (same training)."""
+    try:
+        return {**saved, **{k: config.to_dict(config.from_dict(cls, saved[k]))
+                            for k, cls in (("model", ModelConfig), ("train", TrainConfig), ("features", FeatureConfig))}}
+    except (InputError, KeyError, TypeError):
+        return saved
 
 
 def _last_checkpoint(exp_dir: Path) -> Path | None:
@@ -138,8 +148,9 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     if not cfg.train.normalize:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
     dims = cfg.model.input_dims
-    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims)
-    dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims)
+    norm = (cfg.train.cmvn, cfg.train.cmvn_window_frames)
+    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm)
+    dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
     if dev_feat_cfg != feat_cfg:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
@@ -212,6 +223,25 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
              best["dev"]["accuracy"])
 
 
+def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+    """SpecAugment (Park et al. 2019) without time warping on a batch x (b, L, D) of normalised
+    features: per segment, specaug_time_masks runs of 0..specaug_time_width frames and
+    specaug_freq_masks runs of 0..specaug_freq_width feature dims set to 0 (the mean).  Labels are
+    kept: a masked frame is still speech or not.  Returns a copy."""
+    x = x.copy()
+    b, length, dim = x.shape
+    for i in range(b):
+        for _ in range(cfg.specaug_time_masks):
+            w = int(rng.integers(0, cfg.specaug_time_width + 1))
+            t0 = int(rng.integers(0, max(1, length - w + 1)))
+            x[i, t0:t0 + w] = 0.0
+        for _ in range(cfg.specaug_freq_masks):
+            w = int(rng.integers(0, min(cfg.specaug_freq_width, dim) + 1))
+            f0 = int(rng.integers(0, max(1, dim - w + 1)))
+            x[i, :, f0:f0 + w] = 0.0
+    return x
+
+
 def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
     """Learning rate at a global step (0-based): a function of the step alone, so resuming needs no state."""
     if cfg.lr_schedule == "constant":
@@ -222,13 +252,17 @@ def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
 def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int,
                  ctx: distributed.Context, amp_dtype) -> dict:
     rng = np.random.default_rng([cfg.train.seed, epoch])
+    aug_rng = np.random.default_rng([cfg.train.seed, epoch, 1])   # its own stream: batches stay the same
     torch.manual_seed(cfg.train.seed * 100_003 + epoch)
     model.train()
     loss_sum, correct, frames = 0.0, 0.0, 0.0
     for i in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10, disable=not ctx.is_main):
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg.train, (epoch - 1) * steps + i, cfg.train.epochs * steps)
-        x, y, mask = (torch.from_numpy(a).to(ctx.device) for a in sampler.batch(rng, ctx.rank, ctx.world_size))
+        x, y, mask = sampler.batch(rng, ctx.rank, ctx.world_size)
+        if cfg.train.specaug:
+            x = spec_augment(aug_rng, x, cfg.train)
+        x, y, mask = (torch.from_numpy(a).to(ctx.device) for a in (x, y, mask))
         with torch.autocast(ctx.device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
             logits = model(x)
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, reduction="none")

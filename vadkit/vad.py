@@ -29,7 +29,7 @@ from vadkit import config, io
 from vadkit.config import DecodeConfig
 from vadkit.decode import TrainedModel
 from vadkit.errors import InputError
-from vadkit.features import TOP_DB, FeatureStream, log_mel
+from vadkit.features import TOP_DB, FeatureStream, log_mel, static_dim
 from vadkit.postprocess import probs_to_segments
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,13 @@ class Vad:
         self.fc = self.model.feature_config
         self.grid = self.model.grid
         self.dims = self.model.model_config.input_dims
-        self.bidirectional = self.model.model_config.bidirectional
+        self.model.require_streamable("vadkit.Vad", allow_lookahead=True)
+        # a crnn looks ahead (its convs) like a BLSTM: chunks get right context and whole-sequence passes
+        self.bidirectional = self.model.model_config.bidirectional or self.model.model_config.arch == "crnn"
         fps = round(1 / self.grid.hop_s)
-        self.chunk = None if chunk_s is None else max(1, round(chunk_s * fps))
-        self.context = round(context_s * fps)
+        sub = self.model.model_config.subsample if self.model.model_config.arch == "crnn" else 1
+        self.chunk = None if chunk_s is None else max(1, round(chunk_s * fps / sub)) * sub
+        self.context = round(context_s * fps / sub) * sub   # multiples of the subsampling: same frame phase
         self.batch_size, self.block_s = batch_size, block_s
         self.block_frames = max(1, round(block_s * fps))
 
@@ -184,7 +187,7 @@ class Vad:
 
     def _feature_blocks(self, lm_blocks: Iterable[np.ndarray], floor_db: float) -> Iterator[np.ndarray]:
         """Normalised model inputs (k, input_dims) per block of log-mel rows."""
-        fs = FeatureStream(self.sample_rate_hz, self.fc, floor_db=floor_db, static_only=self.dims <= self.fc.n_mfcc)
+        fs = FeatureStream(self.sample_rate_hz, self.fc, floor_db=floor_db, static_only=self.dims <= static_dim(self.fc))
         for lm in lm_blocks:
             f = fs.push_log_mel(lm)
             if len(f):
