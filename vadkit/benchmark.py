@@ -148,7 +148,7 @@ def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict
 # ---------------------------------------------------------------- training
 def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) -> float:
     import torch
-    from vadkit import config, feature_cache, train
+    from vadkit import config, distributed, feature_cache, train
     from vadkit.config import ExperimentConfig
     from vadkit.models import build_model
     ck = torch.load(Path(model_dir) / "final.pt", map_location="cpu", weights_only=False)
@@ -160,9 +160,12 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
     model = build_model(cfg.model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
     sampler = train.SegmentSampler(x, y, cfg.train.segment_frames, cfg.train.batch_size)
-    train._train_epoch(model, opt, sampler, 1, cfg, 1, torch.device("cpu"))  # warm-up
-    seconds = bench.time_call(lambda: train._train_epoch(model, opt, sampler, steps, cfg, 2, torch.device("cpu")),
-                              repeat=1, warmup=0)
+    ctx, scaler = distributed.Context(), torch.amp.GradScaler("cuda", enabled=False)  # one CPU process, fp32
+
+    def epoch(steps_, k):
+        return train._train_epoch(model, opt, scaler, sampler, steps_, cfg, k, ctx, None)
+    epoch(1, 1)  # warm-up
+    seconds = bench.time_call(lambda: epoch(steps, 2), repeat=1, warmup=0)
     return steps * cfg.train.batch_size * cfg.train.segment_frames / seconds
 
 
