@@ -227,7 +227,8 @@ def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> n
     """SpecAugment (Park et al. 2019) without time warping on a batch x (b, L, D) of normalised
     features: per segment, specaug_time_masks runs of 0..specaug_time_width frames and
     specaug_freq_masks runs of 0..specaug_freq_width feature dims set to 0 (the mean).  Labels are
-    kept: a masked frame is still speech or not.  Returns a copy."""
+    kept: a masked frame is still speech or not.  Returns a copy.  Under torchrun each rank masks its
+    own share with the same stream, so the masks differ from a one-process run (the batches do not)."""
     x = x.copy()
     b, length, dim = x.shape
     for i in range(b):
