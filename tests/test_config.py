@@ -1,7 +1,7 @@
 import pytest
 
 from vadkit import config
-from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig
+from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig, MixCorpusConfig
 from vadkit.errors import InputError
 from conftest import ROOT
 
@@ -12,6 +12,12 @@ def test_shipped_configs_load():
     for m in ("lstm", "blstm", "lstm2"):
         cfg = config.load(ROOT / f"conf/{m}.yaml", ExperimentConfig)
         assert cfg.model.hidden_size == 256 and cfg.train.batch_size == 51 and cfg.train.lr == 0.001
+        assert cfg.train.cmvn == "global" and not cfg.train.specaug     # issue-7 levers off by default
+    assert config.load(ROOT / "conf/features.yaml", FeatureConfig).kind == "mfcc"
+    assert config.load(ROOT / "conf/features_logmel.yaml", FeatureConfig).kind == "logmel"
+    mix = config.load(ROOT / "conf/corpus_mix.yaml", MixCorpusConfig)
+    assert mix.label_policy == "energy"
+    assert all(getattr(mix, f"{a}_prob") == 0 for a in ("overlap", "reverb", "music", "eq", "telephone"))
 
 
 def test_unknown_key_names_file_and_valid_keys(tmp_path):

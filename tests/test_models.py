@@ -9,7 +9,7 @@ from vadkit.models import build_model, predict_logits
 from conftest import ROOT
 
 
-@pytest.mark.parametrize("name", ["lstm", "blstm", "lstm2"])
+@pytest.mark.parametrize("name", ["lstm", "blstm", "lstm2", "lstm_small", "crnn"])
 def test_shipped_models_forward_shape(name):
     cfg = config.load(ROOT / f"conf/{name}.yaml", ExperimentConfig).model
     model = build_model(cfg)
