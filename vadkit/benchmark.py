@@ -9,7 +9,7 @@ the multi-core feature figures, which are wall time by nature.
     write) on a copy of the chosen recordings' tables.  x_realtime = audio seconds / CPU seconds of
     one job; x_realtime_by_cores[N] = audio seconds / wall seconds of N jobs at once (first start
     to last end).
-  * training: `train._train_epoch` steps on the chosen recordings' features with the model's own
+  * training: `train.train_steps` on the chosen recordings' features with the model's own
     config (batch 51 x 300 frames by default); frames/s = steps * batch * segment_frames / CPU seconds.
   * inference: audio in memory -> P(speech) on our grid (features + network for our models, the
     package's own front end for a baseline); rtf_1thread = CPU seconds / audio seconds, best of 2.
@@ -148,7 +148,7 @@ def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict
 # ---------------------------------------------------------------- training
 def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) -> float:
     import torch
-    from vadkit import config, distributed, feature_cache, train
+    from vadkit import config, feature_cache, train
     from vadkit.config import ExperimentConfig
     from vadkit.models import build_model
     ck = torch.load(Path(model_dir) / "final.pt", map_location="cpu", weights_only=False)
@@ -160,12 +160,9 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
     model = build_model(cfg.model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
     sampler = train.SegmentSampler(x, y, cfg.train.segment_frames, cfg.train.batch_size)
-    ctx, scaler = distributed.Context(), torch.amp.GradScaler("cuda", enabled=False)  # one CPU process, fp32
-
-    def epoch(steps_, k):
-        return train._train_epoch(model, opt, scaler, sampler, steps_, cfg, k, ctx, None)
-    epoch(1, 1)  # warm-up
-    seconds = bench.time_call(lambda: epoch(steps, 2), repeat=1, warmup=0)
+    train.train_steps(model, opt, sampler, 1, cfg, 1)  # warm-up
+    seconds = bench.time_call(lambda: train.train_steps(model, opt, sampler, steps, cfg, 2),
+                              repeat=1, warmup=0)
     return steps * cfg.train.batch_size * cfg.train.segment_frames / seconds
 
 

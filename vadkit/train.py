@@ -250,6 +250,14 @@ def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
 
 
+def train_steps(model, opt, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int = 1,
+                device: str = "cpu") -> dict:
+    """`steps` optimiser steps in one process without autocast (what local/benchmark.py times)."""
+    scaler = torch.amp.GradScaler("cuda", enabled=False)
+    ctx = distributed.Context(device=torch.device(device))
+    return _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, None)
+
+
 def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int,
                  ctx: distributed.Context, amp_dtype) -> dict:
     rng = np.random.default_rng([cfg.train.seed, epoch])
