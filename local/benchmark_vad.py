@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Speed of the VAD tool: single-thread real-time factor of every model, side by side with Silero VAD.
 
-e.g.: local/benchmark_vad.py --minutes 10 data/test exp/lstm_small exp/lstm exp/lstm2 exp/blstm
+e.g.: local/benchmark_vad.py --minutes 10 --rss-hours 0.05,1 data/test exp/lstm_small exp/lstm2_small exp/lstm exp/lstm2 exp/blstm
 
 Concatenates the data dir's recordings to at least --minutes of audio and times, on one thread
 (CPU time of this process, best of --repeat): features alone, the network alone (one exact pass and
 the default batched chunks), the whole Vad.probs (features included), and Silero VAD's packaged ONNX
 model (silero-vad + onnxruntime, optional: pip install -r requirements-baselines.txt) on the same
 audio.  Prints one row per model with its dev F1 (exp/<model>/decode_dev/scoring/metrics.json) and
-the largest probability difference of the chunked run from the exact one.  --rss-hours H also
+the largest probability difference of the chunked run from the exact one.  --rss-hours H,... also
 reports the peak memory of steps/vad.py's reader on an H-hour file (each in a fresh process).
 Writes nothing but a temporary file for --rss-hours.
 """
@@ -59,7 +59,7 @@ def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--rss-hours", type=float, nargs="*", default=[], help="e.g. 0.05 1: peak RSS for these lengths")
+    p.add_argument("--rss-hours", default="", help="e.g. 0.05,1: peak RSS of Vad.run_file on files this long")
     p.add_argument("data_dir")
     p.add_argument("models", nargs="+")
     a = p.parse_args(argv)
@@ -102,7 +102,7 @@ def main(argv=None):
         ratio = f"{t_total / silero:8.3f}" if silero else "       -"
         print(f"{Path(m).name:12} {f1 if f1 is None else round(f1, 4)!s:>7} {n_par:8d} {t_feat:8.5f} {t_one:9.5f} "
               f"{t_chunk:9.5f} {t_total:8.5f} {ratio} {dp:8.1e}")
-    for h in a.rss_hours:
+    for h in [float(v) for v in a.rss_hours.split(",") if v]:
         for m in a.models:
             print(f"peak RSS, Vad.run_file on a {h:g} h file, {Path(m).name}: {rss_of_file(m, h, rate, x):.0f} MB")
 

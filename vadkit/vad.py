@@ -244,16 +244,21 @@ def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int
         for i in range(0, len(starts), batch_size):
             group = starts[i:i + batch_size]
             spans = [(max(0, s - context), min(end, s + chunk + right)) for s in group]
-            longest = max(b - a for a, b in spans)
-            x = np.zeros((len(group), longest, buf.shape[1]), np.float32)
-            for j, (a, b) in enumerate(spans):
-                x[j, :b - a] = buf[a - buf0:b - buf0]
-            xt = torch.from_numpy(x).to(device)
-            lengths = torch.tensor([b - a for a, b in spans]) if bidirectional else None
-            lg = net(xt, lengths).float().cpu().numpy()
+            out: dict[int, np.ndarray] = {}
+            # unidirectional: pad shorter spans at the end (outputs before the padding stay exact);
+            # bidirectional: one call per span length, as padding would reach the backward LSTM
+            lengths = sorted({b - a for a, b in spans}) if bidirectional else [max(b - a for a, b in spans)]
+            for n in lengths:
+                idx = [j for j, (a, b) in enumerate(spans) if b - a == n or not bidirectional]
+                x = np.zeros((len(idx), n, buf.shape[1]), np.float32)
+                for i, j in enumerate(idx):
+                    a, b = spans[j]
+                    x[i, :b - a] = buf[a - buf0:b - buf0]
+                lg = net(torch.from_numpy(x).to(device)).float().cpu().numpy()
+                out.update(zip(idx, lg))
             for j, s in enumerate(group):
                 a = spans[j][0]
-                yield lg[j, s - a:s - a + min(chunk, end - s)]
+                yield out[j][s - a:s - a + min(chunk, end - s)]
             done = min(end, group[-1] + chunk)
         cut = max(0, done - context - buf0)
         buf, buf0 = buf[cut:], buf0 + cut
