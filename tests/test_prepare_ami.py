@@ -24,10 +24,9 @@ def _audio(path, dur_s, sr=16000):
     sf.write(str(path), (0.1 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), sr)
 
 
-@pytest.fixture
-def corpus(tmp_path):
+def make_ami_corpus(root):
     """Two layouts, as in the shared corpus: annotations/ + wav/ with a UEM, and a lone file pair."""
-    c = tmp_path / "corpus"
+    c = root / "corpus"
     ann = c / "debug" / "annotations"
     ann.mkdir(parents=True)
     for rec_id in ("m1a", "m1b", "m2"):
@@ -42,6 +41,11 @@ def corpus(tmp_path):
     _audio(c / "lone" / "s.wav", 3.0)
     (c / "lone" / "s.rttm").write_text("SPEAKER s 1 0.200 1.000 <NA> <NA> D <NA> <NA>\n")
     return c
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return make_ami_corpus(tmp_path)
 
 
 def test_prepares_dev_and_test_split_by_meeting(corpus, tmp_path):

@@ -98,6 +98,18 @@ def test_truncated_wav_stops_stage_1_naming_it(recipe):
     assert f"{wav.name}: wav is truncated" in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.slow
+def test_ami_dir_adds_scored_sets(recipe, tmp_path):
+    from test_prepare_ami import make_ami_corpus
+    p = run(recipe, "--stage", "1", "--model", "lstm", "--ami-dir", str(make_ami_corpus(tmp_path)))
+    assert "data/ami_dev: OK (2 recordings" in p.stderr and "data/ami_test: OK (2 recordings" in p.stderr
+    for s in ("ami_dev", "ami_test"):
+        m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
+        assert m["n_files"] == 2
+    assert [line.split()[:2] for line in p.stdout.splitlines() if line.startswith("ami_")] == \
+        [["ami_dev", "lstm"], ["ami_test", "lstm"]]
+
+
 def test_help_and_unknown_option():
     p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0 and "Stages:" in p.stdout and "--feat-format" in p.stdout
