@@ -1,7 +1,7 @@
 """Speed and memory of the recipe's parts and of every system, on the same audio (local/benchmark.py).
 
 Each measurement runs in a fresh process (spawned, one thread: OMP/MKL = 1, torch.set_num_threads(1)),
-so its peak resident memory (ru_maxrss) is that system's alone, imports included; the timed part
+so its peak resident memory (vadkit.bench.peak_rss_mb) is that system's alone, imports included; the timed part
 starts after imports, model loading and a 1 s warm-up (librosa's first call compiles).  Times are
 the process's CPU seconds (vadkit.bench: insensitive to other processes on a shared machine), except
 the multi-core feature figures, which are wall time by nature.
