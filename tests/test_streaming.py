@@ -89,3 +89,18 @@ def test_events_equal_offline_for_random_post_processing(setup):
         offline = Vad(setup["uni"], cfg, chunk_s=None).run(x, 8000)
         _, events = stream(StreamingVad(setup["uni"], cfg), x, np.random.default_rng(trial), min_ms=1)
         assert as_segments(events) == offline.segments, cfg
+
+
+def test_events_arrive_within_the_stated_delay(setup):
+    """Each event is emitted no later than decision_delay_s after its time (the README's latency figures)."""
+    from vadkit import StreamingVad, Vad
+    x = setup["x"]
+    med = float(np.median(Vad(setup["uni"], DecodeConfig(), chunk_s=None).run(x, 8000).probs))
+    cfg = DecodeConfig(threshold=med, median_frames=11, min_speech_ms=100, min_silence_ms=400)
+    sv = StreamingVad(setup["uni"], cfg)
+    delay, step, late = sv.decision_delay_s, 80, []
+    for i in range(0, len(x), step):
+        now = min(len(x), i + step) / 8000
+        for kind, t in sv.feed(x[i:i + step]).events:
+            late.append(now - t - delay[kind])
+    assert len(late) >= 4 and max(late) <= 1e-9
