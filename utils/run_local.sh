@@ -4,6 +4,7 @@
 set -euo pipefail
 
 prog=${0##*/}
+. "$(dirname -- "${BASH_SOURCE[0]}")/launcher_lib.sh"
 usage="Usage: $prog [options] [JOB=1:N] LOG_PATH COMMAND [ARGS...]
 Runs COMMAND once, or once per index of JOB=A:B (or JOB=K; any name works in place of JOB), replacing
 every occurrence of that name in LOG_PATH, COMMAND and ARGS by the index; at most --max-jobs-run jobs
@@ -53,28 +54,8 @@ if [[ ! $max_jobs_run =~ ^[1-9][0-9]*$ ]]; then
   die_usage "--max-jobs-run takes a positive integer, not '$max_jobs_run'"
 fi
 
-# Anything shaped NAME=... in first place is a job spec, so a typo like JOB=1-4 is an error, not a log path.
-job_name=
-first=1
-last=1
-if (($# > 0)) && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
-  if [[ $1 =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)(:([0-9]+))?$ ]]; then
-    job_name=${BASH_REMATCH[1]}
-    first=$((10#${BASH_REMATCH[2]}))
-    last=$((10#${BASH_REMATCH[4]:-${BASH_REMATCH[2]}}))
-  fi
-  if [[ -z $job_name ]] || ((first > last)); then
-    die_usage "bad job spec '$1': expected NAME=A:B with integers A <= B, or NAME=K"
-  fi
-  shift
-fi
-if (($# < 2)); then
-  die_usage "missing LOG_PATH or COMMAND"
-fi
-num_jobs=$((last - first + 1))
-if ((num_jobs > 1)) && [[ $1 != *"$job_name"* ]]; then
-  die_usage "LOG_PATH '$1' does not contain $job_name, so all $num_jobs jobs would write the same log"
-fi
+parse_job_spec "$@"
+shift "$spec_words"
 
 # run_job INDEX LOG LINE: one job from header to footer. Its exit code goes to a file because bash versions
 # differ in whether "wait PID" still knows a status that "wait -n" already collected.
@@ -108,30 +89,13 @@ trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 set -m
 
-# Work out each job's log and command line, and create the log directories, before the first job starts:
-# a bad path then fails before anything runs. COMMAND stays shell text; each ARG is re-quoted as one word.
-log_path=$1
-shift
-for ((index = first; index <= last; index++)); do
-  if [[ -n $job_name ]]; then
-    log_of[$index]=${log_path//"$job_name"/$index}
-    words=("${@//"$job_name"/$index}")
-  else
-    log_of[$index]=$log_path
-    words=("$@")
-  fi
-  line_of[$index]=${words[0]}
-  if ((${#words[@]} > 1)); then
-    line_of[$index]+=$(printf ' %q' "${words[@]:1}")
-  fi
-  mkdir -p -- "$(dirname -- "${log_of[$index]}")"
-done
+# Each job's log and command line, and the log directories, before the first job starts.
+plan_jobs "$@"
 
 # Jobs running side by side share the CPUs: unless the caller chose, give each an equal share of threads,
 # because OpenMP/torch threads that outnumber the cores spin against each other and slow every job down.
-n_jobs=$((last - first + 1))
-if ((n_jobs > 1)) && [[ -z ${OMP_NUM_THREADS:-} ]]; then
-  concurrent=$((n_jobs < max_jobs_run ? n_jobs : max_jobs_run))
+if ((num_jobs > 1)) && [[ -z ${OMP_NUM_THREADS:-} ]]; then
+  concurrent=$((num_jobs < max_jobs_run ? num_jobs : max_jobs_run))
   cpus=$(nproc 2>/dev/null || echo 1)
   export OMP_NUM_THREADS=$((cpus / concurrent > 0 ? cpus / concurrent : 1))
 fi
@@ -148,20 +112,10 @@ for ((index = first; index <= last; index++)); do
 done
 wait || true
 
-num_failed=0
-for ((index = first; index <= last; index++)); do
-  rc=$(cat -- "$status_dir/$index" 2>/dev/null || echo unknown)
-  if [[ $rc != 0 ]]; then
-    num_failed=$((num_failed + 1))
-    if [[ -n $job_name ]]; then
-      printf '%s: job %d failed (exit %s), log: %s\n' "$prog" "$index" "$rc" "${log_of[$index]}" >&2
-    else
-      printf '%s: job failed (exit %s), log: %s\n' "$prog" "$rc" "${log_of[$index]}" >&2
-    fi
-    tail -n 10 -- "${log_of[$index]}" 2>/dev/null | sed 's/^/    /' >&2 || true
-  fi
-done
-if ((num_failed > 0)); then
-  printf '%s: %d / %d jobs failed\n' "$prog" "$num_failed" "$num_jobs" >&2
-  exit 1
-fi
+job_rc() {
+  cat -- "$status_dir/$1" 2>/dev/null || echo unknown
+}
+job_who() {
+  :
+}
+report_jobs job_rc job_who

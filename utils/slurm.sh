@@ -4,6 +4,7 @@
 set -euo pipefail
 
 prog=${0##*/}
+. "$(dirname -- "${BASH_SOURCE[0]}")/launcher_lib.sh"
 usage="Usage: $prog [options] [JOB=1:N] LOG_PATH COMMAND [ARGS...]
 Submits COMMAND with sbatch, once or as a job array over JOB=A:B (any name works in place of JOB; it is
 replaced by the index in LOG_PATH, COMMAND and ARGS), polls until every job has finished and exits 0 if all
@@ -87,50 +88,21 @@ if [[ -z $config && -f conf/slurm.conf ]]; then
 fi
 conf_opts=()
 if [[ -n $config ]]; then
-  [[ -f $config ]] || die "--config $config: no such file"
-  lineno=0
-  while IFS= read -r line || [[ -n $line ]]; do
-    lineno=$((lineno + 1))
-    line=${line%%#*}
-    read -r -a words <<<"$line"
-    for w in "${words[@]}"; do
-      [[ $w == -* ]] || die "$config:$lineno: '$w' is not an sbatch option; write one option per line, e.g. --partition=gpu"
-      conf_opts+=("$w")
-    done
-  done <"$config"
+  read_conf_opts "$config" sbatch '--partition=gpu'
 fi
 
-# The job spec and its checks are run_local.sh's: a NAME=... first argument is a job spec.
-job_name=
-first=1
-last=1
-if (($# > 0)) && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
-  if [[ $1 =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)(:([0-9]+))?$ ]]; then
-    job_name=${BASH_REMATCH[1]}
-    first=$((10#${BASH_REMATCH[2]}))
-    last=$((10#${BASH_REMATCH[4]:-${BASH_REMATCH[2]}}))
-  fi
-  if [[ -z $job_name ]] || ((first > last)); then
-    die_usage "bad job spec '$1': expected NAME=A:B with integers A <= B, or NAME=K"
-  fi
-  shift
-fi
-if (($# < 2)); then
-  die_usage "missing LOG_PATH or COMMAND"
-fi
-num_jobs=$((last - first + 1))
-log_path=$1
+parse_job_spec "$@"
+shift "$spec_words"
+log_path=${1:-}
+declare -A log_of=() line_of=()
+plan_jobs "$@"
 shift
-if ((num_jobs > 1)) && [[ $log_path != *"$job_name"* ]]; then
-  die_usage "LOG_PATH '$log_path' does not contain $job_name, so all $num_jobs jobs would write the same log"
-fi
 for tool in sbatch squeue scancel; do
   command -v "$tool" >/dev/null || die "$tool not found: this launcher needs the Slurm client commands (or use utils/run_local.sh in cmd.sh)"
 done
 
 # The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
 # output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).
-declare -A log_of=()
 first_log=${log_path//"$job_name"/$first}
 qdir=$(dirname -- "$first_log")/q
 base=$(basename -- "$log_path" .log)
@@ -139,19 +111,7 @@ qdir=$(cd "$qdir" && pwd)
 script=$qdir/$base.sh
 cases=
 for ((index = first; index <= last; index++)); do
-  if [[ -n $job_name ]]; then
-    log_of[$index]=${log_path//"$job_name"/$index}
-    words=("${@//"$job_name"/$index}")
-  else
-    log_of[$index]=$log_path
-    words=("$@")
-  fi
-  line=${words[0]}
-  if ((${#words[@]} > 1)); then
-    line+=$(printf ' %q' "${words[@]:1}")
-  fi
-  cases+="  $index) line=$(printf '%q' "$line") ;;"$'\n'
-  mkdir -p -- "$(dirname -- "${log_of[$index]}")"
+  cases+="  $index) line=$(printf '%q' "${line_of[$index]}") ;;"$'\n'
   rm -f -- "${log_of[$index]}" "$qdir/$base.$index.rc"
 done
 cat >"$script.tmp" <<EOF
@@ -240,25 +200,10 @@ while ! all_done; do
 done
 trap - INT TERM
 
-num_failed=0
-for ((index = first; index <= last; index++)); do
-  rc=$(cat -- "$qdir/$base.$index.rc" 2>/dev/null || echo none)
-  if [[ $rc != 0 ]]; then
-    num_failed=$((num_failed + 1))
-    what="exit $rc"
-    if [[ $rc == none ]]; then
-      what="no exit code: killed, cancelled, preempted, out of time or memory?"
-    fi
-    if [[ -n $job_name ]]; then
-      printf '%s: job %d failed (%s; slurm job %s_%d), log: %s\n' "$prog" "$index" "$what" "$job_id" "$index" \
-        "${log_of[$index]}" >&2
-    else
-      printf '%s: job failed (%s; slurm job %s), log: %s\n' "$prog" "$what" "$job_id" "${log_of[$index]}" >&2
-    fi
-    tail -n 10 -- "${log_of[$index]}" 2>/dev/null | sed 's/^/    /' >&2 || true
-  fi
-done
-if ((num_failed > 0)); then
-  printf '%s: %d / %d jobs failed\n' "$prog" "$num_failed" "$num_jobs" >&2
-  exit 1
-fi
+job_rc() {
+  cat -- "$qdir/$base.$1.rc" 2>/dev/null || echo none
+}
+job_who() {
+  printf '; slurm job %s%s' "$job_id" "${job_name:+_$1}"
+}
+report_jobs job_rc job_who
