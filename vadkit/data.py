@@ -100,13 +100,7 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     extra = sorted(set(d.durations_s) - set(d.wavs))
     if extra:
         raise InputError(f"{reco2dur}: {extra[0]!r} is not in wav.scp; re-run data preparation")
-    if d.regions is not None:
-        for lineno, rec_id, start, end in io.iter_rttm(rttm):
-            if rec_id not in d.wavs:
-                raise InputError(f"{rttm}:{lineno}: recording {rec_id!r} is not in wav.scp; drop the line")
-            if end > d.durations_s[rec_id] + DUR_TOLERANCE_S:
-                raise InputError(f"{rttm}:{lineno}: region {start:.3f}-{end:.3f} s ends beyond the audio "
-                                 f"({d.durations_s[rec_id]:.3f} s); fix the labels or the audio")
+    _check_regions(d, d.wavs, "wav.scp", "fix the labels or the audio")
     return d
 
 
@@ -114,14 +108,21 @@ def _validate_feature_only(d: DataDir) -> DataDir:
     """A set without audio: reco2dur lists the recordings; rttm regions lie inside them."""
     if not d.durations_s:
         raise InputError(f"{d.path / 'reco2dur'}: no recordings listed; re-run data preparation")
-    if d.regions is not None:
-        for lineno, rec_id, start, end in io.iter_rttm(d.path / "rttm"):
-            if rec_id not in d.durations_s:
-                raise InputError(f"{d.path / 'rttm'}:{lineno}: recording {rec_id!r} is not in reco2dur; drop the line")
-            if end > d.durations_s[rec_id] + DUR_TOLERANCE_S:
-                raise InputError(f"{d.path / 'rttm'}:{lineno}: region {start:.3f}-{end:.3f} s ends beyond the "
-                                 f"recording ({d.durations_s[rec_id]:.3f} s); re-run data preparation")
+    _check_regions(d, d.durations_s, "reco2dur", "re-run data preparation")
     return d
+
+
+def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
+    """Every rttm region names a listed recording and ends within it."""
+    if d.regions is None:
+        return
+    rttm = d.path / "rttm"
+    for lineno, rec_id, start, end in io.iter_rttm(rttm):
+        if rec_id not in recordings:
+            raise InputError(f"{rttm}:{lineno}: recording {rec_id!r} is not in {listed_in}; drop the line")
+        if end > d.durations_s[rec_id] + DUR_TOLERANCE_S:
+            raise InputError(f"{rttm}:{lineno}: region {start:.3f}-{end:.3f} s ends beyond the audio "
+                             f"({d.durations_s[rec_id]:.3f} s); {fix}")
 
 
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
