@@ -14,6 +14,7 @@ speech_dir=                  # --corpus mix: folder of clean speech utterances
 noise_dir=                   # --corpus mix: folder of noise/music with no voices in it
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
+feat_conf=conf/features.yaml # feature config (e.g. conf/features_logmel.yaml, with a model conf to match)
 nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also
@@ -50,6 +51,7 @@ Options (default):
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
+  --feat-conf FILE   feature config ($feat_conf); its input size must match the models' input_dims
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
@@ -71,6 +73,10 @@ if [ $# -ne 0 ]; then
 fi
 if [ "$corpus" = dir ] && { [ -z "$test_dir" ] || [ "${train_dir:+x}" != "${dev_dir:+x}" ]; }; then
   echo "run.sh: --corpus dir needs --test-dir, and --train-dir with --dev-dir (or neither: evaluate only)" >&2
+  exit 1
+fi
+if [ ! -f "$feat_conf" ]; then
+  echo "run.sh: --feat-conf $feat_conf: no such file (e.g. conf/features.yaml)" >&2
   exit 1
 fi
 if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
@@ -134,22 +140,22 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     for s in $corpus_sets; do
       src=${s}_dir
       log "Stage 1: data prep: ${!src} -> data/$s"
-      local/prepare_dir.py --config conf/features.yaml --label-format "$label_format" --require-labels true \
+      local/prepare_dir.py --config "$feat_conf" --label-format "$label_format" --require-labels true \
         "${!src}" "data/$s"
     done
   elif [ "$corpus" = mat ]; then
     log "Stage 1: data prep: $mat_dir -> data/{train,dev,test} with their features ($feat_format)"
-    local/prepare_mat.py --config conf/features.yaml --feat-format "$feat_format" "$mat_dir" data
+    local/prepare_mat.py --config "$feat_conf" --feat-format "$feat_format" "$mat_dir" data
   else
     log "Stage 1: data prep: $corpus_dir -> data/{train,dev,test}"
     local/prepare_builtin.py "$corpus_dir" data   # any corpus stage 0 made: <set>/*.wav + <set>/rttm
   fi
   log "Stage 1: validate data/{${corpus_sets// /,}}"
-  steps/validate_data_dir.py --config conf/features.yaml $(printf 'data/%s ' $corpus_sets)
+  steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $corpus_sets)
   if [ -n "$ami_dir" ]; then
     log "Stage 1: data prep: $ami_dir -> data/{ami_dev,ami_test}, then validate"
-    local/prepare_ami.py --config conf/features.yaml "$ami_dir" data
-    steps/validate_data_dir.py --config conf/features.yaml data/ami_dev data/ami_test
+    local/prepare_ami.py --config "$feat_conf" "$ami_dir" data
+    steps/validate_data_dir.py --config "$feat_conf" data/ami_dev data/ami_test
   fi
 fi
 
@@ -157,7 +163,7 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   for s in $feat_sets; do
     log "Stage 2: features ($feat_format): data/$s -> data/$s/feats.*, cmvn.json"
     steps/make_feats.sh --nj "$nj" --cmd "$feats_cmd" --format "$feat_format" --overwrite "$overwrite" \
-      conf/features.yaml "data/$s"
+      "$feat_conf" "data/$s"
   done
 fi
 

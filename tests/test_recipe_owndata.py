@@ -89,6 +89,7 @@ def test_run_sh_checks_corpus_options_at_once():
     import subprocess
     for args, msg in ((["--corpus", "mat"], "--corpus mat needs --mat-dir"),
                       (["--corpus", "dir", "--train-dir", "a", "--test-dir", "c"], "--train-dir with --dev-dir"),
-                      (["--corpus", "dir", "--train-dir", "a", "--dev-dir", "b"], "--corpus dir needs --test-dir")):
+                      (["--corpus", "dir", "--train-dir", "a", "--dev-dir", "b"], "--corpus dir needs --test-dir"),
+                      (["--feat-conf", "conf/nope.yaml"], "--feat-conf conf/nope.yaml: no such file")):
         p = subprocess.run(["./run.sh", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert p.returncode == 1 and msg in p.stderr, (args, p.stderr)
