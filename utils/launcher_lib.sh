@@ -52,6 +52,23 @@ plan_jobs() {
   done
 }
 
+# plan_queue_dir LOG_PATH (cluster launchers, after plan_jobs): qdir (absolute, beside the first job's log)
+# holds the job script and exit codes; sets base, script, and cases (one `INDEX) line=...` branch per job
+# for the script's case statement); clears old logs and codes so stale ones are never read.
+plan_queue_dir() {
+  local log_path=$1 index
+  qdir=$(dirname -- "${log_path//"$job_name"/$first}")/q
+  base=$(basename -- "$log_path" .log)
+  mkdir -p -- "$qdir"
+  qdir=$(cd "$qdir" && pwd)
+  script=$qdir/$base.sh
+  cases=
+  for ((index = first; index <= last; index++)); do
+    cases+="  $index) line=$(printf '%q' "${line_of[$index]}") ;;"$'\n'
+    rm -f -- "${log_of[$index]}" "$qdir/$base.$index.rc"
+  done
+}
+
 # read_conf_opts FILE TOOL EXAMPLE: appends FILE's TOOL (sbatch, qsub) options (one per line, # comments) to
 # conf_opts; a line must start with an option (EXAMPLE shows one).
 read_conf_opts() {

@@ -103,17 +103,7 @@ done
 
 # The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
 # output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).
-first_log=${log_path//"$job_name"/$first}
-qdir=$(dirname -- "$first_log")/q
-base=$(basename -- "$log_path" .log)
-mkdir -p -- "$qdir"
-qdir=$(cd "$qdir" && pwd)
-script=$qdir/$base.sh
-cases=
-for ((index = first; index <= last; index++)); do
-  cases+="  $index) line=$(printf '%q' "${line_of[$index]}") ;;"$'\n'
-  rm -f -- "${log_of[$index]}" "$qdir/$base.$index.rc"
-done
+plan_queue_dir "$log_path"
 cat >"$script.tmp" <<EOF
 #!/usr/bin/env bash
 # Written by utils/slurm.sh for: ${log_path}
