@@ -168,14 +168,6 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
 
 # ---------------------------------------------------------------- machine
 def machine_info() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     versions = {}
     import importlib.metadata
     for pkg in ("torch", "numpy", "librosa", "onnxruntime", "silero-vad", "webrtcvad-wheels", "ten-vad"):
@@ -183,7 +175,7 @@ def machine_info() -> dict:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             pass
-    return {"line": bench.machine(), "cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
+    return {"line": bench.machine(), "cpu": bench.cpu_model(), "cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
             "python": platform.python_version(), "load_avg_1min_start": round(os.getloadavg()[0], 2),
             "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "versions": versions}
 
