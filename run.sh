@@ -19,6 +19,8 @@ nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also
                              # prepare, decode and score data/ami_dev and data/ami_test (empty: off)
+ami_telephone=mulaw          # with --ami-dir, also a telephone copy of the same meetings (300-3400 Hz, G.711
+                             # mulaw or alaw): data/ami_{dev,test}_tel (none: off)
 train_dir=                   # --corpus dir: folder of training audio + labels (local/prepare_dir.py)
 dev_dir=                     # --corpus dir: folder of dev audio + labels (selects the epoch kept)
 test_dir=                    # --corpus dir: folder of test audio + labels; alone: decoded and scored by
@@ -33,7 +35,8 @@ Stages:
                dir and mat read existing files: nothing to build
   1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation
                 (dir: local/prepare_dir.py per folder; mat: local/prepare_mat.py, features included);
-                with --ami-dir also data/ami_{dev,test}/ (local/prepare_ami.py)
+                with --ami-dir also data/ami_{dev,test}/ and their telephone copies data/ami_{dev,test}_tel/
+                (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
                (with --seeds: once per seed -> exp/<model>_seed<k>/)
@@ -55,6 +58,7 @@ Options (default):
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
+  --ami-telephone C  with --ami-dir: telephone copy data/ami_*_tel with codec mulaw or alaw, or none ($ami_telephone)
   --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
   --label-format F   --corpus dir: label format ($label_format)
   --mat-dir DIR      --corpus mat: the notebook's files
@@ -97,9 +101,12 @@ if [ "$corpus" = dir ] && [ -z "$train_dir" ]; then
   train=false
 fi
 corpus_sets=$sets
+ami_sets=
 if [ -n "$ami_dir" ]; then
-  sets="$sets ami_dev ami_test"
-  eval_sets="$eval_sets ami_dev ami_test"
+  ami_sets="ami_dev ami_test"
+  [ "$ami_telephone" = none ] || ami_sets="$ami_sets ami_dev_tel ami_test_tel"
+  sets="$sets $ami_sets"
+  eval_sets="$eval_sets $ami_sets"
 fi
 feat_sets=$sets              # stage 2; --corpus mat caches its sets' features in stage 1
 if [ "$corpus" = mat ]; then
@@ -153,9 +160,12 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   log "Stage 1: validate data/{${corpus_sets// /,}}"
   steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $corpus_sets)
   if [ -n "$ami_dir" ]; then
-    log "Stage 1: data prep: $ami_dir -> data/{ami_dev,ami_test}, then validate"
+    log "Stage 1: data prep: $ami_dir -> data/{${ami_sets// /,}}, then validate"
     local/prepare_ami.py --config "$feat_conf" "$ami_dir" data
-    steps/validate_data_dir.py --config "$feat_conf" data/ami_dev data/ami_test
+    if [ "$ami_telephone" != none ]; then
+      local/prepare_ami.py --config "$feat_conf" --telephone "$ami_telephone" "$ami_dir" data
+    fi
+    steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $ami_sets)
   fi
 fi
 
@@ -185,10 +195,7 @@ fi
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   for e in $exps; do
     for s in $eval_sets; do
-      tune=dev                 # the threshold is tuned on the dev set of the same corpus, never on test
-      if [ "${s#ami_}" != "$s" ]; then
-        tune=ami_dev
-      fi
+      tune=$(utils/tune_set.sh "$s")   # the dev set of the same corpus and condition, never test
       tune_opt=
       if [[ " $eval_sets " == *" $tune "* ]]; then
         tune_opt="--tune-on data/$tune exp/$e/decode_$tune"

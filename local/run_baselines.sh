@@ -3,7 +3,7 @@
 set -euo pipefail
 
 baselines="energy webrtc0 webrtc1 webrtc2 webrtc3 silero ten"  # vadkit/baselines.py NAMES
-sets="dev test ami_dev ami_test"      # data/<set> with a feature cache (stage 2); absent sets are skipped
+sets="dev test ami_dev ami_test ami_dev_tel ami_test_tel"  # data/<set> with a feature cache (stage 2); absent sets are skipped
 decode_config=conf/decode.yaml        # the same post-processing as our models
 baseline_config=conf/baselines.yaml
 overwrite=false                       # true: decode again even if up to date
@@ -53,10 +53,7 @@ for b in $baselines; do
     log "baseline $b: data/$s -> $dir/decode_$s"
     $decode_cmd "$dir/log/decode_$s.log" local/decode_baseline.py --config "$decode_config" \
       --baseline-config "$baseline_config" --overwrite "$overwrite" "$b" "data/$s" "$dir/decode_$s"
-    tune=dev                          # thresholds are tuned on the same corpus' dev set (decoded first), never on test
-    if [ "${s#ami_}" != "$s" ]; then
-      tune=ami_dev
-    fi
+    tune=$(utils/tune_set.sh "$s")    # thresholds: the same corpus' dev set (decoded first), never test
     tune_opt=
     if [[ " $todo_sets " == *" $tune "* ]]; then
       tune_opt="--tune-on data/$tune $dir/decode_$tune"
