@@ -19,6 +19,8 @@ nj=2                         # parallel jobs for features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also
                              # prepare, decode and score data/ami_dev and data/ami_test (empty: off)
+valid_set=dev                # the set whose loss picks the epoch kept (final.pt): dev, or ami_dev (with
+                             # --ami-dir: epochs selected on real meetings)
 ami_telephone=mulaw          # with --ami-dir, also a telephone copy of the same meetings (300-3400 Hz, G.711
                              # mulaw or alaw): data/ami_{dev,test}_tel (none: off)
 train_dir=                   # --corpus dir: folder of training audio + labels (local/prepare_dir.py)
@@ -58,6 +60,7 @@ Options (default):
   --nj N             parallel jobs for stages 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
+  --valid-set SET    the set whose dev loss picks the epoch kept: dev or ami_dev ($valid_set)
   --ami-telephone C  with --ami-dir: telephone copy data/ami_*_tel with codec mulaw or alaw, or none ($ami_telephone)
   --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
   --label-format F   --corpus dir: label format ($label_format)
@@ -81,6 +84,14 @@ if [ "$corpus" = dir ] && { [ -z "$test_dir" ] || [ "${train_dir:+x}" != "${dev_
 fi
 if [ ! -f "$feat_conf" ]; then
   echo "run.sh: --feat-conf $feat_conf: no such file (e.g. conf/features.yaml)" >&2
+  exit 1
+fi
+if [ "$valid_set" != dev ] && [ "$valid_set" != ami_dev ]; then
+  echo "run.sh: --valid-set must be dev or ami_dev (needs --ami-dir), not '$valid_set'" >&2
+  exit 1
+fi
+if [ "$valid_set" = ami_dev ] && [ -z "$ami_dir" ]; then
+  echo "run.sh: --valid-set ami_dev needs --ami-dir (the real meetings it comes from)" >&2
   exit 1
 fi
 if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
@@ -178,8 +189,8 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ "$train" = true ]; then
-  log "Stage 3: train $models${seeds:+ with seeds $seeds} (one job each, all at once): data/train data/dev -> exp/"
-  steps/train.sh --cmd "$train_cmd" --seeds "$seeds" --overwrite "$overwrite" data/train data/dev exp $models
+  log "Stage 3: train $models${seeds:+ with seeds $seeds} (one job each, all at once): data/train data/$valid_set -> exp/"
+  steps/train.sh --cmd "$train_cmd" --seeds "$seeds" --overwrite "$overwrite" data/train "data/$valid_set" exp $models
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then

@@ -9,7 +9,8 @@
                               several): the real-meeting dev and test scores, the corpus's own
                               test, training time; printed and written to ROOT/ablation.md
 
-A variant lists its changes as {conf file: {key: value}} (nested keys merge), in conf/ablation.yaml.
+A variant lists its changes as {conf file: {key: value}} (nested keys merge), in conf/ablation.yaml;
+the entry `run.sh: {option: value}` passes options to ./run.sh instead (`options VARIANT` prints them).
 A file that does not exist fails here; a misspelt key fails when the recipe loads the config.
 
 e.g.: local/ablation.py conf fill300 exp/ablation/fill300/conf
@@ -53,6 +54,7 @@ def write_conf(ablation: str | Path, variant: str, src: str | Path, out: str | P
     if variant not in cfg["variants"]:
         raise InputError(f"{ablation}: no variant '{variant}' (known: {', '.join(cfg['variants'])})")
     changes = dict(cfg["variants"][variant] or {})
+    changes.pop("run.sh", None)
     src, out = Path(src), Path(out)
     model_file = f"{cfg['model']}.yaml"
     changes.setdefault(model_file, {})
@@ -124,11 +126,16 @@ def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", default="conf/ablation.yaml", help="the variants (default: %(default)s)")
     p.add_argument("--src", default="conf", help="conf dir the variants change (default: %(default)s)")
-    p.add_argument("command", choices=("conf", "table", "list"))
+    p.add_argument("command", choices=("conf", "options", "table", "list"))
     p.add_argument("args", nargs="*")
     a = p.parse_args(argv)
     if a.command == "list":
         print(" ".join(load_variants(a.config)["variants"]))
+    elif a.command == "options":
+        if len(a.args) != 1:
+            p.error("options takes VARIANT")
+        opts = (load_variants(a.config)["variants"].get(a.args[0]) or {}).get("run.sh") or {}
+        print(" ".join(f"--{k.replace('_', '-')} {v}" for k, v in opts.items()))
     elif a.command == "conf":
         if len(a.args) != 2:
             p.error("conf takes VARIANT OUT_CONF_DIR")

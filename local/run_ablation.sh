@@ -48,7 +48,9 @@ run_variant() {             # <variant>: conf, links, then the recipe in <root>/
   for f in run.sh path.sh cmd.sh local steps utils vadkit requirements.txt .venv; do
     ln -sfn "$recipe/$f" "$dir/$f" || return 1
   done
-  (cd "$dir" && ./run.sh --corpus mix --speech-dir "$speech_dir" --noise-dir "$noise_dir" \
+  local opts
+  opts=$(local/ablation.py --config "$config" options "$v") || return 1
+  (cd "$dir" && ./run.sh $opts --corpus mix --speech-dir "$speech_dir" --noise-dir "$noise_dir" \
      --ami-dir "$ami_dir" --model "$v" ${seeds:+--seeds "$seeds"} --nj 1) > "$dir/run.log" 2>&1
 }
 

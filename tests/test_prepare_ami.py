@@ -63,6 +63,22 @@ def test_prepares_dev_and_test_split_by_meeting(corpus, tmp_path):
     assert str(out / "local" / "ami" / "wav") in test.wavs["m1a"]  # the corpus is only read
 
 
+def test_telephone_copy_keeps_split_and_labels(corpus, tmp_path):
+    out = tmp_path / "data"
+    conf = str(ROOT / "conf/features.yaml")
+    prepare_ami.main(["--config", conf, str(corpus), str(out)])
+    prepare_ami.main(["--config", conf, "--telephone", "mulaw", str(corpus), str(out)])
+    for name in ("ami_dev", "ami_test"):
+        plain, tel = data.validate_data_dir(out / name, 8000), data.validate_data_dir(out / f"{name}_tel", 8000)
+        assert tel.rec_ids == plain.rec_ids and tel.regions == plain.regions
+        for r in plain.rec_ids:
+            assert str(out / "local" / "ami_tel" / "wav") in tel.wavs[r]
+            x, _ = io.read_audio(plain.wavs[r], 8000)
+            y, _ = io.read_audio(tel.wavs[r], 8000)
+            assert len(x) == len(y) and not np.allclose(x, y, atol=1e-4)     # went through the channel
+            assert np.corrcoef(x, y)[0, 1] > 0.9                              # ... and is the same audio
+
+
 def test_recording_without_audio_is_named(corpus, tmp_path):
     (corpus / "lone" / "s.wav").unlink()
     with pytest.raises(InputError, match=r"s\.rttm: recording 's' has no audio file"):

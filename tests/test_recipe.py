@@ -103,11 +103,13 @@ def test_ami_dir_adds_scored_sets(recipe, tmp_path):
     from test_prepare_ami import make_ami_corpus
     p = run(recipe, "--stage", "1", "--model", "lstm", "--ami-dir", str(make_ami_corpus(tmp_path)))
     assert "data/ami_dev: OK (2 recordings" in p.stderr and "data/ami_test: OK (2 recordings" in p.stderr
-    for s in ("ami_dev", "ami_test"):
+    assert "data/ami_test_tel: OK (2 recordings" in p.stderr                # the telephone copy (default)
+    for s in ("ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel"):
         m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
         assert m["n_files"] == 2
+        assert f"on data/{'ami_dev_tel' if s.endswith('_tel') else 'ami_dev'} " in m["tuned"]["threshold_source"]
     assert [line.split()[:2] for line in p.stdout.splitlines() if line.startswith("ami_")] == \
-        [["ami_dev", "lstm"], ["ami_test", "lstm"]]
+        [["ami_dev", "lstm"], ["ami_dev_tel", "lstm"], ["ami_test", "lstm"], ["ami_test_tel", "lstm"]]
 
 
 def test_help_and_unknown_option():
