@@ -31,6 +31,7 @@ from vadkit.errors import InputError
 TABLE = (("ami_dev_auc", "ami_dev", "roc_auc"), ("ami_dev_f1", "ami_dev", "tuned.f1"),
          ("ami_test_auc", "ami_test", "roc_auc"), ("ami_test_auc_ci95", "ami_test", "ci95.roc_auc"),
          ("ami_test_f1", "ami_test", "tuned.f1"), ("ami_test_thr", "ami_test", "tuned.threshold"),
+         ("tel_test_auc", "ami_test_tel", "roc_auc"), ("tel_test_f1", "ami_test_tel", "tuned.f1"),
          ("test_auc", "test", "roc_auc"), ("test_f1", "test", "tuned.f1"))
 
 
@@ -77,10 +78,13 @@ def _mean(vals: list) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
-def table_rows(root: str | Path) -> list[dict]:
-    """One row per variant dir under root: mean over its trained systems (seeds) of each column."""
+def table_rows(root: str | Path, order: list[str] = ()) -> list[dict]:
+    """One row per variant dir under root (those named in `order` first, in its order): the mean over
+    its trained systems (seeds) of each column."""
     rows = []
-    for vdir in sorted(p for p in Path(root).iterdir() if (p / "exp").is_dir()):
+    rank = {v: i for i, v in enumerate(order)}
+    for vdir in sorted((p for p in Path(root).iterdir() if (p / "exp").is_dir()),
+                       key=lambda p: (rank.get(p.name, len(rank)), p.name)):
         systems = sorted(p for p in (vdir / "exp").iterdir() if p.name.startswith(vdir.name)
                          and (p / "history.json").is_file())
         if not systems:
@@ -143,7 +147,7 @@ def main(argv=None):
     else:
         if len(a.args) != 1:
             p.error("table takes ROOT (e.g. exp/ablation)")
-        rows = table_rows(a.args[0])
+        rows = table_rows(a.args[0], list(load_variants(a.config)["variants"]))
         if not rows:
             raise InputError(f"{a.args[0]}: no trained variant (<variant>/exp/<variant>*/history.json)")
         text = format_markdown(rows)

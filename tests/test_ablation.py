@@ -61,6 +61,7 @@ def test_table_means_over_seeds(tmp_path):
     _system(tmp_path, "b", "b_seed1", 0.9, 0.8, 30)
     _system(tmp_path, "b", "b_seed2", 0.7, 0.6, 90)
     (tmp_path / "c" / "exp").mkdir(parents=True)                  # not trained yet: no row
+    assert [r["variant"] for r in ablation.table_rows(tmp_path, ["b", "a"])] == ["b", "a"]
     rows = {r["variant"]: r for r in ablation.table_rows(tmp_path)}
     assert set(rows) == {"a", "b"}
     assert rows["a"]["ami_test_auc"] == pytest.approx(0.7) and rows["a"]["ami_test_auc_ci95"] == pytest.approx([0.65, 0.75])
