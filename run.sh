@@ -23,6 +23,8 @@ valid_set=dev                # the set whose loss picks the epoch kept (final.pt
                              # --ami-dir: epochs selected on real meetings)
 ami_telephone=mulaw          # with --ami-dir, also a telephone copy of the same meetings (300-3400 Hz, G.711
                              # mulaw or alaw): data/ami_{dev,test}_tel (none: off)
+builtin_eval=false           # true: also decode and score the built-in corpus's dev and test sets (data/builtin_dev,
+                             # builtin_test) with models trained on another corpus (stage 0 builds it if absent)
 train_dir=                   # --corpus dir: folder of training audio + labels (local/prepare_dir.py)
 dev_dir=                     # --corpus dir: folder of dev audio + labels (selects the epoch kept)
 test_dir=                    # --corpus dir: folder of test audio + labels; alone: decoded and scored by
@@ -62,6 +64,7 @@ Options (default):
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
   --valid-set SET    the set whose dev loss picks the epoch kept: dev or ami_dev ($valid_set)
   --ami-telephone C  with --ami-dir: telephone copy data/ami_*_tel with codec mulaw or alaw, or none ($ami_telephone)
+  --builtin-eval B   true: also score on the built-in corpus's dev/test (data/builtin_{dev,test}) ($builtin_eval)
   --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
   --label-format F   --corpus dir: label format ($label_format)
   --mat-dir DIR      --corpus mat: the notebook's files
@@ -119,6 +122,10 @@ if [ -n "$ami_dir" ]; then
   sets="$sets $ami_sets"
   eval_sets="$eval_sets $ami_sets"
 fi
+if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
+  sets="$sets builtin_dev builtin_test"
+  eval_sets="$eval_sets builtin_dev builtin_test"
+fi
 feat_sets=$sets              # stage 2; --corpus mat caches its sets' features in stage 1
 if [ "$corpus" = mat ]; then
   feat_sets=${sets#train dev test}
@@ -151,6 +158,10 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
     *)
       echo "run.sh: unknown --corpus '$corpus' (builtin, mix, librimix, dir, mat)" >&2; exit 1 ;;
   esac
+  if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
+    log "Stage 0: --builtin-eval: the built-in corpus too -> data/local/builtin"
+    local/make_builtin_corpus.py --config conf/corpus_builtin.yaml data/local/builtin
+  fi
 fi
 
 if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
@@ -170,6 +181,11 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   fi
   log "Stage 1: validate data/{${corpus_sets// /,}}"
   steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $corpus_sets)
+  if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
+    log "Stage 1: data prep: data/local/builtin -> data/builtin_{dev,test}, then validate"
+    local/prepare_builtin.py --sets dev,test --prefix builtin_ data/local/builtin data
+    steps/validate_data_dir.py --config "$feat_conf" data/builtin_dev data/builtin_test
+  fi
   if [ -n "$ami_dir" ]; then
     log "Stage 1: data prep: $ami_dir -> data/{${ami_sets// /,}}, then validate"
     local/prepare_ami.py --config "$feat_conf" "$ami_dir" data

@@ -2,6 +2,7 @@
 """Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test}/ from its folders.
 
 e.g.: local/prepare_builtin.py data/local/builtin data
+      local/prepare_builtin.py --sets dev,test --prefix builtin_ data/local/builtin data   # data/builtin_{dev,test}
 
 Reads <corpus>/<set>/*.wav and <corpus>/<set>/rttm; writes <data-root>/<set>/ wav.scp,
 reco2dur, rttm, segments, utt2spk, spk2utt (README, "Data directories").
@@ -24,8 +25,9 @@ def main(argv=None):
         wavs = {w.stem: str(w) for w in sorted(src.glob("*.wav"))}
         if not wavs:
             raise InputError(f"{src}: no wav files; run stage 0 (corpus) first")
-        data.write_data_dir(Path(a.data_root) / name, wavs, io.read_rttm(src / "rttm"))
-        cli.log.info("%s: %d recordings", Path(a.data_root) / name, len(wavs))
+        out = Path(a.data_root) / f"{a.prefix}{name}"
+        data.write_data_dir(out, wavs, io.read_rttm(src / "rttm"))
+        cli.log.info("%s: %d recordings", out, len(wavs))
 
 
 if __name__ == "__main__":

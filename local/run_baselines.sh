@@ -3,7 +3,7 @@
 set -euo pipefail
 
 baselines="energy webrtc0 webrtc1 webrtc2 webrtc3 silero ten"  # vadkit/baselines.py NAMES
-sets="dev test ami_dev ami_test ami_dev_tel ami_test_tel"  # data/<set> with a feature cache (stage 2); absent sets are skipped
+sets="dev test ami_dev ami_test ami_dev_tel ami_test_tel builtin_dev builtin_test"  # data/<set> with a feature cache (stage 2); absent sets are skipped
 decode_config=conf/decode.yaml        # the same post-processing as our models
 baseline_config=conf/baselines.yaml
 overwrite=false                       # true: decode again even if up to date

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
-# Prints the set whose decode tunes the threshold for <set>: the dev set of the same corpus and condition
-# (test -> dev, ami_test -> ami_dev, ami_test_tel -> ami_dev_tel; a dev set tunes on itself).
+# Prints the set whose decode tunes the threshold for <set>: the dev set of the same corpus and condition,
+# the name with "test" replaced by "dev" (ami_test_tel -> ami_dev_tel, builtin_test -> builtin_dev; a dev
+# set tunes on itself).
 if [ $# -ne 1 ]; then
   echo "Usage: utils/tune_set.sh <set>   e.g. utils/tune_set.sh ami_test_tel  (prints ami_dev_tel)" >&2
   exit 1
 fi
-case $1 in
-  ami_*_tel) echo ami_dev_tel ;;
-  ami_*) echo ami_dev ;;
-  *) echo dev ;;
-esac
+echo "${1/test/dev}"
