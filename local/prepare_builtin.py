@@ -17,10 +17,15 @@ SETS = ("train", "dev", "test")
 
 def main(argv=None):
     p = cli.parser(__doc__)
+    p.add_argument("--sets", default=",".join(SETS), help="which of the corpus's sets (default: %(default)s)")
+    p.add_argument("--prefix", default="", help="data dir name prefix, e.g. builtin_ (default: none)")
     p.add_argument("corpus_dir")
     p.add_argument("data_root")
     a = p.parse_args(argv)
-    for name in SETS:
+    names = a.sets.split(",")
+    if not set(names) <= set(SETS):
+        p.error(f"--sets takes a comma-separated subset of {','.join(SETS)}, not {a.sets!r}")
+    for name in names:
         src = Path(a.corpus_dir) / name
         wavs = {w.stem: str(w) for w in sorted(src.glob("*.wav"))}
         if not wavs:

@@ -97,3 +97,19 @@ def test_run_sh_options_are_passed_not_written(tmp_path):
 def test_run_sh_rejects_bad_valid_set():
     p = subprocess.run(["./run.sh", "--valid-set", "ami_dev"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 1 and "--valid-set ami_dev needs --ami-dir" in p.stderr
+
+
+def test_prepare_builtin_picks_sets_and_prefix(tmp_path):
+    """--builtin-eval's data prep: data/builtin_dev and builtin_test from a corpus folder."""
+    import numpy as np
+    for s in ("train", "dev", "test"):
+        (tmp_path / "c" / s).mkdir(parents=True)
+        io.write_wav(tmp_path / "c" / s / f"{s}1.wav", np.zeros(8000, np.float32), 8000)
+        io.write_rttm(tmp_path / "c" / s / "rttm", {f"{s}1": [(0.2, 0.6)]})
+    run = [str(ROOT / "local/prepare_builtin.py"), str(tmp_path / "c"), str(tmp_path / "data")]
+    p = subprocess.run([run[0], "--sets", "dev,test", "--prefix", "builtin_", *run[1:]], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["builtin_dev", "builtin_test"]
+    assert (tmp_path / "data" / "builtin_test" / "wav.scp").read_text().startswith("test1 ")
+    p = subprocess.run([run[0], "--sets", "eval", *run[1:]], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 2 and "--sets takes" in p.stderr
