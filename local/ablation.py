@@ -9,7 +9,9 @@
                               several): the real-meeting dev and test scores, the corpus's own
                               test, training time; printed and written to ROOT/ablation.md
 
-A variant lists its changes as {conf file: {key: value}} (nested keys merge), in conf/ablation.yaml;
+A variant lists its changes as {conf file: {key: value}} (nested keys merge), in conf/ablation.yaml,
+over the file's `base:` changes (the settings the ablation started from, so it reproduces after the
+recipe's defaults move to its winners);
 the entry `run.sh: {option: value}` passes options to ./run.sh instead (`options VARIANT` prints them).
 A file that does not exist fails here; a misspelt key fails when the recipe loads the config.
 
@@ -40,7 +42,7 @@ def load_variants(path: str | Path) -> dict:
     variants = cfg.get("variants")
     if not isinstance(variants, dict) or not variants:
         raise InputError(f"{path}: no 'variants:' mapping (name: {{conf file: {{key: value}}}})")
-    return {"model": cfg.get("model", "lstm"), "variants": variants}
+    return {"model": cfg.get("model", "lstm"), "base": cfg.get("base") or {}, "variants": variants}
 
 
 def _merge(base: dict, changes: dict) -> dict:
@@ -54,7 +56,7 @@ def write_conf(ablation: str | Path, variant: str, src: str | Path, out: str | P
     cfg = load_variants(ablation)
     if variant not in cfg["variants"]:
         raise InputError(f"{ablation}: no variant '{variant}' (known: {', '.join(cfg['variants'])})")
-    changes = dict(cfg["variants"][variant] or {})
+    changes = _merge(cfg["base"], cfg["variants"][variant] or {})   # the variant over the ablation's base
     changes.pop("run.sh", None)
     src, out = Path(src), Path(out)
     model_file = f"{cfg['model']}.yaml"

@@ -113,3 +113,13 @@ def test_prepare_builtin_picks_sets_and_prefix(tmp_path):
     assert (tmp_path / "data" / "builtin_test" / "wav.scp").read_text().startswith("test1 ")
     p = subprocess.run([run[0], "--sets", "eval", *run[1:]], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 2 and "--sets takes" in p.stderr
+
+
+def test_variants_apply_over_the_base(tmp_path):
+    f = tmp_path / "ablation.yaml"
+    f.write_text(yaml.safe_dump({"model": "lstm", "base": {"corpus_mix.yaml": {"label_policy": "energy", "reverb_prob": 0.0}},
+                                 "variants": {"plain": {}, "rev": {"corpus_mix.yaml": {"reverb_prob": 0.5}}}}))
+    for v, prob in (("plain", 0.0), ("rev", 0.5)):
+        ablation.write_conf(f, v, ROOT / "conf", tmp_path / v)
+        mix = config.load(tmp_path / v / "corpus_mix.yaml", MixCorpusConfig)
+        assert mix.label_policy == "energy" and mix.reverb_prob == prob
