@@ -16,8 +16,8 @@ def test_shipped_configs_load():
     assert config.load(ROOT / "conf/features.yaml", FeatureConfig).kind == "mfcc"
     assert config.load(ROOT / "conf/features_logmel.yaml", FeatureConfig).kind == "logmel"
     mix = config.load(ROOT / "conf/corpus_mix.yaml", MixCorpusConfig)
-    assert mix.label_policy == "energy"
-    assert all(getattr(mix, f"{a}_prob") == 0 for a in ("overlap", "reverb", "music", "eq", "telephone"))
+    assert (mix.label_policy, mix.label_policy_gap_ms, mix.reverb_prob) == ("fill", 500.0, 0.5)  # the ablation's winners
+    assert all(getattr(mix, f"{a}_prob") == 0 for a in ("overlap", "music", "eq", "telephone"))
 
 
 def test_unknown_key_names_file_and_valid_keys(tmp_path):
