@@ -122,9 +122,11 @@ if [ -n "$ami_dir" ]; then
   sets="$sets $ami_sets"
   eval_sets="$eval_sets $ami_sets"
 fi
+builtin_sets=                 # --builtin-eval: the built-in corpus's sets (not when it is the corpus trained on)
 if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
-  sets="$sets builtin_dev builtin_test"
-  eval_sets="$eval_sets builtin_dev builtin_test"
+  builtin_sets="builtin_dev builtin_test"
+  sets="$sets $builtin_sets"
+  eval_sets="$eval_sets $builtin_sets"
 fi
 feat_sets=$sets              # stage 2; --corpus mat caches its sets' features in stage 1
 if [ "$corpus" = mat ]; then
@@ -158,7 +160,7 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
     *)
       echo "run.sh: unknown --corpus '$corpus' (builtin, mix, librimix, dir, mat)" >&2; exit 1 ;;
   esac
-  if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
+  if [ -n "$builtin_sets" ]; then
     log "Stage 0: --builtin-eval: the built-in corpus too -> data/local/builtin"
     local/make_builtin_corpus.py --config conf/corpus_builtin.yaml data/local/builtin
   fi
@@ -181,17 +183,14 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   fi
   log "Stage 1: validate data/{${corpus_sets// /,}}"
   steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $corpus_sets)
-  if [ "$builtin_eval" = true ] && [ "$corpus" != builtin ]; then
+  if [ -n "$builtin_sets" ]; then
     log "Stage 1: data prep: data/local/builtin -> data/builtin_{dev,test}, then validate"
     local/prepare_builtin.py --sets dev,test --prefix builtin_ data/local/builtin data
     steps/validate_data_dir.py --config "$feat_conf" data/builtin_dev data/builtin_test
   fi
   if [ -n "$ami_dir" ]; then
     log "Stage 1: data prep: $ami_dir -> data/{${ami_sets// /,}}, then validate"
-    local/prepare_ami.py --config "$feat_conf" "$ami_dir" data
-    if [ "$ami_telephone" != none ]; then
-      local/prepare_ami.py --config "$feat_conf" --telephone "$ami_telephone" "$ami_dir" data
-    fi
+    local/prepare_ami.py --config "$feat_conf" --telephone "$ami_telephone" "$ami_dir" data
     steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $ami_sets)
   fi
 fi

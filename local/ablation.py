@@ -92,11 +92,13 @@ def table_rows(root: str | Path, order: list[str] = ()) -> list[dict]:
         if not systems:
             continue
         row = {"variant": vdir.name, "seeds": len(systems)}
-        for col, set_, path in TABLE:
-            vals = []
-            for s in systems:
+        metrics = {}                                   # (system, set) -> metrics.json, each read once
+        for s in systems:
+            for set_ in {set_ for _, set_, _ in TABLE}:
                 f = s / f"decode_{set_}" / "scoring" / "metrics.json"
-                vals.append(report._get(io.read_json(f), path) if f.is_file() else None)
+                metrics[s, set_] = io.read_json(f) if f.is_file() else {}
+        for col, set_, path in TABLE:
+            vals = [report.lookup(metrics[s, set_], path) for s in systems]
             if col.endswith("_ci95"):
                 row[col] = vals[0] if len(systems) == 1 else None
             else:

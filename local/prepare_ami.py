@@ -11,9 +11,10 @@ recipe's rate into <data-root>/local/ami/wav/ (the corpus itself is only read).
 Split by meeting: recordings sharing a speaker label are one meeting and stay in one set; meetings,
 longest first, go to whichever set is shorter so far (ties to test), so dev and test hold about
 half the audio each and never share a speaker.
-With --telephone mulaw|alaw the same recordings and split go through an 8 kHz telephone channel
-(300-3400 Hz band, G.711 codec: vadkit.augment.telephone) into data/ami_dev_tel, data/ami_test_tel
-(audio: <data-root>/local/ami_tel/wav/): the notebook's telephone condition on real meetings.
+With --telephone mulaw|alaw, a copy of the same recordings, split and labels through an 8 kHz telephone
+channel (300-3400 Hz band, G.711 codec: vadkit.augment.telephone) goes to data/ami_dev_tel and
+data/ami_test_tel as well (audio: <data-root>/local/ami_tel/wav/): the notebook's telephone condition on
+real meetings.
 """
 from __future__ import annotations
 
@@ -92,10 +93,10 @@ def main(argv=None):
     p.add_argument("--config", default="conf/features.yaml", help="its sample_rate_hz is the rate written")
     p.add_argument("corpus_dir", help="folder with the RTTM, UEM and audio files (searched recursively)")
     p.add_argument("--telephone", choices=("none", *augment.CODECS), default="none",
-                   help="none: the audio as it is (ami_dev, ami_test); a codec: the telephone copy (ami_*_tel)")
+                   help="a codec: also the telephone copy ami_dev_tel, ami_test_tel (default: %(default)s)")
     p.add_argument("data_root", help="where data/ami_dev, data/ami_test and local/ami/wav/ go")
     a = p.parse_args(argv)
-    suffix = "" if a.telephone == "none" else "_tel"
+    copies = {"": None} if a.telephone == "none" else {"": None, "_tel": a.telephone}  # name suffix -> codec
     rate = config.load(a.config, FeatureConfig).sample_rate_hz
     corpus = Path(a.corpus_dir)
     if not corpus.is_dir():
@@ -124,8 +125,8 @@ def main(argv=None):
     missing = sorted(set(uem) - set(audio))
     if missing:
         raise InputError(f"{corpus}: UEM recording {missing[0]!r} has no audio file; add it or drop its line")
-    wav_dir = Path(a.data_root) / "local" / f"ami{suffix}" / "wav"
-    wavs, regions, durs = {}, {}, {}
+    wavs: dict[str, dict[str, str]] = {suffix: {} for suffix in copies}
+    regions, durs = {}, {}
     for rec_id in sorted(turns):
         if not io.REC_ID_RE.match(rec_id):
             raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
@@ -133,20 +134,20 @@ def main(argv=None):
         x, _ = io.read_audio(audio[rec_id], rate)
         start, end = uem.get(rec_id, (0.0, len(x) / rate))
         x = x[round(start * rate):round(end * rate)]
-        if suffix:
-            x = augment.telephone(x, rate, a.telephone)
-        wavs[rec_id] = str(wav_dir / f"{rec_id}.wav")
-        io.write_wav(wavs[rec_id], x, rate)
+        for suffix, codec in copies.items():
+            wavs[suffix][rec_id] = str(Path(a.data_root) / "local" / f"ami{suffix}" / "wav" / f"{rec_id}.wav")
+            io.write_wav(wavs[suffix][rec_id], augment.telephone(x, rate, codec) if codec else x, rate)
         durs[rec_id] = len(x) / rate
         inside = [(max(s, start) - start, min(e, end) - start) for s, e in turns[rec_id] if e > start and s < end]
         regions[rec_id] = io.merge_segments(inside)
     for name, rec_ids in split_by_meeting(speakers, durs).items():
-        data.write_data_dir(Path(a.data_root) / f"{name}{suffix}", {r: wavs[r] for r in rec_ids},
-                            {r: regions[r] for r in rec_ids})
         speech = sum(e - s for r in rec_ids for s, e in regions[r])
         total = sum(durs[r] for r in rec_ids)
-        cli.log.info("%s: %d recordings (%s), %.1f min, %.0f%% speech", Path(a.data_root) / f"{name}{suffix}", len(rec_ids),
-                     " ".join(rec_ids), total / 60, 100 * speech / max(total, 1e-9))
+        for suffix in copies:
+            out = Path(a.data_root) / f"{name}{suffix}"
+            data.write_data_dir(out, {r: wavs[suffix][r] for r in rec_ids}, {r: regions[r] for r in rec_ids})
+            cli.log.info("%s: %d recordings (%s), %.1f min, %.0f%% speech", out, len(rec_ids), " ".join(rec_ids),
+                         total / 60, 100 * speech / max(total, 1e-9))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 recipe=$(pwd)
 speech_dir=$(readlink -f "$speech_dir"); noise_dir=$(readlink -f "$noise_dir"); ami_dir=$(readlink -f "$ami_dir")
 [ -n "$variants" ] || variants=$(local/ablation.py --config "$config" list)
-model=$(python -c "import yaml,sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get('model', 'lstm'))" "$config")
 
 run_variant() {             # <variant>: conf, links, then the recipe in <root>/<variant>/
   local v=$1 dir=$root/$1

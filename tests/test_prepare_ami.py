@@ -66,8 +66,7 @@ def test_prepares_dev_and_test_split_by_meeting(corpus, tmp_path):
 def test_telephone_copy_keeps_split_and_labels(corpus, tmp_path):
     out = tmp_path / "data"
     conf = str(ROOT / "conf/features.yaml")
-    prepare_ami.main(["--config", conf, str(corpus), str(out)])
-    prepare_ami.main(["--config", conf, "--telephone", "mulaw", str(corpus), str(out)])
+    prepare_ami.main(["--config", conf, "--telephone", "mulaw", str(corpus), str(out)])   # both, one pass
     for name in ("ami_dev", "ami_test"):
         plain, tel = data.validate_data_dir(out / name, 8000), data.validate_data_dir(out / f"{name}_tel", 8000)
         assert tel.rec_ids == plain.rec_ids and tel.regions == plain.regions

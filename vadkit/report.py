@@ -28,7 +28,8 @@ SEED_RE = re.compile(r"^(?P<model>.+)_seed(?P<seed>\d+)$")
 COMPARED = {"f1": "higher", "roc_auc": "higher", "dcf": "lower"}
 
 
-def _get(m: dict, path: str):
+def lookup(m: dict, path: str):
+    """The value at a dotted path of a metrics.json dict (e.g. "tuned.ci95.f1"), or None."""
     for key in path.split("."):
         if not isinstance(m, dict) or key not in m:
             return None
@@ -49,7 +50,7 @@ def summary_rows(exp_dirs: list[str | Path]) -> tuple[list[dict], list[str]]:
         for f in found:
             m = io.read_json(f)
             rows.append({"model": exp.name, "set": f.parent.parent.name.removeprefix("decode_"),
-                         **{c: _get(m, p) for c, p in COLUMNS}})
+                         **{c: lookup(m, p) for c, p in COLUMNS}})
     rows.sort(key=lambda r: (r["set"], -(r["f1"] or 0), r["model"]))
     return rows, notes
 
