@@ -1,6 +1,7 @@
 # Sourced by utils/run_local.sh, utils/slurm.sh and utils/sge.sh: the parts of Kaldi's run.pl contract they
 # share (job spec, per-job logs and command lines, the failure report), so the launchers cannot drift apart.
-# The caller defines $prog and die_usage, and declares the associative arrays log_of and line_of.
+# The caller defines $prog and die_usage (the cluster launchers also die), and declares the associative arrays
+# log_of and line_of.
 
 # parse_job_spec "$@": a first argument shaped NAME=... is a job spec (so a typo like JOB=1-4 is an error, not
 # a log path). Sets job_name (empty: one job), first, last, num_jobs and spec_words (1 if it was a spec, so
@@ -69,10 +70,16 @@ plan_queue_dir() {
   done
 }
 
-# read_conf_opts FILE TOOL EXAMPLE: appends FILE's TOOL (sbatch, qsub) options (one per line, # comments) to
-# conf_opts; a line must start with an option (EXAMPLE shows one).
+# read_conf_opts FILE DEFAULT TOOL EXAMPLE: sets conf_opts to the TOOL (sbatch, qsub) options of FILE (--config),
+# or of DEFAULT when FILE is empty and DEFAULT exists (else none): one option per line, # comments; a line must
+# start with an option (EXAMPLE shows one). They go first on the command line, so the launcher's options win.
 read_conf_opts() {
-  local file=$1 tool=$2 example=$3 line words lineno=0
+  local file=$1 default=$2 tool=$3 example=$4 line words lineno=0
+  conf_opts=()
+  if [[ -z $file ]]; then
+    [[ -f $default ]] || return 0
+    file=$default
+  fi
   if [[ ! -f $file ]]; then
     printf '%s: --config %s: no such file\n' "$prog" "$file" >&2
     exit 1
@@ -118,4 +125,13 @@ report_jobs() {
     printf '%s: %d / %d jobs failed\n' "$prog" "$num_failed" "$num_jobs" >&2
     exit 1
   fi
+}
+
+# require_tools WHAT TOOL...: dies unless every TOOL is on the PATH (WHAT names them in the message).
+require_tools() {
+  local what=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool not found: this launcher needs $what (or use utils/run_local.sh in cmd.sh)"
+  done
 }

@@ -81,14 +81,7 @@ while (($# > 0)); do
   esac
 done
 
-# Options from the config file go first, so the command line (cmd.sh) overrides them.
-if [[ -z $config && -f conf/sge.conf ]]; then
-  config=conf/sge.conf
-fi
-conf_opts=()
-if [[ -n $config ]]; then
-  read_conf_opts "$config" qsub '-P myproject'
-fi
+read_conf_opts "$config" conf/sge.conf qsub '-P myproject'
 
 parse_job_spec "$@"
 shift "$spec_words"
@@ -96,9 +89,7 @@ log_path=${1:-}
 declare -A log_of=() line_of=()
 plan_jobs "$@"
 shift
-for tool in qsub qstat qdel; do
-  command -v "$tool" >/dev/null || die "$tool not found: this launcher needs the Grid Engine client commands (or use utils/run_local.sh in cmd.sh)"
-done
+require_tools "the Grid Engine client commands" qsub qstat qdel
 
 # The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
 # output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).

@@ -82,14 +82,7 @@ while (($# > 0)); do
   esac
 done
 
-# Options from the config file go first, so the command line (cmd.sh) overrides them.
-if [[ -z $config && -f conf/slurm.conf ]]; then
-  config=conf/slurm.conf
-fi
-conf_opts=()
-if [[ -n $config ]]; then
-  read_conf_opts "$config" sbatch '--partition=gpu'
-fi
+read_conf_opts "$config" conf/slurm.conf sbatch '--partition=gpu'
 
 parse_job_spec "$@"
 shift "$spec_words"
@@ -97,9 +90,7 @@ log_path=${1:-}
 declare -A log_of=() line_of=()
 plan_jobs "$@"
 shift
-for tool in sbatch squeue scancel; do
-  command -v "$tool" >/dev/null || die "$tool not found: this launcher needs the Slurm client commands (or use utils/run_local.sh in cmd.sh)"
-done
+require_tools "the Slurm client commands" sbatch squeue scancel
 
 # The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
 # output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).
