@@ -1,4 +1,5 @@
-"""Options for real speech (issue 7): log-mel features, per-file and sliding CMVN, the CRNN, SpecAugment.
+"""Options for real speech (issue 7): log-mel features, per-file and sliding CMVN, the CRNN, SpecAugment,
+checkpoint averaging.
 
 Each default leaves the built-in recipe as it was; these tests check the options do what they say."""
 from __future__ import annotations
@@ -154,6 +155,29 @@ def test_spec_augment_changes_training_but_not_batches(sets, tmp_path):  # noqa:
     plain, again, aug = run("a"), run("b"), run("c", specaug=True)
     assert all(torch.equal(plain[k], again[k]) for k in plain)
     assert not all(torch.equal(plain[k], aug[k]) for k in plain)
+
+
+def test_final_model_averages_the_last_epochs(sets, tmp_path):  # noqa: F811
+    def run(name, **kw):
+        cfg = ExperimentConfig(ModelConfig(hidden_size=8),
+                               TrainConfig(epochs=3, steps_per_epoch=2, batch_size=8, segment_frames=100, **kw))
+        train.run(cfg, sets["train"], sets["dev"], tmp_path / name)
+        return torch.load(tmp_path / name / "final.pt", weights_only=False)
+    final = run("avg", select_on="last", average_epochs=2)
+    ckpt = {e: torch.load(tmp_path / f"avg/checkpoints/epoch-{e}.pt", weights_only=False)["model"] for e in (2, 3)}
+    assert final["epoch"] == 3 and final["epochs_averaged"] == [2, 3]
+    for k, v in final["model_state"].items():
+        assert torch.allclose(v, (ckpt[2][k] + ckpt[3][k]) / 2, atol=1e-7), k
+        assert not torch.equal(v, ckpt[3][k]), k
+    assert final["dev"]["loss"] > 0                       # the averaged model's own dev score
+    last = run("last", select_on="last")                  # one epoch: the last one's weights as they are
+    assert last["epochs_averaged"] == [3, 3] and all(torch.equal(last["model_state"][k], ckpt[3][k]) for k in ckpt[3])
+    many = run("many", select_on="last", average_epochs=10)   # more than were trained: all of them
+    assert many["epochs_averaged"] == [1, 3]
+    with pytest.raises(ValueError, match="average_epochs"):
+        TrainConfig(average_epochs=0)
+    with pytest.raises(ValueError, match="select_on"):
+        TrainConfig(select_on="best")
 
 
 def test_caches_and_models_made_before_the_new_keys_stay_valid(sets, tmp_path):  # noqa: F811

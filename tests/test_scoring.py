@@ -23,15 +23,22 @@ def sets(tmp_path_factory):
             "test": make_toy_data_dir(root / "test", 5, dur_s=8.0, seed=6)}
 
 
-def fake_decode(data_dir, decode_dir, noise=0.3, speech_at=0.6, nonspeech_at=0.4, delay=0, seed=0, threshold=0.5):
+def fake_decode(data_dir, decode_dir, noise=0.3, speech_at=0.6, nonspeech_at=0.4, delay=0, seed=0, threshold=0.5,
+                dip_s=0.0):
     """A system whose P(speech) is speech_at on reference speech, nonspeech_at elsewhere, plus
-    uniform noise of +-noise; its decisions are those probabilities delayed by `delay` frames."""
+    uniform noise of +-noise; its decisions are those probabilities delayed by `delay` frames.
+    dip_s > 0: P(speech) falls to nonspeech_at for dip_s in the middle of every reference region at
+    least 3 dip_s long (a pause the reference keeps inside speech, as human turn labels do)."""
     d, rng = load_data_dir(data_dir), np.random.default_rng(seed)
     cfg = DecodeConfig(threshold=threshold)
     probs, hyp = {}, {}
     for r in d.rec_ids:
         ref = GRID.labels(d.regions[r], GRID.n_frames_for_duration(d.durations_s[r]))
         p = np.where(ref == 1, speech_at, nonspeech_at) + rng.uniform(-noise, noise, len(ref))
+        for a, b in d.regions[r] if dip_s else []:
+            if b - a >= 3 * dip_s:
+                mid = (a + b) / 2 / GRID.hop_s
+                p[int(mid - dip_s / 2 / GRID.hop_s):int(mid + dip_s / 2 / GRID.hop_s)] = nonspeech_at
         probs[r] = np.roll(np.clip(p, 0, 1), delay).astype(np.float32)
         hyp[r] = probs_to_segments(probs[r], cfg, GRID, d.durations_s[r])
     decode.write_probs(decode_dir, probs, "ark")
@@ -84,6 +91,26 @@ def test_threshold_is_tuned_on_dev_and_applied_unchanged_to_test(sets, tmp_path)
         "best dcf")
     m = scoring.score(sets["dev"], dev, FAST, tune_on=(sets["dev"], dev))
     assert "this very set" in m["tuned"]["threshold_source"]
+
+
+def test_post_processing_is_tuned_on_dev_with_the_threshold(sets, tmp_path):
+    # 0.3 s dips inside reference speech: the decode config (no gap bridging) leaves them as misses,
+    # bridging gaps under 350 ms fills them (and few real gaps: those are 0.3-1.2 s); the choice is
+    # made on dev and applied to test
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.05, dip_s=0.3)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.05, dip_s=0.3, seed=1)
+    plain = scoring.score(sets["test"], test, FAST, tune_on=(sets["dev"], dev))["tuned"]
+    assert plain["postprocess"] == {"min_silence_ms": 0, "pad_ms": 0}   # empty lists: the decode's own
+    grid = ScoreConfig(bootstrap_resamples=200, tune_step=0.05, max_frame_shift=5,
+                       tune_min_silence_ms=[200, 350, 800], tune_pad_ms=[0, 30])  # with (0, 0)
+    assert scoring.tune_threshold(sets["dev"], dev, grid)["postprocess"] == {"min_silence_ms": 350, "pad_ms": 0}
+    m = scoring.score(sets["test"], test, grid, tune_on=(sets["dev"], dev))
+    assert m["tuned"]["postprocess"] == {"min_silence_ms": 350, "pad_ms": 0}
+    assert "min_silence_ms 350" in m["tuned"]["threshold_source"]
+    assert m["tuned"]["f1"] > plain["f1"] + 0.02 and m["tuned"]["recall"] > plain["recall"]
+    assert report.lookup(io.read_json(test / "scoring/metrics.json"), "tuned.postprocess.min_silence_ms") == 350
+    with pytest.raises(ValueError, match="tune_pad_ms"):
+        ScoreConfig(tune_pad_ms=[-5])
 
 
 def test_frame_shift_finds_the_latency(sets, tmp_path):

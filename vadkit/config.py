@@ -63,7 +63,8 @@ class TrainConfig:
     grad_clip: float = 5.0
     seed: int = 1
     normalize: bool = True              # global mean/variance from train
-    select_on: str = "dev_loss"         # dev_loss or dev_accuracy: picks the epoch kept as final.pt
+    select_on: str = "dev_loss"         # dev_loss, dev_accuracy or last: picks the epoch kept as final.pt
+    average_epochs: int = 1             # final.pt: the mean weights of this many epochs ending at the picked one
     amp: bool = False                   # mixed precision on CUDA (bf16 where supported, else fp16); no-op on CPU
     cmvn: str = "global"                # global (train set mean/std, in final.pt), file (each recording's own
                                         # mean/std) or sliding (causal window of cmvn_window_frames)
@@ -81,8 +82,10 @@ class TrainConfig:
             raise ValueError(f"cmvn_window_frames must be >= 2, not {self.cmvn_window_frames!r}")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"lr_schedule must be constant or cosine, not {self.lr_schedule!r}")
-        if self.select_on not in ("dev_loss", "dev_accuracy"):
-            raise ValueError(f"select_on must be dev_loss or dev_accuracy, not {self.select_on!r}")
+        if self.select_on not in ("dev_loss", "dev_accuracy", "last"):
+            raise ValueError(f"select_on must be dev_loss, dev_accuracy or last, not {self.select_on!r}")
+        if not isinstance(self.average_epochs, int) or self.average_epochs < 1:
+            raise ValueError(f"average_epochs must be an integer >= 1, not {self.average_epochs!r}")
 
 
 @dataclass
@@ -129,6 +132,8 @@ class BaselineConfig:
 class ScoreConfig:
     tune_metric: str = "f1"             # f1 (highest) or dcf (lowest): what the dev-tuned threshold optimises
     tune_step: float = 0.01             # thresholds tried on dev: tune_step, 2*tune_step, ... < 1
+    tune_min_silence_ms: list[float] = field(default_factory=list)  # also tried on dev with every threshold
+    tune_pad_ms: list[float] = field(default_factory=list)          # (empty: the decode config's value only)
     collar_s: float = 0.25              # segment scoring: no-score zone on each side of a reference boundary
     max_frame_shift: int = 20           # best-shift search: hypothesis delayed by -N..N frames
     bootstrap_resamples: int = 1000     # resamples of the recordings for the confidence intervals
@@ -142,6 +147,10 @@ class ScoreConfig:
             raise ValueError(f"tune_step must lie in (0, 0.5), not {self.tune_step!r}")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must lie in (0, 1), not {self.confidence!r}")
+        for name in ("tune_min_silence_ms", "tune_pad_ms"):
+            v = getattr(self, name)
+            if not isinstance(v, list) or any(not isinstance(x, (int, float)) or x < 0 for x in v):
+                raise ValueError(f"{name} must be a list of milliseconds >= 0, not {v!r}")
 
 
 def _build(cls: type[T], data: Any, where: str) -> T:

@@ -7,7 +7,9 @@ metrics (detection error rate with a collar) are computed on the regions themsel
 Threshold policy: the headline numbers use the decode's own hypothesis (hyp.rttm, made with the
 threshold of its decode config).  With `tune_on` (a dev data dir and its decode dir) the threshold
 that gives the best F1 (or DCF) on dev, through the same post-processing, is then applied unchanged
-to this set: "tuned".  Nothing is ever tuned on the set being scored unless it is the dev set itself.
+to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms lists tune those two
+post-processing settings on dev jointly with the threshold (human turn-level labels keep long pauses
+inside speech, which the decode config's gap bridging may not span).  Nothing is ever tuned on the set being scored unless it is the dev set itself.
 Confidence intervals: bootstrap over recordings (vadkit.bootstrap).
 """
 from __future__ import annotations
@@ -86,10 +88,10 @@ def delayed(dec: Decoded, k: int) -> Decoded:
                                probs={r: metrics.delay(p, k, 0.0) for r, p in dec.probs.items()})
 
 
-def rethreshold(dec: Decoded, threshold: float) -> tuple[dict, dict]:
-    """Decisions and regions from the probabilities at another threshold, same post-processing
-    (a single threshold: onset/offset hysteresis is off)."""
-    cfg = dataclasses.replace(dec.decode, threshold=float(threshold), onset=None, offset=None)
+def rethreshold(dec: Decoded, threshold: float, postprocess: dict | None = None) -> tuple[dict, dict]:
+    """Decisions and regions from the probabilities at another threshold, same post-processing but for
+    the DecodeConfig fields in postprocess (a single threshold: onset/offset hysteresis is off)."""
+    cfg = dataclasses.replace(dec.decode, threshold=float(threshold), onset=None, offset=None, **(postprocess or {}))
     regions = {r: probs_to_segments(dec.probs[r], cfg, dec.grid, dec.durations_s[r]) for r in dec.rec_ids}
     return {r: dec.grid.labels(regions[r], len(dec.probs[r])) for r in dec.rec_ids}, regions
 
@@ -112,15 +114,25 @@ def _better(metric: str, a: float | None, b: float | None) -> bool:
     return b is None or (a > b if metric == "f1" else a < b)
 
 
+def postprocess_grid(dec: Decoded, cfg: ScoreConfig) -> list[dict]:
+    """The post-processing settings tried with every threshold: the decode config's own first, then
+    every other (min_silence_ms, pad_ms) pair of cfg's tune lists."""
+    own = {"min_silence_ms": dec.decode.min_silence_ms, "pad_ms": dec.decode.pad_ms}
+    grid = [{"min_silence_ms": ms, "pad_ms": pad} for ms in cfg.tune_min_silence_ms or [own["min_silence_ms"]]
+            for pad in cfg.tune_pad_ms or [own["pad_ms"]]]
+    return [own] + [g for g in grid if g != own]
+
+
 def tune_threshold(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig) -> dict:
-    """The threshold in tune_step, 2*tune_step, ... < 1 with the best cfg.tune_metric on this set
-    (ties: the lowest threshold)."""
+    """The threshold in tune_step, 2*tune_step, ... < 1 (and the postprocess_grid setting) with the best
+    cfg.tune_metric on this set (ties: the decode config's post-processing, then the lowest threshold)."""
     dec = load_decoded(data_dir, decode_dir)
     best: dict = {"threshold": None, "value": None}
-    for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step:
-        v = _pooled(_counts(dec, rethreshold(dec, t)[0]))[cfg.tune_metric]
-        if _better(cfg.tune_metric, v, best["value"]):
-            best = {"threshold": round(float(t), 6), "value": v}
+    for pp in postprocess_grid(dec, cfg):
+        for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step:
+            v = _pooled(_counts(dec, rethreshold(dec, t, pp)[0]))[cfg.tune_metric]
+            if _better(cfg.tune_metric, v, best["value"]):
+                best = {"threshold": round(float(t), 6), "postprocess": pp, "value": v}
     if best["threshold"] is None:
         raise InputError(f"{data_dir}: {cfg.tune_metric} is undefined at every threshold (one class only); "
                          "tune on a set with both speech and non-speech")
@@ -188,10 +200,11 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
         "shift_search": shift_search(base, cfg)})
     if tune_on is not None:
         t = tune_threshold(*tune_on, cfg)
-        tuned, _ = assess(dec, *rethreshold(dec, t["threshold"]), cfg, weights)
-        result["tuned"] = {"threshold": t["threshold"], "threshold_source": (
+        tuned, _ = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
+        pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
+        result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "threshold_source": (
             f"best {t['metric']} ({t['value']:.4f}) on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
-            f"{1 - cfg.tune_step:g}" + (" (this very set: optimistic)" if Path(t["data"]).resolve()
+            f"{1 - cfg.tune_step:g}, {pp}" + (" (this very set: optimistic)" if Path(t["data"]).resolve()
                                          == Path(data_dir).resolve() else ", applied unchanged")),
             **{k: v for k, v in tuned.items() if k != "per_file"}}
     out = Path(decode_dir) / "scoring"

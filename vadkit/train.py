@@ -1,5 +1,6 @@
 """Training: random fixed-length segments, Adam + BCE-with-logits, a checkpoint per epoch,
-resume from the last one, the epoch best on dev kept as final.pt.
+resume from the last one; the epoch best on dev (or the last), optionally averaged with the epochs
+before it (train.average_epochs), kept as final.pt.
 
 exp/<model>/: config.yaml, checkpoints/epoch-N.pt, final.pt (written last), history.json,
 curves.png.  final.pt holds what later use needs: weights, model/feature/train configs, and the
@@ -199,7 +200,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
         log.info("epoch %d/%d: train loss %.4f acc %.4f | dev loss %.4f acc %.4f | %.0f s", epoch,
                  cfg.train.epochs, train["loss"], train["accuracy"], dev["loss"], dev["accuracy"],
                  history[-1]["seconds"])
-        key = -dev["loss"] if cfg.train.select_on == "dev_loss" else dev["accuracy"]
+        key = {"dev_loss": -dev["loss"], "dev_accuracy": dev["accuracy"], "last": epoch}[cfg.train.select_on]
         improved = best is None or key > best["key"]
         if improved:
             best = {"key": key, "epoch": epoch, "dev": dev}
@@ -214,13 +215,29 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
         distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
     if not ctx.is_main:
         return
-    state = torch.load(exp_dir / "best.pt", map_location="cpu", weights_only=True)
+    first = max(1, best["epoch"] - cfg.train.average_epochs + 1)
+    if first == best["epoch"]:
+        state, dev = torch.load(exp_dir / "best.pt", map_location="cpu", weights_only=True), best["dev"]
+    else:
+        state = average_checkpoints([exp_dir / "checkpoints" / f"epoch-{e}.pt" for e in range(first, best["epoch"] + 1)])
+        net.load_state_dict(state)
+        dev = evaluate(net, dv_x, dv_y, device)
     _save({"model_state": state, "model_config": config.to_dict(cfg.model),
            "feature_config": config.to_dict(feat_cfg), "norm_stats": stats.to_dict(),
-           "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "dev": best["dev"]},
-          exp_dir / "final.pt")
-    log.info("final.pt: epoch %d (dev loss %.4f, accuracy %.4f)", best["epoch"], best["dev"]["loss"],
-             best["dev"]["accuracy"])
+           "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "epochs_averaged": [first, best["epoch"]],
+           "dev": dev}, exp_dir / "final.pt")
+    log.info("final.pt: epoch %d%s (dev loss %.4f, accuracy %.4f)", best["epoch"],
+             f", weights averaged over epochs {first}-{best['epoch']}" if first < best["epoch"] else "",
+             dev["loss"], dev["accuracy"])
+
+
+def average_checkpoints(paths: list[Path]) -> dict:
+    """The element-wise mean of the model weights saved in these epoch checkpoints (icefall's --avg):
+    with a decaying learning rate the late epochs lie close together, and their mean is smoother than
+    any one of them."""
+    states = [torch.load(p, map_location="cpu", weights_only=False)["model"] for p in paths]
+    return {k: (sum(s[k].double() for s in states) / len(states)).to(v.dtype) if v.is_floating_point() else v
+            for k, v in states[0].items()}
 
 
 def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> np.ndarray:
