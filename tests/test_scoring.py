@@ -133,7 +133,15 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     for e in (good, bad):
         scoring.score(sets["test"], e / "decode_test", FAST)
     rows = {r["metric"].split()[0]: r for r in report.compare(good, bad, FAST)}
-    assert set(rows) == {"f1", "roc_auc", "dcf"}
+    assert set(rows) == {"f1", "roc_auc", "dcf"}           # not tuned: no tuned_f1 row
+    for e in (good, bad):                                   # tuned on test itself: only to have tuned counts
+        scoring.score(sets["test"], e / "decode_test", FAST, tune_on=(sets["test"], e / "decode_test"))
+    rows = {r["metric"].split()[0]: r for r in report.compare(good, bad, FAST)}
+    assert set(rows) == {"f1", "roc_auc", "dcf", "tuned_f1"}
+    tuned = [io.read_json(e / "decode_test/scoring/metrics.json")["tuned"]["f1"] for e in (good, bad)]
+    assert rows["tuned_f1"]["A-B"] == pytest.approx(tuned[0] - tuned[1]) and rows["tuned_f1"]["A-B"] > 0
+    lo, hi = rows["tuned_f1"]["ci95"]
+    assert lo <= rows["tuned_f1"]["A-B"] <= hi
     assert rows["f1"]["A-B"] > 0 and rows["f1"]["ci95"][0] > 0 and rows["f1"]["differs"] == "yes"
     assert rows["dcf"]["A-B"] < 0 and rows["dcf"]["ci95"][1] < 0
     assert rows["f1"]["p"] == "<0.005"  # no resample of 200 crossed 0

@@ -101,7 +101,8 @@ def format_table(rows: list[dict], cols: list[str] | None = None) -> str:
 
 def compare(exp_a: str | Path, exp_b: str | Path, cfg: ScoreConfig | None = None) -> list[dict]:
     """Paired bootstrap of A - B on every set both have scored: the same recordings are drawn for
-    both systems in each resample.  One row per (set, metric) with the difference and its interval."""
+    both systems in each resample.  One row per (set, metric) with the difference and its interval;
+    tuned_f1 (each at its own dev-tuned setting) when both were scored with --tune-on."""
     cfg = cfg or ScoreConfig()
     exp_a, exp_b = Path(exp_a), Path(exp_b)
     sets = sorted({p.parent.parent.name for p in exp_a.glob("decode_*/scoring/metrics.json")}
@@ -118,17 +119,23 @@ def compare(exp_a: str | Path, exp_b: str | Path, cfg: ScoreConfig | None = None
                              "a paired comparison needs the same set")
         w = bootstrap.resample_weights(len(sa["rec_ids"]), cfg.bootstrap_resamples, cfg.bootstrap_seed)
         ra, rb = (bootstrap.resampled_metrics(w, z["counts"], z["pos"], z["neg"]) for z in (sa, sb))
-        for k, better in COMPARED.items():
-            if ma.get(k) is None or mb.get(k) is None:
+        values = {k: (ma.get(k), mb.get(k)) for k in COMPARED}
+        if "tuned_counts" in sa and "tuned_counts" in sb:   # both tuned on dev: F1 at each one's tuned setting
+            ra["tuned_f1"], rb["tuned_f1"] = (bootstrap.resampled_metrics(w, z["tuned_counts"], z["pos"], z["neg"])["f1"]
+                                              for z in (sa, sb))
+            values["tuned_f1"] = (lookup(ma, "tuned.f1"), lookup(mb, "tuned.f1"))
+        for k, (va, vb) in values.items():
+            if va is None or vb is None:
                 continue
+            better = COMPARED.get(k, "higher")
             d = ra[k] - rb[k]
             d = d[~np.isnan(d)]
             p = min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0))) if len(d) else None
             if p == 0:  # no resample crossed 0: all we know is p < 1/resamples
                 p = f"<{1 / len(d):.3g}"
             ci = bootstrap.interval(d, cfg.confidence)
-            rows.append({"set": s.removeprefix("decode_"), "metric": f"{k} ({better} is better)", "A": ma[k],
-                         "B": mb[k], "A-B": ma[k] - mb[k], f"ci{round(cfg.confidence * 100)}": ci, "p": p,
+            rows.append({"set": s.removeprefix("decode_"), "metric": f"{k} ({better} is better)", "A": va,
+                         "B": vb, "A-B": va - vb, f"ci{round(cfg.confidence * 100)}": ci, "p": p,
                          "differs": None if ci is None else ("yes" if ci[0] > 0 or ci[1] < 0 else "no")})
     return rows
 

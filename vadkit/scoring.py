@@ -32,7 +32,7 @@ from vadkit.postprocess import probs_to_segments
 
 log = logging.getLogger(__name__)
 PLOT_WINDOW_S = 10.0  # the notebook's 10-second figure
-STATS = "frame_stats.npz"  # per-recording counts and score histograms: bootstrap, --compare, curves
+STATS = "frame_stats.npz"  # per-recording counts (also tuned_counts) and score histograms: bootstrap, --compare, curves
 PER_FILE_KEYS = ("accuracy", "f1", "miss_rate", "false_alarm_rate", "dcf", "n_frames")
 
 
@@ -200,7 +200,8 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
         "shift_search": shift_search(base, cfg)})
     if tune_on is not None:
         t = tune_threshold(*tune_on, cfg)
-        tuned, _ = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
+        tuned, tuned_stats = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
+        stats["tuned_counts"] = tuned_stats["counts"]   # for paired comparisons at the tuned setting
         pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
         result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "threshold_source": (
             f"best {t['metric']} ({t['value']:.4f}) on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
