@@ -160,6 +160,21 @@ def test_cli_combined_outputs_wav_scp_and_formats(models, wav, tmp_path, capsys)
     assert (tmp_path / "o/rec.png").stat().st_size > 1000
 
 
+def test_cli_takes_the_settings_tuned_on_dev(models, wav, tmp_path):
+    tuned = tmp_path / "metrics.json"
+    io.write_json(tuned, {"f1": 0.5, "tuned": {"threshold": 0.0, "postprocess": {"min_silence_ms": 0, "pad_ms": 0}}})
+    for name, opts in (("explicit", ["--threshold", 0, "--min-silence-ms", 0]), ("tuned", ["--tuned", tuned]),
+                       ("default", []), ("override", ["--tuned", tuned, "--min-speech-ms", 30000])):
+        assert vad_main("--model", models["uni"], *opts, "-o", tmp_path / f"{name}.json", wav) == 0
+    seg = {n: json.loads((tmp_path / f"{n}.json").read_text())[0]["segments"] for n in ("explicit", "tuned", "default",
+                                                                                      "override")}
+    assert seg["tuned"] == seg["explicit"] != seg["default"]     # threshold 0: all speech, unlike conf/decode.yaml's
+    assert seg["override"] == []                                 # an option given still wins over --tuned
+    io.write_json(tuned, {"f1": 0.5})
+    with pytest.raises(InputError, match="no tuned threshold.*--tune-on"):
+        vad_main("--model", models["uni"], "--tuned", tuned, wav)
+
+
 def test_cli_bad_model_and_unwritable_output(models, wav, tmp_path):
     with pytest.raises(InputError, match="final.pt: no trained model"):
         vad_main("--model", tmp_path / "nothing", wav)

@@ -16,6 +16,7 @@ stated tolerance of the one-pass probabilities (README, "Running the VAD on your
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -65,6 +66,17 @@ def load_decode_config(decode: DecodeConfig | str | Path | None) -> DecodeConfig
     if decode is None:
         return config.load(RECIPE_DECODE_CONF, DecodeConfig) if RECIPE_DECODE_CONF.is_file() else DecodeConfig()
     return config.load(decode, DecodeConfig)
+
+
+def tuned_decode_config(metrics_json: str | Path, base: DecodeConfig) -> DecodeConfig:
+    """base with the threshold and post-processing that scoring tuned on a dev set: the `tuned` block
+    of a decode's scoring/metrics.json (steps/score.py --tune-on; stage 5)."""
+    tuned = io.read_json(metrics_json).get("tuned")
+    if not isinstance(tuned, dict) or "threshold" not in tuned:
+        raise InputError(f"{metrics_json}: no tuned threshold in it; score the decode with --tune-on DEV_DATA "
+                         "DEV_DECODE (stage 5 does) and pass its scoring/metrics.json")
+    return dataclasses.replace(base, threshold=float(tuned["threshold"]), onset=None, offset=None,
+                               **tuned.get("postprocess", {}))
 
 
 class _Spill:
