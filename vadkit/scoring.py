@@ -9,7 +9,8 @@ threshold of its decode config).  With `tune_on` (a dev data dir and its decode 
 that gives the best F1 (or DCF) on dev, through the same post-processing, is then applied unchanged
 to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms lists tune those two
 post-processing settings on dev jointly with the threshold (human turn-level labels keep long pauses
-inside speech, which the decode config's gap bridging may not span).  Nothing is ever tuned on the set being scored unless it is the dev set itself.
+inside speech, which the decode config's gap bridging may not span).  Nothing is ever tuned on the
+set being scored unless it is the dev set itself.
 Confidence intervals: bootstrap over recordings (vadkit.bootstrap).
 """
 from __future__ import annotations
