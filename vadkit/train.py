@@ -91,7 +91,7 @@ def evaluate(model, feats: list, labels: list, device, ctx: distributed.Context 
 
 def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distributed.Context) -> None:
     """Rank 0 clears (overwrite) and writes config.yaml; every rank checks it, so all fail alike."""
-    if overwrite and ctx.is_main:
+    if overwrite and ctx.is_main:   # best.pt: written by runs before final.pt came from the checkpoints
         for name in ("checkpoints", "final.pt", "best.pt", "history.json", "curves.png", "config.yaml"):
             p = exp_dir / name
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
@@ -205,8 +205,6 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
         if improved:
             best = {"key": key, "epoch": epoch, "dev": dev}
         if ctx.is_main:
-            if improved:
-                _save(net.state_dict(), exp_dir / "best.pt")
             _save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history,
                    "best": best, "scaler": scaler.state_dict() if scaler.is_enabled() else None},
                   exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
@@ -215,11 +213,10 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
         distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
     if not ctx.is_main:
         return
-    first = max(1, best["epoch"] - cfg.train.average_epochs + 1)
-    if first == best["epoch"]:
-        state, dev = torch.load(exp_dir / "best.pt", map_location="cpu", weights_only=True), best["dev"]
-    else:
-        state = average_checkpoints([exp_dir / "checkpoints" / f"epoch-{e}.pt" for e in range(first, best["epoch"] + 1)])
+    first = max(1, best["epoch"] - cfg.train.average_epochs + 1)   # the picked epoch's own checkpoint when 1
+    state = average_checkpoints([exp_dir / "checkpoints" / f"epoch-{e}.pt" for e in range(first, best["epoch"] + 1)])
+    dev = best["dev"]
+    if first < best["epoch"]:                                       # the mean is a new model: score it on dev
         net.load_state_dict(state)
         dev = evaluate(net, dv_x, dv_y, device)
     _save({"model_state": state, "model_config": config.to_dict(cfg.model),
