@@ -26,7 +26,9 @@ COLUMNS = (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "rec
            ("all_speech_acc", "baseline_all_speech.accuracy"), ("all_speech_f1", "baseline_all_speech.f1"),
            ("n_files", "n_files"), ("n_frames", "n_frames"))
 SEED_RE = re.compile(r"^(?P<model>.+)_seed(?P<seed>\d+)$")
-COMPARED = {"f1": "higher", "roc_auc": "higher", "dcf": "lower"}
+# compared metric -> (where in metrics.json, which way is better); tuned_f1 needs both scored with --tune-on
+COMPARED = {"f1": ("f1", "higher"), "roc_auc": ("roc_auc", "higher"), "dcf": ("dcf", "lower"),
+            "tuned_f1": ("tuned.f1", "higher")}
 
 
 def lookup(m: dict, path: str):
@@ -119,15 +121,13 @@ def compare(exp_a: str | Path, exp_b: str | Path, cfg: ScoreConfig | None = None
                              "a paired comparison needs the same set")
         w = bootstrap.resample_weights(len(sa["rec_ids"]), cfg.bootstrap_resamples, cfg.bootstrap_seed)
         ra, rb = (bootstrap.resampled_metrics(w, z["counts"], z["pos"], z["neg"]) for z in (sa, sb))
-        values = {k: (ma.get(k), mb.get(k)) for k in COMPARED}
         if "tuned_counts" in sa and "tuned_counts" in sb:   # both tuned on dev: F1 at each one's tuned setting
             ra["tuned_f1"], rb["tuned_f1"] = (bootstrap.resampled_metrics(w, z["tuned_counts"], z["pos"], z["neg"])["f1"]
                                               for z in (sa, sb))
-            values["tuned_f1"] = (lookup(ma, "tuned.f1"), lookup(mb, "tuned.f1"))
-        for k, (va, vb) in values.items():
-            if va is None or vb is None:
+        for k, (path, better) in COMPARED.items():
+            va, vb = lookup(ma, path), lookup(mb, path)
+            if va is None or vb is None or k not in ra or k not in rb:
                 continue
-            better = COMPARED.get(k, "higher")
             d = ra[k] - rb[k]
             d = d[~np.isnan(d)]
             p = min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0))) if len(d) else None
