@@ -7,6 +7,7 @@ stop_stage=100               # last stage to run
 models="lstm blstm lstm2"    # models to train, decode and score: one conf/<model>.yaml each
 model=                       # one model only; overrides --models
 seeds=                       # e.g. "1 2 3": train each model once per seed into exp/<model>_seed<k>/
+ensemble=true                # with two or more --seeds: also exp/<model>_ens, the mean of the seeds' probabilities
 corpus=builtin               # corpus: builtin (offline espeak-ng speech + noise), mix (--speech-dir, --noise-dir),
                              #   librimix (downloads mini LibriSpeech + MUSAN, or reads them from --mirror),
                              #   dir (your folders: --train-dir ...), mat (the notebook's .mat files: --mat-dir)
@@ -43,7 +44,7 @@ Stages:
                 (local/prepare_ami.py)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
-               (with --seeds: once per seed -> exp/<model>_seed<k>/)
+               (with --seeds: once per seed -> exp/<model>_seed<k>/, and their ensemble -> exp/<model>_ens/)
   4  decode:    dev and test (+ ami_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures (threshold also tuned on dev, or
                on ami_dev for ami_*); summary table; ROC/PR curves of every system -> exp/plots/curves_<set>.png
@@ -53,6 +54,7 @@ Options (default):
   --models \"A B\"     models ($models)
   --model NAME       one model; overrides --models
   --seeds \"1 2 3\"    train each model with each seed into exp/<model>_seed<k>/ (default: the conf's seed)
+  --ensemble B       with two or more seeds: also exp/<model>_ens, the mean of their probabilities ($ensemble)
   --corpus NAME      corpus: builtin, mix, librimix, dir or mat ($corpus)
   --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
@@ -132,12 +134,17 @@ feat_sets=$sets              # stage 2; --corpus mat caches its sets' features i
 if [ "$corpus" = mat ]; then
   feat_sets=${sets#train dev test}
 fi
-exps=                        # exp/<name> of every (model, seed)
+exps=                        # exp/<name> of every (model, seed), then the ensembles
+ens_models=                  # models whose seeds are combined into exp/<model>_ens
 for m in $models; do
   for k in ${seeds:-conf}; do
     if [ "$k" = conf ]; then exps="$exps $m"; else exps="$exps ${m}_seed$k"; fi
   done
+  if [ "$ensemble" = true ] && [ "$(wc -w <<< "$seeds")" -ge 2 ]; then
+    ens_models="$ens_models $m"
+  fi
 done
+for m in $ens_models; do exps="$exps ${m}_ens"; done
 corpus_dir=data/local/$corpus
 downloads=data/local/downloads   # --corpus librimix: archives and what is extracted from them
 
@@ -206,6 +213,10 @@ fi
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ "$train" = true ]; then
   log "Stage 3: train $models${seeds:+ with seeds $seeds} (one job each, all at once): data/train data/$valid_set -> exp/"
   steps/train.sh --cmd "$train_cmd" --seeds "$seeds" --overwrite "$overwrite" data/train "data/$valid_set" exp $models
+  for m in $ens_models; do
+    log "Stage 3: ensemble of the seeds: $(printf "exp/${m}_seed%s " $seeds)-> exp/${m}_ens"
+    steps/make_ensemble.py $(printf "exp/${m}_seed%s " $seeds) "exp/${m}_ens"
+  done
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then

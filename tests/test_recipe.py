@@ -112,6 +112,19 @@ def test_ami_dir_adds_scored_sets(recipe, tmp_path):
         [["ami_dev", "lstm"], ["ami_dev_tel", "lstm"], ["ami_test", "lstm"], ["ami_test_tel", "lstm"]]
 
 
+@pytest.mark.slow
+def test_seeds_train_a_model_each_and_their_ensemble(recipe):
+    p = run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1 2")
+    assert "ensemble of the seeds: exp/lstm_seed1 exp/lstm_seed2 -> exp/lstm_ens" in p.stdout
+    assert (recipe / "exp/lstm_ens/ensemble.yaml").is_file()
+    for e in ("lstm_seed1", "lstm_seed2", "lstm_ens"):
+        assert io.read_json(recipe / f"exp/{e}/decode_test/scoring/metrics.json")["n_files"] > 0
+    assert sorted(line.split()[1] for line in p.stdout.splitlines() if line.startswith("test ")) == \
+        ["lstm_ens", "lstm_seed*(2)"]                            # the seeds as mean±sd, the ensemble apart
+    assert "exp/lstm_ens" not in run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1",
+                                     "--stop-stage", "3").stdout  # one seed: no ensemble
+
+
 def test_help_and_unknown_option():
     p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0 and "Stages:" in p.stdout and "--feat-format" in p.stdout

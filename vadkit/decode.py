@@ -4,9 +4,13 @@ exp/<model>/decode_<set>/: probs.ark/probs.scp (float32 vector per rec_id) or pr
 /probs), the same format as the set's feature cache; hyp.rttm (written last); decode.yaml (the
 decode config, model and data it was made from).  Parallel jobs write parts under
 decode_parts/<nj>.<job>/ that merge concatenates in rec_id order (identical for any --nj).
+
+An ensemble (make_ensemble) is a model dir like any other: its final.pt holds every member's
+weights and config, and decodes to the mean of the members' speech probabilities.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 from pathlib import Path
@@ -20,7 +24,7 @@ from vadkit.config import DecodeConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.data import load_data_dir, split_rec_ids
 from vadkit.errors import InputError
 from vadkit.features import FrameGrid, NormStats, normalise
-from vadkit.models import build_model, predict_logits
+from vadkit.models import Ensemble, build_model, predict_logits
 from vadkit.postprocess import probs_to_segments
 
 log = logging.getLogger(__name__)
@@ -41,8 +45,16 @@ class TrainedModel:
         tc = config.from_dict(TrainConfig, ck.get("train_config") or {}, str(self.path))
         self.cmvn, self.cmvn_window = tc.cmvn, tc.cmvn_window_frames   # global unless trained otherwise
         self.device = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        self.net = build_model(self.model_config)
-        self.net.load_state_dict(ck["model_state"])
+        self.members = [m["source"] for m in ck.get("members", [])]   # an ensemble's member final.pt files
+        if self.members:
+            nets = []
+            for i, m in enumerate(ck["members"]):
+                nets.append(build_model(config.from_dict(ModelConfig, m["model_config"], f"{self.path} member {i}")))
+                nets[-1].load_state_dict(m["model_state"])
+            self.net = Ensemble(nets)
+        else:
+            self.net = build_model(self.model_config)
+            self.net.load_state_dict(ck["model_state"])
         self.net.to(self.device).eval()
         self.grid = FrameGrid.from_config(self.feature_config)
 
@@ -62,6 +74,57 @@ class TrainedModel:
             raise InputError(f"{self.path}: a crnn (conv front-end with look-ahead and frame subsampling) "
                              f"cannot carry state across pieces, so {what} does not support it yet; use "
                              "vadkit.Vad (chunked) or steps/decode.sh")
+
+
+def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
+    """Write <out_dir>/final.pt combining the members' final.pt (the mean of their speech
+    probabilities) and ensemble.yaml (the members, with the size and time of each final.pt).
+    Members must share the feature config, its normalisation and the CMVN mode; their input_dims
+    may differ.  Returns False (nothing written) when out_dir is up to date with the members."""
+    out_dir = Path(out_dir)
+    paths = [Path(d) / "final.pt" if Path(d).suffix != ".pt" else Path(d) for d in member_dirs]
+    if len(paths) < 2:
+        raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(paths)}")
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"{p}: no trained model here; train it first (stage 3) or fix the path")
+    sig = {"members": [{"path": str(p), "mtime_ns": p.stat().st_mtime_ns, "bytes": p.stat().st_size} for p in paths]}
+    if (out_dir / "final.pt").is_file() and (out_dir / "ensemble.yaml").is_file() \
+            and yaml.safe_load((out_dir / "ensemble.yaml").read_text()) == sig:
+        return False
+    cks = [torch.load(p, map_location="cpu", weights_only=False) for p in paths]
+    first, cfgs = cks[0], []
+    for p, ck in zip(paths, cks):
+        if "members" in ck:
+            raise InputError(f"{p}: already an ensemble; list its members ({ck['members'][0]['source']}, ...) instead")
+        mc = config.from_dict(ModelConfig, ck["model_config"], str(p))
+        if mc.arch != "lstm":
+            raise InputError(f"{p}: arch {mc.arch}: an ensemble combines lstm models only so far")
+        for key, what in (("feature_config", "feature config"), ("norm_stats", "normalisation (train set)"),
+                          ("train_config", "CMVN mode")):
+            a, b = ck.get(key) or {}, first.get(key) or {}
+            if key == "train_config":
+                a, b = ({k: d.get(k) for k in ("cmvn", "cmvn_window_frames")} for d in (a, b))
+            if key == "norm_stats":
+                same = all(np.allclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in b)
+            else:
+                same = a == b
+            if not same:
+                raise InputError(f"{p}: its {what} differs from {paths[0]}'s; ensemble models trained on the "
+                                 "same features and training set")
+        cfgs.append(mc)
+    summary = dataclasses.replace(cfgs[0], input_dims=max(c.input_dims for c in cfgs),
+                                  bidirectional=any(c.bidirectional for c in cfgs))
+    ck = {"members": [{"source": str(p), "model_config": c["model_config"], "model_state": c["model_state"],
+                       "epoch": c.get("epoch")} for p, c in zip(paths, cks)],
+          "model_config": config.to_dict(summary), "feature_config": first["feature_config"],
+          "norm_stats": first["norm_stats"], "train_config": first.get("train_config")}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
+    with io.atomic_write(out_dir / "final.pt") as tmp:
+        torch.save(ck, tmp)
+    io.write_text(out_dir / "ensemble.yaml", yaml.safe_dump(sig, sort_keys=False))
+    return True
 
 
 def _signature(model_path: Path, data_dir: Path, cfg: DecodeConfig) -> dict:

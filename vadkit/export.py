@@ -20,6 +20,7 @@ from torch import nn
 
 from vadkit import config, io
 from vadkit.decode import TrainedModel
+from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] 
     """Write <out_dir>/model.pt (TorchScript) and/or model.onnx, plus features.json; returns the paths."""
     tm = TrainedModel(model_dir, device="cpu")
     tm.require_streamable("export")
+    if tm.members:
+        raise InputError(f"{tm.path}: an ensemble of {len(tm.members)} models; export is for one network so far: "
+                         f"export a member (e.g. {Path(tm.members[0]).parent})")
     wrapper = ExportedVad(tm).eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """The VAD networks.  Every model maps features (batch, frames, dims) to speech logits (batch, frames).
 
 `crnn` (CrnnVad) puts a small conv front-end with frame subsampling before the LSTM.
+`Ensemble` averages the speech probabilities of several trained models (steps/make_ensemble.py).
 `lstm` with num_layers=1 is the notebook's Model_1, with bidirectional=True its Model_1B, with
 num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
@@ -85,6 +86,32 @@ class CrnnVad(nn.Module):
     def forward_state(self, x: torch.Tensor, state: tuple | None = None):
         raise InputError("a crnn cannot carry state across pieces yet (conv look-ahead, subsampling); "
                          "decode whole recordings or use vadkit.Vad's chunks")
+
+
+class Ensemble(nn.Module):
+    """Several trained lstm models as one: the logit of their mean speech probability.
+
+    Each member reads the first input_dims columns of the (widest) input, so 20-MFCC and 60-dim
+    members combine.  forward_state carries one state per member (all unidirectional).
+    """
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        if not members or any(not isinstance(m, LstmVad) for m in members):
+            raise InputError("an ensemble combines one or more lstm models (a crnn cannot join yet)")
+        self.members = nn.ModuleList(members)
+
+    def _mean_logit(self, logits: list[torch.Tensor]) -> torch.Tensor:
+        p = torch.stack([torch.sigmoid(lg) for lg in logits]).mean(0)
+        return torch.logit(p, eps=1e-7)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self._mean_logit([m(x[..., :m.cfg.input_dims], lengths) for m in self.members])
+
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None) -> tuple[torch.Tensor, tuple]:
+        state = state or (None,) * len(self.members)
+        out = [m.forward_state(x[..., :m.cfg.input_dims], s) for m, s in zip(self.members, state)]
+        return self._mean_logit([lg for lg, _ in out]), tuple(s for _, s in out)
 
 
 ARCHS = {"lstm": LstmVad, "crnn": CrnnVad}
