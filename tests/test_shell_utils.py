@@ -1,5 +1,6 @@
 """Tests for the shell helpers: utils/parse_options.sh and the local job launcher utils/run_local.sh."""
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -434,3 +435,28 @@ def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
     assert "--seed" not in (tmp_path / "exp/lstm/log/train.log").read_text()
     bad = train_sh("--seeds", "1 x")
     assert bad.returncode == 1 and "--seeds takes integers, not 'x'" in bad.stderr
+
+
+def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
+    fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of training
+    fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
+    fake.chmod(0o755)
+    for name in ("run.sh", "cmd.sh", "path.sh", "requirements.txt", ".venv", "conf", "steps", "utils", "local", "vadkit"):
+        os.symlink(ROOT / name, tmp_path / name)
+
+    def stage3(*args):
+        shutil.rmtree(tmp_path / "exp", ignore_errors=True)
+        r = subprocess.run(["./run.sh", "--stage", "3", "--stop-stage", "3", "--train-cmd", str(fake), *args],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        return r, sorted(p.parent.parent.name for p in (tmp_path / "exp").glob("*/log/train.log"))
+
+    assert stage3()[1] == ["blstm", "lstm", "lstm2"]                       # built-in: the notebook's three
+    assert stage3("--corpus", "mix")[1] == ["blstm", "blstm60", "lstm", "lstm2"]
+    assert stage3("--corpus", "mix", "--model", "lstm")[1] == ["lstm"]
+    # two seeds: the ensemble follows the trainings (here it finds no final.pt: the launcher is fake)
+    r, trained = stage3("--model", "lstm", "--seeds", "1 2")
+    assert trained == ["lstm_seed1", "lstm_seed2"] and r.returncode == 1
+    assert "exp/lstm_seed1 exp/lstm_seed2 -> exp/lstm_ens" in r.stdout
+    assert "exp/lstm_seed1/final.pt: no trained model" in r.stderr
+    r, _ = stage3("--model", "lstm", "--seeds", "1 2", "--ensemble", "false")
+    assert r.returncode == 0 and "lstm_ens" not in r.stdout
