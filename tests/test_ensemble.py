@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from conftest import ROOT, toy_recording
-from test_vad import make_model_dir
-from vadkit import config, decode, export, io
+from test_vad import make_model_dir, wav  # noqa: F401 (wav: a fixture, 25 s of toy audio)
+from vadkit import config, decode, export
 from vadkit.config import DecodeConfig, ModelConfig
 from vadkit.decode import TrainedModel
 from vadkit.errors import InputError
@@ -33,14 +33,6 @@ def members(tmp_path_factory):
     a = make_model_dir(d / "uni")
     return {"uni": a, "uni60": reweighted(a, d / "uni60", 1, input_dims=60),
             "bi": reweighted(a, d / "bi", 2, bidirectional=True)}
-
-
-@pytest.fixture(scope="module")
-def wav(tmp_path_factory):
-    x, _ = toy_recording(np.random.default_rng(3), 12.0)
-    p = tmp_path_factory.mktemp("audio") / "rec.wav"
-    io.write_wav(p, x, 8000)
-    return p
 
 
 def test_probs_are_the_members_mean_in_decode_and_vad(members, wav, tmp_path):
