@@ -3,7 +3,7 @@
 
 e.g.: steps/vad.py --model exp/lstm --format json -o out/ data/local/builtin/dev
       steps/vad.py --model exp/blstm --format rttm --min-silence-ms 200 talk.wav > talk.rttm
-      steps/vad.py --model exp/blstm --tuned exp/blstm/decode_ami_test/scoring/metrics.json meeting.wav
+      steps/vad.py --model exp/blstm60 --tuned exp/blstm60/decode_ami_test/scoring/metrics.json meeting.wav
 
 INPUT: audio files (any rate, resampled to the model's; stereo mixed down unless --channel),
 folders (searched recursively) or Kaldi wav.scp files.  -o OUT: a folder (one <rec_id>.<ext> per

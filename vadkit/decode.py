@@ -82,43 +82,34 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     Members must share the feature config, its normalisation and the CMVN mode; their input_dims
     may differ.  Returns False (nothing written) when out_dir is up to date with the members."""
     out_dir = Path(out_dir)
-    paths = [Path(d) / "final.pt" if Path(d).suffix != ".pt" else Path(d) for d in member_dirs]
-    if len(paths) < 2:
-        raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(paths)}")
-    for p in paths:
-        if not p.is_file():
-            raise InputError(f"{p}: no trained model here; train it first (stage 3) or fix the path")
-    sig = {"members": [{"path": str(p), "mtime_ns": p.stat().st_mtime_ns, "bytes": p.stat().st_size} for p in paths]}
+    if len(member_dirs) < 2:
+        raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(member_dirs)}")
+    tms = [TrainedModel(d, device="cpu") for d in member_dirs]   # each names a missing final.pt itself
+    sig = {"members": [{"path": str(t.path), "mtime_ns": t.path.stat().st_mtime_ns, "bytes": t.path.stat().st_size}
+                       for t in tms]}
     if (out_dir / "final.pt").is_file() and (out_dir / "ensemble.yaml").is_file() \
             and yaml.safe_load((out_dir / "ensemble.yaml").read_text()) == sig:
         return False
-    cks = [torch.load(p, map_location="cpu", weights_only=False) for p in paths]
-    first, cfgs = cks[0], []
-    for p, ck in zip(paths, cks):
-        if "members" in ck:
-            raise InputError(f"{p}: already an ensemble; list its members ({ck['members'][0]['source']}, ...) instead")
-        mc = config.from_dict(ModelConfig, ck["model_config"], str(p))
-        if mc.arch != "lstm":
-            raise InputError(f"{p}: arch {mc.arch}: an ensemble combines lstm models only so far")
-        for key, what in (("feature_config", "feature config"), ("norm_stats", "normalisation (train set)"),
-                          ("train_config", "CMVN mode")):
-            a, b = ck.get(key) or {}, first.get(key) or {}
-            if key == "train_config":
-                a, b = ({k: d.get(k) for k in ("cmvn", "cmvn_window_frames")} for d in (a, b))
-            if key == "norm_stats":
-                same = all(np.allclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in b)
-            else:
-                same = a == b
-            if not same:
-                raise InputError(f"{p}: its {what} differs from {paths[0]}'s; ensemble models trained on the "
-                                 "same features and training set")
-        cfgs.append(mc)
-    summary = dataclasses.replace(cfgs[0], input_dims=max(c.input_dims for c in cfgs),
-                                  bidirectional=any(c.bidirectional for c in cfgs))
-    ck = {"members": [{"source": str(p), "model_config": c["model_config"], "model_state": c["model_state"],
-                       "epoch": c.get("epoch")} for p, c in zip(paths, cks)],
-          "model_config": config.to_dict(summary), "feature_config": first["feature_config"],
-          "norm_stats": first["norm_stats"], "train_config": first.get("train_config")}
+    first = tms[0]
+    for t in tms:
+        if t.members:
+            raise InputError(f"{t.path}: already an ensemble; list its members ({t.members[0]}, ...) instead")
+        if t.model_config.arch != "lstm":
+            raise InputError(f"{t.path}: arch {t.model_config.arch}: an ensemble combines lstm models only so far")
+        for what, same in (("feature config", lambda: t.feature_config == first.feature_config),
+                           ("normalisation (train set)", lambda: np.allclose(t.norm.mean, first.norm.mean, rtol=1e-6)
+                            and np.allclose(t.norm.std, first.norm.std, rtol=1e-6)),
+                           ("CMVN mode", lambda: (t.cmvn, t.cmvn_window) == (first.cmvn, first.cmvn_window))):
+            if not same():   # in order: the stats are only comparable for the same features
+                raise InputError(f"{t.path}: its {what} differs from {first.path}'s; ensemble models trained on "
+                                 "the same features and training set")
+    summary = dataclasses.replace(first.model_config, input_dims=max(t.model_config.input_dims for t in tms),
+                                  bidirectional=any(t.model_config.bidirectional for t in tms))
+    ck = {"members": [{"source": str(t.path), "model_config": config.to_dict(t.model_config),
+                       "model_state": t.net.state_dict()} for t in tms],
+          "model_config": config.to_dict(summary), "feature_config": config.to_dict(first.feature_config),
+          "norm_stats": first.norm.to_dict(),
+          "train_config": {"cmvn": first.cmvn, "cmvn_window_frames": first.cmvn_window}}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
     with io.atomic_write(out_dir / "final.pt") as tmp:
