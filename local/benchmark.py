@@ -13,7 +13,8 @@ Writes <out>/benchmark.json: {"machine": {...}, "systems": {NAME: {"rtf_1thread"
 """
 from pathlib import Path
 
-from vadkit import baselines, benchmark, cli, config, io
+from vadkit import cli, config, io
+from vadkit.bench import baselines, benchmark
 from vadkit.config import BaselineConfig, FeatureConfig
 from vadkit.errors import InputError
 

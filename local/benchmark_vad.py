@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vadkit import bench, cli, io
-from vadkit.data import load_data_dir
+from vadkit import cli, io
+from vadkit.bench import timing
+from vadkit.data.datadir import load_data_dir
 
 
 def load_audio(data_dir: str, minutes: float, rate: int) -> np.ndarray:
@@ -50,7 +51,7 @@ def rss_of_file(model_dir: str, hours: float, rate: int, x: np.ndarray) -> float
             for a in range(0, n, len(x)):
                 f.write(x[:min(len(x), n - a)])
         code = ("import sys; from vadkit import Vad, bench; import torch; torch.set_num_threads(1); "
-                f"r = Vad({model_dir!r}).run_file({str(path)!r}); print(bench.peak_rss_mb(), len(r.probs))")
+                f"r = Vad({model_dir!r}).run_file({str(path)!r}); print(timing.peak_rss_mb(), len(r.probs))")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         return float(out.split()[0])
 
@@ -64,21 +65,22 @@ def main(argv=None):
     p.add_argument("models", nargs="+")
     a = p.parse_args(argv)
     import torch
+
     from vadkit import Vad
-    from vadkit.features import TOP_DB, log_mel
+    from vadkit.features.extract import TOP_DB, log_mel
     torch.set_num_threads(1)
     vads = {m: Vad(m, device="cpu") for m in a.models}
     rate = next(iter(vads.values())).sample_rate_hz
     x = load_audio(a.data_dir, a.minutes, rate)
     dur = len(x) / rate
     print(f"# {dur / 60:.1f} min of {a.data_dir} at {rate} Hz; one thread; CPU time, best of {a.repeat}")
-    print(f"# {bench.machine()}; torch {torch.__version__}")
+    print(f"# {timing.machine()}; torch {torch.__version__}")
     silero = None
     try:
-        from vadkit import baselines
+        from vadkit.bench import baselines
         from vadkit.config import BaselineConfig
         sil = baselines.make("silero", BaselineConfig(), next(iter(vads.values())).grid)
-        silero = bench.rtf(lambda: sil.native(x, rate), dur, a.repeat)
+        silero = timing.rtf(lambda: sil.native(x, rate), dur, a.repeat)
         print(f"silero (ONNX, onnxruntime 1 thread, {rate} Hz): RTF {silero:.5f}")
     except Exception as e:  # optional package: report and go on
         print(f"silero: not measured ({e})")
@@ -89,13 +91,13 @@ def main(argv=None):
             lm = log_mel(x, rate, v.fc)
             return list(v._feature_blocks([lm], float(lm.max()) - TOP_DB))
         f = feats()
-        t_feat = bench.rtf(feats, dur, a.repeat)
+        t_feat = timing.rtf(feats, dur, a.repeat)
         exact = Vad(v.model, v.decode, chunk_s=None)
-        t_one = bench.rtf(lambda: exact._one_pass(iter(f)), dur, a.repeat)
-        from vadkit.vad import chunked_logits
-        t_chunk = bench.rtf(lambda: list(chunked_logits(v.model.net, iter(f), v.chunk, v.context, v.bidirectional,
+        t_one = timing.rtf(lambda: exact._one_pass(iter(f)), dur, a.repeat)
+        from vadkit.tool.vad import chunked_logits
+        t_chunk = timing.rtf(lambda: list(chunked_logits(v.model.net, iter(f), v.chunk, v.context, v.bidirectional,
                                                        v.batch_size, "cpu")), dur, a.repeat)
-        t_total = bench.rtf(lambda: v.probs(x, rate), dur, a.repeat)
+        t_total = timing.rtf(lambda: v.probs(x, rate), dur, a.repeat)
         dp = float(np.abs(v.probs(x, rate) - exact.probs(x, rate)).max())
         n_par = sum(q.numel() for q in v.model.net.parameters())
         f1 = dev_f1(m)

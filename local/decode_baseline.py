@@ -10,7 +10,8 @@ optional packages come from requirements-baselines.txt).  Scores go on our 10 ms
 (README, "Public VADs as baselines"), then conf/decode.yaml's post-processing; score the result
 with steps/score.py as any model.
 """
-from vadkit import baselines, cli, config
+from vadkit import cli, config
+from vadkit.bench import baselines
 from vadkit.config import BaselineConfig, DecodeConfig
 from vadkit.errors import InputError
 

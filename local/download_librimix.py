@@ -12,7 +12,8 @@ DEST/noise.list: MUSAN noise, plus the music whose ANNOTATIONS say no vocals (va
 """
 from pathlib import Path
 
-from vadkit import cli, download, io
+from vadkit import cli, io
+from vadkit.corpora import download
 from vadkit.errors import InputError
 
 

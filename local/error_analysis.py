@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vadkit import cli, io, scoring
+from vadkit import cli, io
+from vadkit.eval import scoring
 
 BANDS_DB = (-200, -60, -50, -40, -30, 0)      # level bands (dBFS), low edge inclusive
 QUIET_IN_TURN_DB = 30.0                       # below the region's loudest frame by this: "quiet in a turn"

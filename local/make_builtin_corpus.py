@@ -10,8 +10,9 @@ if OUT_DIR/.done holds the same config; rebuilds (under a temporary name) if the
 """
 import os
 
-from vadkit import cli, config, mix
+from vadkit import cli, config
 from vadkit.config import BuiltinCorpusConfig
+from vadkit.corpora import builtin
 
 
 def main(argv=None):
@@ -22,7 +23,7 @@ def main(argv=None):
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/builtin")
     a = p.parse_args(argv)
     cfg = config.load(a.config, BuiltinCorpusConfig)
-    mix.make_builtin_corpus(cfg, a.out_dir, num_jobs=a.nj, where=a.config)
+    builtin.make_builtin_corpus(cfg, a.out_dir, num_jobs=a.nj, where=a.config)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ matches.  How files are found, split and mixed: vadkit/real_mix.py.  Noise folde
 """
 import os
 
-from vadkit import cli, config, real_mix
+from vadkit import cli, config
 from vadkit.config import MixCorpusConfig
+from vadkit.corpora import mix
 
 
 def main(argv=None):
@@ -29,7 +30,7 @@ def main(argv=None):
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/mix")
     a = p.parse_args(argv)
     cfg = config.load(a.config, MixCorpusConfig)
-    real_mix.make_mix_corpus(cfg, a.out_dir, a.speech_dir, a.noise_dir, a.noise_list, num_jobs=a.nj,
+    mix.make_mix_corpus(cfg, a.out_dir, a.speech_dir, a.noise_dir, a.noise_list, num_jobs=a.nj,
                              where=a.config)
 
 

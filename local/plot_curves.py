@@ -8,7 +8,8 @@ Reads exp/<system>/decode_<set>/scoring/{metrics.json, frame_stats.npz} (stage 5
 """
 from pathlib import Path
 
-from vadkit import cli, plots, report
+from vadkit import cli
+from vadkit.eval import plots, report
 
 
 def main(argv=None):

@@ -12,14 +12,16 @@ detected or named with --label-format; files with many recordings give the one n
 """
 from pathlib import Path
 
-from vadkit import cli, dataprep, io, labels, plots
+from vadkit import cli, intervals, io
 from vadkit.errors import InputError
-from vadkit.features import mel_spectrogram_db
+from vadkit.eval import plots
+from vadkit.features.extract import mel_spectrogram_db
+from vadkit.io import labels, tables
 
 MEL_HOP_S = 0.010  # the notebook's hop_length=160 at 16 kHz
 
 
-def track(path: str, fmt: str | None, rec_id: str, rate: int, n: int) -> io.Segments:
+def track(path: str, fmt: str | None, rec_id: str, rate: int, n: int) -> intervals.Segments:
     """One recording's speech regions from a label file, checked against the audio."""
     regions = labels.read_one(path, rec_id, fmt, rate)
     labels.check_inside(path, regions, n / rate)
@@ -39,7 +41,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     x, rate = io.read_audio(a.audio)
     n, dur = len(x), len(x) / rate
-    rec_id = a.rec_id or dataprep.rec_id_of(Path(a.audio))
+    rec_id = a.rec_id or tables.rec_id_of(Path(a.audio))
     fmt = None if a.label_format == "auto" else a.label_format
     tracks = {name: track(f, fmt, rec_id, rate, n) for name, f in (("reference", a.ref), ("hypothesis", a.hyp)) if f}
     if not 0 <= a.start < dur or (a.dur is not None and a.dur <= 0):

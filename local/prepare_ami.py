@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vadkit import augment, cli, config, data, io, labels
+from vadkit import cli, config, intervals, io
 from vadkit.config import FeatureConfig
+from vadkit.corpora import augment
+from vadkit.data import datadir
 from vadkit.errors import InputError
+from vadkit.io import labels
 
 AUDIO_SUFFIXES = (".wav", ".flac")
 SETS = ("ami_dev", "ami_test")
@@ -139,13 +142,13 @@ def main(argv=None):
             io.write_wav(wavs[suffix][rec_id], augment.telephone(x, rate, codec) if codec else x, rate)
         durs[rec_id] = len(x) / rate
         inside = [(max(s, start) - start, min(e, end) - start) for s, e in turns[rec_id] if e > start and s < end]
-        regions[rec_id] = io.merge_segments(inside)
+        regions[rec_id] = intervals.merge_segments(inside)
     for name, rec_ids in split_by_meeting(speakers, durs).items():
         speech = sum(e - s for r in rec_ids for s, e in regions[r])
         total = sum(durs[r] for r in rec_ids)
         for suffix in copies:
             out = Path(a.data_root) / f"{name}{suffix}"
-            data.write_data_dir(out, {r: wavs[suffix][r] for r in rec_ids}, {r: regions[r] for r in rec_ids})
+            datadir.write_data_dir(out, {r: wavs[suffix][r] for r in rec_ids}, {r: regions[r] for r in rec_ids})
             cli.log.info("%s: %d recordings (%s), %.1f min, %.0f%% speech", out, len(rec_ids), " ".join(rec_ids),
                          total / 60, 100 * speech / max(total, 1e-9))
 

@@ -9,7 +9,8 @@ reco2dur, rttm, segments, utt2spk, spk2utt (README, "Data directories").
 """
 from pathlib import Path
 
-from vadkit import cli, data, io
+from vadkit import cli, io
+from vadkit.data import datadir
 from vadkit.errors import InputError
 
 SETS = ("train", "dev", "test")
@@ -31,7 +32,7 @@ def main(argv=None):
         if not wavs:
             raise InputError(f"{src}: no wav files; run stage 0 (corpus) first")
         out = Path(a.data_root) / f"{a.prefix}{name}"
-        data.write_data_dir(out, wavs, io.read_rttm(src / "rttm"))
+        datadir.write_data_dir(out, wavs, io.read_rttm(src / "rttm"))
         cli.log.info("%s: %d recordings", out, len(wavs))
 
 

@@ -11,8 +11,10 @@ TEN-style .scv; detected, or named with --label-format.  Without labels the set 
 Writes DATA_DIR/ wav.scp (last), reco2dur, rttm, segments, utt2spk, spk2utt; audio not at the recipe's
 rate is resampled once into DATA_DIR/wav/ (files at the rate are listed in place).
 """
-from vadkit import cli, config, dataprep, labels
+from vadkit import cli, config
 from vadkit.config import FeatureConfig
+from vadkit.corpora import folders
+from vadkit.io import labels
 
 
 def main(argv=None):
@@ -27,7 +29,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     rate = config.load(a.config, FeatureConfig).sample_rate_hz
     fmt = None if a.label_format == "auto" else a.label_format
-    s = dataprep.prepare_folder(a.src_dir, a.data_dir, rate, fmt, a.labels, a.require_labels)
+    s = folders.prepare_folder(a.src_dir, a.data_dir, rate, fmt, a.labels, a.require_labels)
     cli.log.info("%s: %d recordings (%d resampled to %d Hz), %s", a.data_dir, s["recordings"], s["resampled"], rate,
                  f"{s['speech_s'] / 60:.1f} min of speech" if s["labelled"] else "unlabelled")
 

@@ -13,14 +13,16 @@ train and dev have no audio (no wav.scp); test lists its wav (resampled once if 
 """
 from pathlib import Path
 
-from vadkit import cli, config, dataprep, feature_cache
+from vadkit import cli, config
 from vadkit.config import FeatureConfig
+from vadkit.corpora import mat
+from vadkit.features import cache
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", default="conf/features.yaml", help="features config: dims, hop, rate")
-    p.add_argument("--feat-format", choices=feature_cache.FORMATS, default="ark")
+    p.add_argument("--feat-format", choices=cache.FORMATS, default="ark")
     p.add_argument("--train-list", default="training_VAD.lst", help="training list, relative to MAT_DIR")
     p.add_argument("--dev-list", default="valid_VAD.lst", help="validation list, relative to MAT_DIR")
     p.add_argument("--train-folder", help="folder of the training .mat files (default: see above)")
@@ -35,14 +37,14 @@ def main(argv=None):
         lst = mat_dir / lst
         if folder is None:
             folder = mat_dir / lst.stem if (mat_dir / lst.stem).is_dir() else mat_dir
-        mats = dataprep.read_list(lst, folder)
-        s = dataprep.prepare_mat_set(mats, root / name, cfg, a.feat_format, source=str(lst))
+        mats = mat.read_list(lst, folder)
+        s = mat.prepare_mat_set(mats, root / name, cfg, a.feat_format, source=str(lst))
         cli.log.info("%s: %d .mat files, %d frames, %.1f min of speech", root / name, s["recordings"], s["frames"],
                      s["speech_s"] / 60)
-    mat, wav = mat_dir / f"{a.test}.mat", mat_dir / f"{a.test}.wav"
-    s = dataprep.prepare_mat_set([mat], root / "test", cfg, a.feat_format, wav if wav.is_file() else None,
-                                 source=str(mat))
-    cli.log.info("%s: %s, %d frames, %.1f min of speech%s", root / "test", mat.name, s["frames"], s["speech_s"] / 60,
+    test_mat, wav = mat_dir / f"{a.test}.mat", mat_dir / f"{a.test}.wav"
+    s = mat.prepare_mat_set([test_mat], root / "test", cfg, a.feat_format, wav if wav.is_file() else None,
+                            source=str(test_mat))
+    cli.log.info("%s: %s, %d frames, %.1f min of speech%s", root / "test", test_mat.name, s["frames"], s["speech_s"] / 60,
                  "" if wav.is_file() else f" (no {wav.name}: no audio, no figure)")
 
 

@@ -9,8 +9,9 @@ Reads exp/<system>/decode_<set>/scoring/metrics.json and frame_stats.npz (made b
 writes nothing.  Directories without scores are skipped with a note on stderr.  Columns: see
 README "Evaluation" (f1_ci95 etc. are 95% bootstrap intervals over recordings).
 """
-from vadkit import cli, config, report
+from vadkit import cli, config
 from vadkit.config import ScoreConfig
+from vadkit.eval import report
 
 
 def main(argv=None):

@@ -9,8 +9,9 @@ probs.h5, as the cache), decode.yaml and hyp.rttm (last).  Usually called throug
 """
 from pathlib import Path
 
-from vadkit import cli, config, decode
+from vadkit import cli, config
 from vadkit.config import DecodeConfig
+from vadkit.decode import decoding
 
 
 def main(argv=None):
@@ -28,9 +29,9 @@ def main(argv=None):
     if a.overwrite and not a.merge:
         (Path(a.decode_dir) / "hyp.rttm").unlink(missing_ok=True)
     if a.merge:
-        decode.merge(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj)
+        decoding.merge(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj)
     else:
-        decode.decode_part(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj, a.job)
+        decoding.decode_part(a.model_dir, a.data_dir, a.decode_dir, cfg, a.nj, a.job)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Writes <out-dir>/model.pt (TorchScript), model.onnx and features.json (the featu
 inputs/outputs: feats (batch, frames, input_dims) -> probs (batch, frames); unidirectional models
 also take and return the LSTM state h0/c0 -> hn/cn, so they can stream).
 """
-from vadkit import cli, export
+from vadkit import cli
+from vadkit.tool import export
 
 
 def main(argv=None):

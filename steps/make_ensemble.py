@@ -9,7 +9,8 @@ lists the members.  Members must share features and training set (the seeds of o
 models trained on the same data); 20-dim and 60-dim models combine.  Re-running does nothing while
 the members' final.pt are unchanged.
 """
-from vadkit import cli, decode
+from vadkit import cli
+from vadkit.models import ensemble
 
 
 def main(argv=None):
@@ -17,7 +18,7 @@ def main(argv=None):
     p.add_argument("members", nargs="+", help="exp/<model> dirs (or final.pt files), two or more")
     p.add_argument("out_dir", help="the ensemble's dir, e.g. exp/blstm_ens")
     a = p.parse_args(argv)
-    if decode.make_ensemble(a.members, a.out_dir):
+    if ensemble.make_ensemble(a.members, a.out_dir):
         cli.log.info("%s/final.pt: ensemble of %d models", a.out_dir, len(a.members))
     else:
         cli.log.info("%s: up to date with its %d members", a.out_dir, len(a.members))

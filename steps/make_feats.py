@@ -11,14 +11,15 @@ through steps/make_feats.sh.
 """
 from pathlib import Path
 
-from vadkit import cli, config, feature_cache
+from vadkit import cli, config
 from vadkit.config import FeatureConfig
+from vadkit.features import cache
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="feature config, e.g. conf/features.yaml")
-    p.add_argument("--format", choices=feature_cache.FORMATS, default="ark")
+    p.add_argument("--format", choices=cache.FORMATS, default="ark")
     p.add_argument("--nj", type=int, default=1, help="number of parallel jobs")
     p.add_argument("--job", type=int, default=1, help="this job's index, 1..nj")
     p.add_argument("--merge", action="store_true", help="merge the finished jobs' parts")
@@ -27,11 +28,11 @@ def main(argv=None):
     a = p.parse_args(argv)
     cfg = config.load(a.config, FeatureConfig)
     if a.overwrite and not a.merge:
-        (Path(a.data_dir) / feature_cache.MARKER).unlink(missing_ok=True)
+        (Path(a.data_dir) / cache.MARKER).unlink(missing_ok=True)
     if a.merge:
-        feature_cache.merge_parts(a.data_dir, cfg, a.format, a.nj)
+        cache.merge_parts(a.data_dir, cfg, a.format, a.nj)
     else:
-        feature_cache.make_part(a.data_dir, cfg, a.format, a.nj, a.job)
+        cache.make_part(a.data_dir, cfg, a.format, a.nj, a.job)
 
 
 if __name__ == "__main__":

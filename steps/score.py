@@ -7,8 +7,9 @@ Writes <decode-dir>/scoring/: frame_stats.npz, confusion.png (raw and normalised
 waveform_<rec_id>.png (10 s of waveform with reference and hypothesis labels, as in the notebook)
 and metrics.json last (fields: README "Evaluation").
 """
-from vadkit import cli, config, scoring
+from vadkit import cli, config
 from vadkit.config import ScoreConfig
+from vadkit.eval import scoring
 
 
 def main(argv=None):

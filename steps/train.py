@@ -7,8 +7,9 @@ Writes exp/<model>/: config.yaml, checkpoints/epoch-N.pt, history.json, curves.p
 final.pt last (the epoch best on dev, with its model/feature config and normalisation stats).
 Resumes from the last checkpoint; skips if final.pt exists for the same config.
 """
-from vadkit import cli, config, train
+from vadkit import cli, config
 from vadkit.config import ExperimentConfig
+from vadkit.train import training
 
 
 def main(argv=None):
@@ -23,7 +24,7 @@ def main(argv=None):
     cfg = config.load(a.config, ExperimentConfig)
     if a.seed is not None:
         cfg.train.seed = a.seed
-    train.run(cfg, a.train_dir, a.dev_dir, a.exp_dir, a.overwrite)
+    training.run(cfg, a.train_dir, a.dev_dir, a.exp_dir, a.overwrite)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,15 @@ padding that scoring tuned on a dev set), then any key given below.
 A recording that fails gets one error line naming it; the others are still done; the exit
 status is the number that failed (at most 125).
 """
-from vadkit import cli, vad, vad_io
+from vadkit import cli
 from vadkit.config import DecodeConfig
+from vadkit.tool import files, vad
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
-    p.add_argument("--format", default="json", choices=sorted(vad_io.FORMATS), help="output format (json)")
+    p.add_argument("--format", default="json", choices=sorted(files.FORMATS), help="output format (json)")
     p.add_argument("-o", "--output", help="output folder (ends in / or exists) or file; default stdout")
     p.add_argument("--probs", action="store_true", help="json: add the frame probabilities")
     p.add_argument("--channel", type=int, help="use this channel (0-based) instead of the mix of all")
@@ -42,7 +43,7 @@ def main(argv=None):
     if a.tuned:
         decode = vad.tuned_decode_config(a.tuned, decode)
     decode = cli.apply_config_options(decode, a)
-    return vad_io.run(a.model, a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
+    return files.run(a.model, a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
                       chunk_s=a.chunk_s or None, context_s=a.context_s, device=a.device)
 
 

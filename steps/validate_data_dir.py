@@ -7,8 +7,9 @@ Checks ids, that every audio file exists, is complete, non-empty and at the conf
 that reco2dur matches the audio and that every rttm region names a known recording and lies
 inside its audio.  Writes nothing.
 """
-from vadkit import cli, config, data
+from vadkit import cli, config
 from vadkit.config import FeatureConfig
+from vadkit.data import datadir
 
 
 def main(argv=None):
@@ -19,7 +20,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     rate = config.load(a.config, FeatureConfig).sample_rate_hz if a.config else None
     for d in a.data_dirs:
-        dd = data.validate_data_dir(d, rate, a.check_audio)
+        dd = datadir.validate_data_dir(d, rate, a.check_audio)
         n_regions = "unlabelled" if dd.regions is None else f"{sum(map(len, dd.regions.values()))} speech regions"
         cli.log.info("%s: OK (%d recordings, %.1f min, %s)", d, len(dd.rec_ids), sum(dd.durations_s.values()) / 60,
                      n_regions)

@@ -1,49 +1,57 @@
-"""Shared test fixtures: tiny data dirs generated on the fly (no downloads, no shared corpora)."""
+"""Shared fixtures: tiny data dirs and audio generated on the fly (tests/builders.py), and copies of
+the recipe for end-to-end runs.  No downloads, no shared corpora."""
 from __future__ import annotations
 
-import sys
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from vadkit import io
+from vadkit.features import cache
+
+from builders import FEATS, make_toy_data_dir, toy_recording
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from vadkit import data, io  # noqa: E402
-
-
-def toy_recording(rng: np.random.Generator, dur_s: float, sr: int = 8000) -> tuple[np.ndarray, list]:
-    """Low noise with loud buzzy bursts (amplitude-modulated square waves) as 'speech' regions.
-
-    Not speech: a stand-in with sharp, known boundaries so pipeline tests can check mechanics.
-    """
-    x = 0.01 * rng.standard_normal(int(dur_s * sr))
-    segs, t = [], rng.uniform(0.3, 1.0)
-    while t < dur_s - 1.0:
-        length = min(rng.uniform(0.5, 1.5), dur_s - t - 0.2)
-        k0, k1 = int(t * sr), int((t + length) * sr)
-        tt = np.arange(k1 - k0) / sr
-        x[k0:k1] += 0.2 * np.sign(np.sin(2 * np.pi * rng.uniform(100, 250) * tt)) * (1 + np.sin(8 * np.pi * tt)) / 2
-        segs.append((round(t, 3), round(t + length, 3)))
-        t += length + rng.uniform(0.3, 1.2)
-    return x.astype(np.float32), segs
+RECIPE_FILES = ("run.sh", "path.sh", "cmd.sh", "requirements.txt", "requirements-test.txt",
+                "conf", "local", "steps", "utils", "vadkit")
 
 
-def make_toy_data_dir(path: Path, n: int, dur_s: float = 6.0, seed: int = 0, sr: int = 8000) -> Path:
-    """A labelled data dir of n toy recordings with audio under path/wav/."""
-    rng = np.random.default_rng(seed)
-    wavs, regions = {}, {}
-    for i in range(n):
-        rec_id = f"{path.name}_{i:03d}"
-        x, segs = toy_recording(rng, dur_s, sr)
-        wavs[rec_id] = str(path / "wav" / f"{rec_id}.wav")
-        io.write_wav(wavs[rec_id], x, sr)
-        regions[rec_id] = segs
-    data.write_data_dir(path, wavs, regions)
-    return path
+def copy_recipe(dest: Path, models: tuple[str, ...] = (), hidden_size: int = 16, train: str = "") -> Path:
+    """A copy of the recipe in `dest` sharing the project's .venv; each of `models` shrunk to
+    `hidden_size` units with `train` (YAML lines under `train:`) as its training section."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in RECIPE_FILES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, dest / name)
+    os.symlink(ROOT / ".venv", dest / ".venv")
+    for m in models:
+        text = (dest / f"conf/{m}.yaml").read_text().replace("hidden_size: 256", f"hidden_size: {hidden_size}")
+        (dest / f"conf/{m}.yaml").write_text(text.split("train:")[0] + "train:\n" + train)
+    return dest
 
 
 @pytest.fixture
 def toy_dir(tmp_path) -> Path:
     return make_toy_data_dir(tmp_path / "toy", 3)
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    x, _ = toy_recording(np.random.default_rng(3), 25.0)
+    p = tmp_path_factory.mktemp("audio") / "rec.wav"
+    io.write_wav(p, x, 8000)
+    return p
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sets")
+    out = {}
+    for name, n, seed in (("train", 6, 1), ("dev", 2, 2)):
+        d = make_toy_data_dir(root / name, n, dur_s=8.0, seed=seed)
+        cache.make_part(d, FEATS, "ark")
+        cache.merge_parts(d, FEATS, "ark")
+        out[name] = d
+    return out

@@ -3,6 +3,7 @@ import pytest
 from vadkit import config
 from vadkit.config import DecodeConfig, ExperimentConfig, FeatureConfig, MixCorpusConfig
 from vadkit.errors import InputError
+
 from conftest import ROOT
 
 

@@ -1,0 +1,37 @@
+"""local/benchmark.py's measurements on a tiny generated set with a tiny trained model (slow: spawns processes)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vadkit.bench import benchmark
+from vadkit.config import BaselineConfig, ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig, to_dict
+from vadkit.features import cache
+from vadkit.train import training
+
+from builders import make_toy_data_dir
+
+
+@pytest.mark.slow
+def test_benchmark_document_shape_and_values(tmp_path):
+    d = make_toy_data_dir(tmp_path / "dev", 2, dur_s=5.0, seed=4)
+    cache.make_part(d, FeatureConfig(), "ark")
+    cache.merge_parts(d, FeatureConfig(), "ark")
+    cfg = ExperimentConfig(ModelConfig(hidden_size=8), TrainConfig(epochs=1, steps_per_epoch=1, batch_size=4))
+    training.run(cfg, d, d, tmp_path / "tiny")
+    assert benchmark.select_recordings(d, 4.0) == ["dev_000"] and len(benchmark.select_recordings(d, 99)) == 2
+    doc = benchmark.run(d, [str(tmp_path / "tiny")], ["energy"], 99, [1, 2], 1, FeatureConfig(),
+                        to_dict(BaselineConfig()), log=lambda _: None, start_delay_s=3)
+    json.dumps(doc)  # what benchmark.json holds
+    assert set(doc) >= {"machine", "systems", "features"}
+    assert doc["machine"]["cores"] >= 1 and "torch" in doc["machine"]["versions"]
+    assert set(doc["systems"]) == {"tiny", "baseline_energy"}
+    for s in doc["systems"].values():
+        assert 0 < s["rtf_1thread"] < 10 and s["peak_rss_mb"] >= doc["rss_floor_mb"] * 0.9
+        assert s["rtf_vs_silero"] is None  # silero not timed in this run: no ratio invented
+    assert doc["systems"]["tiny"]["train_frames_per_s"] > 0
+    assert doc["features"]["x_realtime"] > 1 and set(doc["features"]["x_realtime_by_cores"]) == {"1", "2"}
+    assert doc["audio"]["seconds"] == pytest.approx(10.0, abs=0.01)
+    table = benchmark.format_table(doc)
+    assert "baseline_energy" in table and "x with 1 job(s) at once" in table

@@ -1,0 +1,177 @@
+"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels) and the notebook's .mat lists."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from vadkit import io
+from vadkit.corpora import folders, mat
+from vadkit.data import datadir
+from vadkit.errors import InputError
+from vadkit.features import cache
+from vadkit.features.grid import FrameGrid
+from vadkit.io import labels
+
+from builders import FEATS, save_mat, toy_mat, write_audio
+from conftest import ROOT
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Three recordings, three rates, three containers, three label formats."""
+    src = tmp_path / "src"
+    segs = {"a": write_audio(src / "a.wav", 4.0, 16000, channels=2, seed=1),
+            "b": write_audio(src / "sub" / "b.flac", 3.0, 8000, seed=2),
+            "c": write_audio(src / "c.ogg", 3.5, 22050, seed=3)}
+    labels.write(src / "a.csv", {"a": segs["a"]}, "csv")
+    labels.write(src / "sub" / "b.voz", {"b": segs["b"]}, "voz", n_samples=3 * 8000, sample_rate_hz=8000)
+    labels.write(src / "c.txt", {"c": segs["c"]}, "audacity")
+    return src, segs
+
+
+def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
+    src, segs = folder
+    s = folders.prepare_folder(src, tmp_path / "data/x", 8000)
+    d = datadir.validate_data_dir(tmp_path / "data/x", 8000)
+    assert d.rec_ids == ["a", "b", "c"] and s["resampled"] == 2
+    assert d.wavs["b"] == str((src / "sub/b.flac").resolve())  # at the rate: listed in place
+    assert d.wavs["a"].endswith("data/x/wav/a.wav") and io.audio_info(d.wavs["a"]) == (8000, 32000)
+    for k in segs:  # the data dir keeps milliseconds
+        assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
+
+
+def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    write_audio(src / "b.wav", 3.0, 8000)
+    (src / "all.rttm").write_text("SPEAKER a 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n"
+                                  "SPEAKER a 1 1.2 1.0 <NA> <NA> s2 <NA> <NA>\n")
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.5, 2.2)], "b": []}
+
+
+def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 16000)
+    (src / "a.rttm").write_text("SPEAKER EN2002a.Mix 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    for _ in range(2):  # the second run must not take data/x/wav/a.wav for a second recording
+        folders.prepare_folder(src, src / "data/x", 8000)
+    assert datadir.validate_data_dir(src / "data/x", 8000).regions == {"a": [(0.5, 1.5)]}
+
+
+def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
+    src, _ = folder
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert (tmp_path / "d/rttm").is_file()
+    for f in list(src.rglob("*.csv")) + list(src.rglob("*.voz")) + list(src.rglob("*.txt")):
+        f.unlink()
+    s = folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not s["labelled"] and not (tmp_path / "d/rttm").exists() and not (tmp_path / "d/segments").exists()
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions is None
+    with pytest.raises(InputError, match=r"src: no label files .*add them \(unlabelled audio: steps/vad.py\)"):
+        folders.prepare_folder(src, tmp_path / "d", 8000, require_labels=True)
+
+
+@pytest.mark.parametrize("name,text,match", [
+    ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
+    ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
+    ("a.csv", "0.5,1.0\n-1.0,0.2\n", r"a.csv:2: region -1.000-0.200 s is invalid"),
+    ("a.voz", "0\n" * 24001, r"a.voz:24001: .voz has 24001 values but .*a.wav has 24000 samples"),
+    ("x.rttm", "SPEAKER a 1 0.5 1 <NA> <NA> s <NA> <NA>\nSPEAKER zz 1 0.5 1 <NA> <NA> s <NA> <NA>\n",
+     r"x.rttm:2: recording 'zz' has no audio file"),
+    ("a.lab", "hello there\n", r"a.lab:1: cannot tell the label format"),
+])
+def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    (src / name).write_text(text)
+    with pytest.raises(InputError, match=match):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d/wav.scp").exists()
+
+
+def test_one_recording_without_its_label_file(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    write_audio(src / "b.wav", 3.0, 8000)
+    (src / "a.csv").write_text("0.5,1.0\n")
+    with pytest.raises(InputError, match=r"b.wav: no label file \(b\.\{rttm/voz"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+
+
+def test_prepare_dir_script_unknown_label_format(folder, tmp_path):
+    src, _ = folder
+    p = subprocess.run([sys.executable, str(ROOT / "local/prepare_dir.py"), "--config", str(ROOT / "conf/features.yaml"),
+                        "--label-format", "praat", str(src), str(tmp_path / "d")], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1] == ("prepare_dir.py: error: --label-format: unknown label format 'praat'; "
+                                                 "use one of rttm, segments, voz, audacity, csv, tsv, scv")
+
+
+# ---------------------------------------------------------------- .mat
+
+
+
+
+@pytest.mark.parametrize("v73", [False, True])
+def test_mat_round_trip_both_kinds(tmp_path, v73):
+    feats, y = toy_mat(tmp_path / "m/f1.mat", 1, v73)
+    got = io.read_mat(tmp_path / "m/f1.mat", ("X", "Y"))
+    assert got["X"].shape == feats.shape and np.allclose(got["X"], feats) and got["Y"].shape == (len(y), 1)
+
+
+@pytest.mark.parametrize("fmt", cache.FORMATS)
+def test_mat_set_goes_straight_into_the_cache(tmp_path, fmt):
+    mats = {}
+    for i, v73 in ((1, False), (2, True)):
+        mats[f"features_labs_{i}"] = toy_mat(tmp_path / f"m/features_labs_{i}.mat", i, v73)
+    (tmp_path / "train.lst").write_text("features_labs_1.mat\nfeatures_labs_2.mat\n")
+    files = mat.read_list(tmp_path / "train.lst", tmp_path / "m")
+    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
+    d = datadir.validate_data_dir(tmp_path / "data/train", 8000)
+    assert d.feature_only and d.rec_ids == sorted(mats)
+    feats, labs, info = cache.load(tmp_path / "data/train")
+    assert cache.is_up_to_date(tmp_path / "data/train", FEATS, fmt) and info["source"]["from"].endswith("train.lst")
+    for k, (x, y) in mats.items():
+        assert np.allclose(feats[k], x) and labs[k].tolist() == y.tolist()
+        assert FrameGrid().labels(d.regions[k], len(y)).tolist() == y.tolist()  # rttm gives Y back
+    # idempotent: the same files again are skipped; a replaced file is read again
+    stamp = (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns
+    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
+    assert (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns == stamp
+    toy_mat(tmp_path / "m/features_labs_2.mat", 9)
+    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
+    assert not np.allclose(cache.load(tmp_path / "data/train")[0]["features_labs_2"][:5],
+                           mats["features_labs_2"][0][:5])
+
+
+def test_mat_test_file_with_its_audio(tmp_path):
+    _, y = toy_mat(tmp_path / "audio_sample_test.mat", 5, wav=tmp_path / "audio_sample_test.wav")
+    mat.prepare_mat_set([tmp_path / "audio_sample_test.mat"], tmp_path / "test", FEATS, "ark",
+                             tmp_path / "audio_sample_test.wav")
+    d = datadir.validate_data_dir(tmp_path / "test", 8000)
+    assert not d.feature_only and list(d.wavs) == ["audio_sample_test"]
+    assert cache.load(tmp_path / "test")[1]["audio_sample_test"].tolist() == y.tolist()
+
+
+def test_bad_mat_input(tmp_path):
+    x = np.zeros((50, 60))
+    save_mat(tmp_path / "noy.mat", x, x, names=("X", "Z"))
+    with pytest.raises(InputError, match=r"noy.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
+        mat.read_mat_features(tmp_path / "noy.mat", FEATS)
+    save_mat(tmp_path / "noy73.mat", x, x, v73=True, names=("X", "Z"))
+    with pytest.raises(InputError, match=r"noy73.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
+        mat.read_mat_features(tmp_path / "noy73.mat", FEATS)
+    save_mat(tmp_path / "dims.mat", np.zeros((50, 20)), np.zeros((50, 1)))
+    with pytest.raises(InputError, match=r"dims.mat: X is \(50, 20\), expected \(frames, 60\)"):
+        mat.read_mat_features(tmp_path / "dims.mat", FEATS)
+    (tmp_path / "x.lst").write_text("noy.mat\n\nabsent.mat\n")
+    with pytest.raises(InputError, match=r"x.lst:3: absent.mat not found in"):
+        mat.read_list(tmp_path / "x.lst", tmp_path)
+    save_mat(tmp_path / "long.mat", np.zeros((500, 60)), np.zeros((500, 1)))
+    io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
+    with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
+        mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")

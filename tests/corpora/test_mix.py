@@ -1,0 +1,253 @@
+"""The mix corpus (vadkit.real_mix, local/make_mix.py): finding files, speakers, split, label rule, build.
+
+Audio is generated here (espeak-ng speech, vadkit.noise noise); the label-rule checks on real recordings
+use ../shared/corpora when it is there and skip otherwise.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vadkit import intervals, io
+from vadkit.config import MixCorpusConfig
+from vadkit.corpora import mix, mixing, sounds
+from vadkit.errors import InputError
+
+from builders import make_sources, tiny_cfg
+from conftest import ROOT
+
+CORPORA = Path(os.environ.get("VAD_SHARED_CORPORA", ROOT.parent / "shared" / "corpora"))
+
+
+
+
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> tuple[Path, Path]:
+    return make_sources(tmp_path_factory.mktemp("src"))
+
+
+# ---------------------------------------------------------------- speakers and the split
+@pytest.mark.parametrize("rel,speaker", [
+    ("LibriSpeech/dev-clean-2/1272/128104/1272-128104-0000.flac", "1272"),   # LibriSpeech name
+    ("librispeech/F_1088/1088-129236-0000.flac", "1088"),
+    ("speech_commands_v001/right/6272b231_nohash_1.flac", "6272b231"),       # Speech Commands hash
+    ("fsdd/yweweler/7_yweweler_15.flac", "speech/fsdd/yweweler"),            # one folder per speaker
+    ("LJ001-0004.flac", "speech"),                                           # top level: the folder
+])
+def test_speaker_of(rel, speaker):
+    assert mix.speaker_of(rel, "speech", MixCorpusConfig().speaker_patterns) == speaker
+
+
+def test_split_keeps_groups_apart_and_follows_shares():
+    rng = np.random.default_rng(0)
+    src = [mix.Source(f"f{i}", f"spk{i % 40}", float(rng.uniform(1, 20))) for i in range(400)]
+    sets = mix.split(src, 1, 0.1, 0.2, "speech")
+    groups = {s: {x.group for x in v} for s, v in sets.items()}
+    assert not (groups["train"] & groups["dev"]) and not (groups["train"] & groups["test"])
+    assert not (groups["dev"] & groups["test"])
+    assert sum(len(v) for v in sets.values()) == 400
+    total = sum(x.seconds for x in src)
+    for name, share in (("dev", 0.1), ("test", 0.2)):
+        got = sum(x.seconds for x in sets[name]) / total
+        assert share <= got < share + 0.1, (name, got)              # fills up to the share, one group over
+    assert sets == mix.split(src, 1, 0.1, 0.2, "speech")       # deterministic
+    assert sets != mix.split(src, 2, 0.1, 0.2, "speech")       # and seeded
+    one_each = mix.split(src[:3], 1, 0.01, 0.01, "noise")      # tiny shares still get one group
+    assert all(len(v) == 1 for v in one_each.values())
+    with pytest.raises(InputError, match="noise: 2 group"):
+        mix.split(src[:2], 1, 0.1, 0.2, "noise")
+
+
+# ---------------------------------------------------------------- the label rule and clean check
+def _bursts(sr: int, floor: float) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    t = np.arange(3 * sr) / sr
+    x = floor * rng.standard_normal(len(t))
+    for s, e in ((0.3, 1.2), (1.9, 2.7)):                       # a 0.7 s pause inside the "utterance"
+        on = (t >= s) & (t < e)
+        x[on] += 0.5 * np.sin(2 * np.pi * 200 * t[on]) * np.sin(np.pi * (t[on] - s) / (e - s))
+    return x.astype(np.float32)
+
+
+def test_clean_check():
+    cfg = tiny_cfg()
+    assert mix.is_clean(_bursts(8000, 1e-4), cfg)
+    assert not mix.is_clean(_bursts(8000, 0.1), cfg)          # noise 10 dB under the peak: left out
+    assert mix.is_clean(_bursts(8000, 0.1)[:4000], cfg)       # 0.5 s: too short to judge
+
+
+def _real(sub: str, n: int) -> list[Path]:
+    files = sorted((CORPORA / "speech" / sub).rglob("*.flac"))[:n]
+    if not files:
+        pytest.skip(f"{CORPORA / 'speech' / sub}: real recordings not available here")
+    return files
+
+
+def test_label_rule_on_real_librispeech():
+    """LibriSpeech read speech: leading silence and long pauses become non-speech, most of it speech."""
+    cfg = tiny_cfg()
+    ratios, leads, pauses = [], [], 0
+    for f in _real("librispeech", 30):
+        x, sr = io.read_audio(f, cfg.sample_rate_hz)
+        if not mix.is_clean(x, cfg):
+            continue
+        segs = mixing.reference_labels(x, cfg)
+        assert segs and all(0 <= s < e <= len(x) / sr + 1e-9 for s, e in segs)
+        gaps = [b - a for (_, a), (b, _) in zip(segs, segs[1:])]
+        assert all(g >= cfg.label_fill_gap_ms / 1000 - 1e-9 for g in gaps)
+        pauses += len(gaps)
+        ratios.append(intervals.speech_seconds(segs) * sr / len(x))
+        leads.append(segs[0][0])
+    assert len(ratios) >= 25                                       # nearly all of them are clean
+    assert 0.6 <= np.median(ratios) <= 0.95, np.median(ratios)
+    assert np.median(leads) >= 0.1                                 # the leading silence is not speech
+    assert pauses >= len(ratios)                                   # pauses between phrases are found
+
+
+def test_label_rule_on_a_real_pause_inserted():
+    """A real utterance split in two by 0.8 s of its own quietest audio: the pause is non-speech."""
+    cfg = tiny_cfg()
+    f = _real("ljspeech", 1)[0]
+    x, sr = io.read_audio(f, cfg.sample_rate_hz)
+    hop = sr // 100
+    energy = np.mean(x[:len(x) // hop * hop].reshape(-1, hop) ** 2, axis=1)
+    quiet = np.concatenate([x[k * hop:(k + 1) * hop] for k in np.argsort(energy)[:80]])  # 0.8 s
+    cut = segs_mid = mixing.reference_labels(x, cfg)[0][1]          # end of the first speech region
+    cut = int(segs_mid * sr)
+    y = np.concatenate([x[:cut], quiet, x[cut:]])
+    segs = mixing.reference_labels(y, cfg)
+    gap = [(a, b) for (_, a), (b, _) in zip(segs, segs[1:]) if a <= cut / sr + 0.05 and b >= cut / sr + 0.75]
+    assert gap, (cut / sr, segs)
+
+
+def test_label_rule_on_real_digits_is_mostly_speech():
+    """FSDD digits are trimmed to the word: nearly all of each is speech, none is rejected as noisy."""
+    cfg = tiny_cfg()
+    files = _real("fsdd", 40)
+    ratios = []
+    for f in files:
+        x, sr = io.read_audio(f, cfg.sample_rate_hz)
+        ratios.append(intervals.speech_seconds(mixing.reference_labels(x, cfg)) * sr / len(x))
+    assert np.median(ratios) >= 0.85
+
+
+# ---------------------------------------------------------------- the corpus
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_tiny_mix_corpus(sources, tmp_path):
+    speech, noise_dir = sources
+    cfg = tiny_cfg()
+    out = tmp_path / "mix"
+    assert mix.make_mix_corpus(cfg, out, [speech], [noise_dir]) is True
+    spk = {s: set((out / s / "speakers").read_text().split()) for s in mixing.SETS}
+    noises = {s: set((out / s / "noises").read_text().split()) for s in mixing.SETS}
+    for a, b in (("train", "dev"), ("train", "test"), ("dev", "test")):
+        assert spk[a] and spk[b] and not spk[a] & spk[b]
+        assert noises[a] and noises[b] and not noises[a] & noises[b]
+    assert set().union(*spk.values()) == {str(100 + k) for k in range(6)}
+    for s in mixing.SETS:
+        regions = io.read_rttm(out / s / "rttm")
+        wavs = sorted((out / s).glob("*.wav"))
+        assert wavs and sorted(regions) == [w.stem for w in wavs]
+        for w in wavs:
+            x, sr = io.read_audio(w)
+            assert sr == 8000 and 10.0 <= len(x) / sr <= 12.0
+            segs = regions[w.stem]
+            assert 0.40 <= intervals.speech_seconds(segs) * sr / len(x) <= 0.70
+            mask = mixing._mask(segs, len(x), sr)
+            assert np.sqrt(np.mean(x[~mask] ** 2)) > 0            # noise under the pauses too
+    assert mix.make_mix_corpus(cfg, out, [speech], [noise_dir]) is False   # up to date
+    again = tmp_path / "again"
+    mix.make_mix_corpus(cfg, again, [speech], [noise_dir], num_jobs=2)
+    assert _files(again) == _files(out)                                          # deterministic
+
+
+def test_mix_corpus_rebuilds_when_sources_change(sources, tmp_path):
+    speech, noise_dir = sources
+    cfg = tiny_cfg(train_minutes=0.2)
+    out = tmp_path / "mix"
+    mix.make_mix_corpus(cfg, out, [speech], [noise_dir])
+    extra = tmp_path / "more_noise"
+    io.write_wav(extra / "hum.wav", sounds.hum(np.random.default_rng(0), 16000, 8000), 8000)
+    assert mix.make_mix_corpus(cfg, out, [speech], [noise_dir, extra]) is True
+
+
+def test_bad_input_names_the_problem(sources, tmp_path):
+    speech, noise_dir = sources
+    with pytest.raises(InputError, match="nowhere: not a directory"):
+        mix.make_mix_corpus(tiny_cfg(), tmp_path / "o", [tmp_path / "nowhere"], [noise_dir])
+    with pytest.raises(InputError, match="no noise files"):
+        mix.make_mix_corpus(tiny_cfg(), tmp_path / "o", [speech])
+    lst = tmp_path / "noise.list"
+    lst.write_text(f"{noise_dir}/0_band.wav\n{tmp_path}/gone.wav\n")
+    with pytest.raises(InputError, match=r"noise.list:2: .*gone.wav does not exist"):
+        mix.make_mix_corpus(tiny_cfg(), tmp_path / "o", [speech], noise_lists=[lst])
+    with pytest.raises(InputError, match=r"conf/x.yaml: speaker pattern .* has no \(group\)"):
+        mix.make_mix_corpus(tiny_cfg(speaker_patterns=[r"\d+"]), tmp_path / "o", [speech], [noise_dir],
+                                 where="conf/x.yaml")
+    assert not (tmp_path / "o").exists()
+
+
+def test_script_help():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, str(ROOT / "local/make_mix.py"), "--help"],
+                       capture_output=True, text=True, env=env, check=True)
+    assert "e.g.: local/make_mix.py --config conf/corpus_mix.yaml" in r.stdout
+
+
+# ---------------------------------------------------------------- label policy and augmentations
+def test_label_policy_tight_splits_what_energy_fills():
+    sr = 8000
+    burst = np.sin(np.arange(int(0.4 * sr)) * 0.3)
+    x = np.concatenate([burst, np.zeros(int(0.1 * sr)), burst]).astype(np.float32)   # a 100 ms pause
+    assert len(mixing.reference_labels(x, mix.label_config(tiny_cfg()))) == 1       # energy: filled (< 200 ms)
+    assert len(mixing.reference_labels(x, mix.label_config(tiny_cfg(label_policy="tight")))) == 2
+    assert intervals.fill_gaps([(0.0, 1.0), (1.25, 2.0), (2.5, 3.0)], 0.3) == [(0.0, 2.0), (2.5, 3.0)]
+    with pytest.raises(InputError, match="x.yaml: label_policy must be one of energy, tight, fill"):
+        mix.check_mix_config(tiny_cfg(label_policy="turns"), "x.yaml")
+
+
+def _recording(sources, **changes):
+    speech, noise_dir = sources
+    utts = [str(p) for p in sorted(speech.rglob("*.flac"))]
+    noises = [str(p) for p in sorted(noise_dir.glob("*.wav"))]
+    return mix.make_mix_recording(tiny_cfg(**changes), "train", 0, utts, noises)
+
+
+def test_label_policy_fill_closes_short_gaps_between_utterances(sources):
+    base = dict(min_pause_s=0.25, speech_ratio_min=0.6, speech_ratio_max=0.9)
+    _, energy = _recording(sources, **base)
+    _, filled = _recording(sources, **base, label_policy="fill", label_policy_gap_ms=800.0)
+    gaps = lambda segs: [b[0] - a[1] for a, b in zip(segs, segs[1:])]  # noqa: E731
+    assert min(gaps(energy)) < 0.8 and len(filled) < len(energy)
+    assert all(g >= 0.8 for g in gaps(filled))
+    for s, e in energy:                                          # filling only adds speech
+        assert any(fs <= s and e <= fe for fs, fe in filled)
+
+
+@pytest.mark.parametrize("name", mix.AUGMENTATIONS)
+def test_each_augmentation_changes_audio_not_labels(sources, name):
+    x0, r0 = _recording(sources)
+    on = {f"{name}_prob": 1.0, "music_pattern": "."}
+    x1, r1 = _recording(sources, **on)
+    x2, r2 = _recording(sources, **on)
+    assert r1 == r0                                              # labels of the clean speech
+    assert len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
+    assert np.array_equal(x1, x2) and r2 == r1                   # seeded
+    assert np.max(np.abs(x1)) <= 1.0
+    if name == "telephone":
+        assert _hi_share(x1) < 0.05 * _hi_share(x0)
+
+
+def _hi_share(x: np.ndarray, sr: int = 8000) -> float:
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    return float(spec[np.fft.rfftfreq(len(x), 1 / sr) > 3700].sum() / spec.sum())

@@ -1,0 +1,46 @@
+import numpy as np
+
+from vadkit.config import DecodeConfig
+from vadkit.decode.postprocess import clean_segments, decisions, hysteresis, probs_to_segments
+from vadkit.features.grid import FrameGrid
+
+GRID = FrameGrid(0.025, 0.010)
+
+
+def test_threshold_and_hysteresis():
+    p = np.array([0.1, 0.6, 0.45, 0.35, 0.7, 0.2])
+    assert hysteresis(p, 0.5, 0.5).tolist() == [0, 1, 0, 0, 1, 0]
+    assert hysteresis(p, 0.5, 0.4).tolist() == [0, 1, 1, 0, 1, 0]
+
+
+def test_median_removes_single_frame_flips():
+    p = np.array([0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1], dtype=float)
+    assert decisions(p, DecodeConfig(median_frames=3)).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+
+
+def test_clean_segments_bridges_drops_pads():
+    segs = [(1.0, 2.0), (2.05, 3.0), (5.0, 5.03), (6.0, 7.0)]
+    cfg = DecodeConfig(min_silence_ms=100, min_speech_ms=50, pad_ms=200)
+    assert clean_segments(segs, cfg, duration_s=7.1) == [(0.8, 3.2), (5.8, 7.1)]
+
+
+def test_probs_to_segments_on_the_grid():
+    p = np.zeros(100)
+    p[10:30] = 0.9
+    segs = probs_to_segments(p, DecodeConfig(), GRID)
+    assert segs == [(0.1075, 0.3075)]
+    assert GRID.labels(segs, 100).tolist() == (p > 0.5).astype(int).tolist()
+
+
+def test_long_regions_split_at_least_speech_like_frame():
+    p = np.full(1000, 0.9)
+    p[450] = 0.6   # the dip to split at: inside the allowed middle part
+    p[20] = 0.55   # lower, but within max_s/2 of the start: never a split point
+    cfg = DecodeConfig(threshold=0.5, max_speech_s=8.0)
+    segs = probs_to_segments(p, cfg, GRID)
+    assert segs == [(0.0075, 4.5075), (4.5175, 10.0075)]
+    # every piece <= max_s and >= max_s/2, recursively
+    cfg = DecodeConfig(threshold=0.5, max_speech_s=2.0)
+    segs = probs_to_segments(np.random.default_rng(0).uniform(0.6, 1.0, 1000), cfg, GRID)
+    assert all(1.0 - 1e-9 <= e - s <= 2.0 + 1e-9 for s, e in segs) and len(segs) >= 5
+    assert probs_to_segments(p, DecodeConfig(threshold=0.5), GRID) == [(0.0075, 10.0075)]

@@ -1,0 +1,214 @@
+"""Scoring, thresholds, frame shifts, intervals, comparisons and curves on made-up systems
+(decode dirs written directly from the reference: no model needed)."""
+import numpy as np
+import pytest
+import yaml
+
+from vadkit import config, io
+from vadkit.config import DecodeConfig, FeatureConfig, ScoreConfig
+from vadkit.data.datadir import load_data_dir
+from vadkit.decode import decoding
+from vadkit.decode.postprocess import probs_to_segments
+from vadkit.errors import InputError
+from vadkit.eval import report, scoring
+from vadkit.features.grid import FrameGrid
+
+from builders import make_toy_data_dir
+
+GRID = FrameGrid()
+FAST = ScoreConfig(bootstrap_resamples=200, tune_step=0.05, max_frame_shift=5)
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("score")
+    return {"dev": make_toy_data_dir(root / "dev", 4, dur_s=8.0, seed=5),
+            "test": make_toy_data_dir(root / "test", 5, dur_s=8.0, seed=6)}
+
+
+def fake_decode(data_dir, decode_dir, noise=0.3, speech_at=0.6, nonspeech_at=0.4, delay=0, seed=0, threshold=0.5,
+                dip_s=0.0):
+    """A system whose P(speech) is speech_at on reference speech, nonspeech_at elsewhere, plus
+    uniform noise of +-noise; its decisions are those probabilities delayed by `delay` frames.
+    dip_s > 0: P(speech) falls to nonspeech_at for dip_s in the middle of every reference region at
+    least 3 dip_s long (a pause the reference keeps inside speech, as human turn labels do)."""
+    d, rng = load_data_dir(data_dir), np.random.default_rng(seed)
+    cfg = DecodeConfig(threshold=threshold)
+    probs, hyp = {}, {}
+    for r in d.rec_ids:
+        ref = GRID.labels(d.regions[r], GRID.n_frames_for_duration(d.durations_s[r]))
+        p = np.where(ref == 1, speech_at, nonspeech_at) + rng.uniform(-noise, noise, len(ref))
+        for a, b in d.regions[r] if dip_s else []:
+            if b - a >= 3 * dip_s:
+                mid = (a + b) / 2 / GRID.hop_s
+                p[int(mid - dip_s / 2 / GRID.hop_s):int(mid + dip_s / 2 / GRID.hop_s)] = nonspeech_at
+        probs[r] = np.roll(np.clip(p, 0, 1), delay).astype(np.float32)
+        hyp[r] = probs_to_segments(probs[r], cfg, GRID, d.durations_s[r])
+    decoding.write_probs(decode_dir, probs, "ark")
+    io.write_rttm(decode_dir / "hyp.rttm", hyp)
+    feats = yaml.safe_dump({"features": config.to_dict(FeatureConfig())})
+    io.write_text(decode_dir / "decode.yaml", yaml.safe_dump({"decode": config.to_dict(cfg), "data_cache": feats}))
+    return decode_dir
+
+
+def test_metrics_json_records_everything(sets, tmp_path):
+    out = fake_decode(sets["test"], tmp_path / "sys/decode_test")
+    m = scoring.score(sets["test"], out, FAST)
+    for key in ("accuracy", "precision", "recall", "f1", "miss_rate", "false_alarm_rate", "dcf", "roc_auc",
+                "average_precision", "eer", "min_dcf", "precision_at_recall_90", "precision_at_recall_95", "der",
+                "threshold", "threshold_source", "baseline_all_speech", "n_frames", "n_files", "ci95", "bootstrap",
+                "segment", "shift_search", "per_file"):
+        assert key in m, key
+    assert m["threshold"] == 0.5 and "decode.yaml" in m["threshold_source"] and "tuned" not in m
+    assert m["n_files"] == 5 and m["n_frames"] == sum(f["n_frames"] for f in m["per_file"])
+    assert m["segment"]["collar_s"] == 0.25 and 0 <= m["der"] < 1
+    for k in ("f1", "roc_auc", "dcf"):
+        lo, hi = m["ci95"][k]
+        assert lo <= m[k] <= hi, k
+    for f in ("metrics.json", "frame_stats.npz", "confusion.png", "per_file_errors.png"):
+        assert (out / "scoring" / f).is_file(), f
+    saved = io.read_json(out / "scoring/metrics.json")
+    assert saved["f1"] == m["f1"] and saved["ci95"] == m["ci95"] and saved["per_file"] == m["per_file"]
+    z = scoring.read_stats(out)
+    assert z["counts"].sum() == m["n_frames"] and list(z["rec_ids"]) == sorted(load_data_dir(sets["test"]).rec_ids)
+    # same seed, same intervals; another seed, others
+    assert scoring.score(sets["test"], out, FAST)["ci95"] == m["ci95"]
+    other = ScoreConfig(bootstrap_resamples=200, tune_step=0.05, max_frame_shift=5, bootstrap_seed=1)
+    assert scoring.score(sets["test"], out, other)["ci95"] != m["ci95"]
+
+
+def test_threshold_is_tuned_on_dev_and_applied_unchanged_to_test(sets, tmp_path):
+    # dev scores are low (speech 0.25-0.45, non-speech 0-0.15): its best threshold is low; on test
+    # (speech 0.7-0.9, non-speech 0.2-0.4) it lets false alarms in, where test's own best would not
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.1, speech_at=0.35, nonspeech_at=0.05)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.1, speech_at=0.8, nonspeech_at=0.3)
+    t_dev = scoring.tune_threshold(sets["dev"], dev, FAST)
+    assert t_dev["threshold"] <= 0.25
+    m = scoring.score(sets["test"], test, FAST, tune_on=(sets["dev"], dev))
+    assert m["tuned"]["threshold"] == t_dev["threshold"]
+    assert "applied unchanged" in m["tuned"]["threshold_source"] and "dev" in m["tuned"]["threshold_source"]
+    assert m["tuned"]["f1"] < m["f1"]  # dev's threshold does not suit test: nothing was tuned on test
+    assert scoring.tune_threshold(sets["test"], test, FAST)["threshold"] >= 0.4
+    dcf = ScoreConfig(bootstrap_resamples=50, tune_step=0.05, max_frame_shift=0, tune_metric="dcf")
+    assert scoring.score(sets["test"], test, dcf, tune_on=(sets["dev"], dev))["tuned"]["threshold_source"].startswith(
+        "best dcf")
+    m = scoring.score(sets["dev"], dev, FAST, tune_on=(sets["dev"], dev))
+    assert "this very set" in m["tuned"]["threshold_source"]
+
+
+def test_post_processing_is_tuned_on_dev_with_the_threshold(sets, tmp_path):
+    # 0.3 s dips inside reference speech: the decode config (no gap bridging) leaves them as misses,
+    # bridging gaps under 350 ms fills them (and few real gaps: those are 0.3-1.2 s); the choice is
+    # made on dev and applied to test
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.05, dip_s=0.3)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.05, dip_s=0.3, seed=1)
+    plain = scoring.score(sets["test"], test, FAST, tune_on=(sets["dev"], dev))["tuned"]
+    assert plain["postprocess"] == {"min_silence_ms": 0, "pad_ms": 0}   # empty lists: the decode's own
+    grid = ScoreConfig(bootstrap_resamples=200, tune_step=0.05, max_frame_shift=5,
+                       tune_min_silence_ms=[200, 350, 800], tune_pad_ms=[0, 30])  # with (0, 0)
+    assert scoring.tune_threshold(sets["dev"], dev, grid)["postprocess"] == {"min_silence_ms": 350, "pad_ms": 0}
+    m = scoring.score(sets["test"], test, grid, tune_on=(sets["dev"], dev))
+    assert m["tuned"]["postprocess"] == {"min_silence_ms": 350, "pad_ms": 0}
+    assert "min_silence_ms 350" in m["tuned"]["threshold_source"]
+    assert m["tuned"]["f1"] > plain["f1"] + 0.02 and m["tuned"]["recall"] > plain["recall"]
+    assert report.lookup(io.read_json(test / "scoring/metrics.json"), "tuned.postprocess.min_silence_ms") == 350
+    with pytest.raises(ValueError, match="tune_pad_ms"):
+        ScoreConfig(tune_pad_ms=[-5])
+
+
+def test_frame_shift_finds_the_latency(sets, tmp_path):
+    out = fake_decode(sets["test"], tmp_path / "late/decode_test", noise=0.1, delay=3)
+    m = scoring.score(sets["test"], out, FAST)
+    s = m["shift_search"]
+    assert s["best_shift_frames"] == -3 and s["best_shift_ms"] == pytest.approx(-30)
+    assert s["at_best"]["f1"] > s["at_zero"]["f1"] == pytest.approx(m["f1"])
+    realigned = scoring.score(sets["test"], out, FAST, frame_shift=-3)
+    assert realigned["frame_shift"] == -3 and realigned["f1"] == pytest.approx(s["at_best"]["f1"])
+    assert realigned["f1"] > 0.99 and realigned["der"] == m["der"] == 0  # 30 ms: inside the 0.25 s collar
+    no_collar = ScoreConfig(bootstrap_resamples=10, max_frame_shift=0, collar_s=0.0)
+    late, aligned = (scoring.score(sets["test"], out, no_collar, frame_shift=k)["segment"] for k in (0, -3))
+    assert aligned["der"] < 0.01 < late["der"] and late["total_s"] == aligned["total_s"]
+
+
+def test_compare_seeds_and_curves(sets, tmp_path):
+    good = fake_decode(sets["test"], tmp_path / "good/decode_test", noise=0.2, seed=1).parent
+    bad = fake_decode(sets["test"], tmp_path / "bad/decode_test", noise=0.5, seed=2).parent
+    for e in (good, bad):
+        scoring.score(sets["test"], e / "decode_test", FAST)
+    rows = {r["metric"].split()[0]: r for r in report.compare(good, bad, FAST)}
+    assert set(rows) == {"f1", "roc_auc", "dcf"}           # not tuned: no tuned_f1 row
+    for e in (good, bad):                                   # tuned on test itself: only to have tuned counts
+        scoring.score(sets["test"], e / "decode_test", FAST, tune_on=(sets["test"], e / "decode_test"))
+    rows = {r["metric"].split()[0]: r for r in report.compare(good, bad, FAST)}
+    assert set(rows) == {"f1", "roc_auc", "dcf", "tuned_f1"}
+    tuned = [io.read_json(e / "decode_test/scoring/metrics.json")["tuned"]["f1"] for e in (good, bad)]
+    assert rows["tuned_f1"]["A-B"] == pytest.approx(tuned[0] - tuned[1]) and rows["tuned_f1"]["A-B"] > 0
+    lo, hi = rows["tuned_f1"]["ci95"]
+    assert lo <= rows["tuned_f1"]["A-B"] <= hi
+    assert rows["f1"]["A-B"] > 0 and rows["f1"]["ci95"][0] > 0 and rows["f1"]["differs"] == "yes"
+    assert rows["dcf"]["A-B"] < 0 and rows["dcf"]["ci95"][1] < 0
+    assert rows["f1"]["p"] == "<0.005"  # no resample of 200 crossed 0
+    same = {r["metric"].split()[0]: r for r in report.compare(good, good, FAST)}
+    assert same["f1"]["A-B"] == 0 and same["f1"]["ci95"] == [0, 0] and same["f1"]["differs"] == "no"
+    with pytest.raises(InputError, match="no set scored for both"):
+        report.compare(good, tmp_path / "nothing", FAST)
+    # seeds: mean ± std over <model>_seed<k>
+    for k, noise in ((1, 0.2), (2, 0.3)):
+        e = tmp_path / f"m_seed{k}"
+        scoring.score(sets["test"], fake_decode(sets["test"], e / "decode_test", noise=noise, seed=k), FAST)
+    rows, _ = report.summary_rows([good, bad, tmp_path / "m_seed1", tmp_path / "m_seed2"])
+    merged = {r["model"]: r for r in report.seed_rows(rows)}
+    assert set(merged) == {"good", "bad", "m_seed*(2)"}
+    f1s = [r["f1"] for r in rows if r["model"].startswith("m_seed")]
+    assert merged["m_seed*(2)"]["f1"] == f"{np.mean(f1s):.4f}±{np.std(f1s, ddof=1):.4f}"
+    table = report.format_table(report.seed_rows(rows))
+    assert "m_seed*(2)" in table and "±" in table
+    # curves: both systems on one figure per set
+    curves = report.set_curves([good, bad])
+    assert set(curves) == {"test"} and set(curves["test"]) == {"good", "bad"}
+    c = curves["test"]["good"]
+    assert c["tpr"][0] == 0 and c["tpr"][-1] == 1 and c["fpr"][-1] == 1 and 0.3 < c["speech_ratio"] < 0.7
+    auc = io.read_json(good / "decode_test/scoring/metrics.json")["roc_auc"]
+    assert np.trapezoid(c["tpr"], c["fpr"]) == pytest.approx(auc, abs=1e-3)
+
+
+def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
+    import importlib.util
+
+    from conftest import ROOT
+
+    def load(rel):
+        spec = importlib.util.spec_from_file_location(rel.replace("/", "_")[:-3], ROOT / rel)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+    a = fake_decode(sets["test"], tmp_path / "exp/a/decode_test", seed=3).parent
+    b = fake_decode(sets["test"], tmp_path / "exp/b/decode_test", noise=0.45, seed=4).parent
+    cfg = tmp_path / "score.yaml"
+    cfg.write_text("bootstrap_resamples: 100\ntune_step: 0.1\nmax_frame_shift: 2\n")
+    dev = fake_decode(sets["dev"], tmp_path / "exp/a/decode_dev", seed=5)
+    score = load("steps/score.py")
+    score.main(["--config", str(cfg), "--tune-on", str(sets["dev"]), str(dev), str(sets["test"]), str(a / "decode_test")])
+    score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])
+    assert "tuned" in io.read_json(a / "decode_test/scoring/metrics.json")
+    summary = load("local/score.py")
+    summary.main([str(a), str(b), str(tmp_path / "exp/none")])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:4] == ["set", "model", "accuracy", "precision"] and "f1_ci95" in out[0]
+    assert [line.split()[1] for line in out[1:]] == ["a", "b"]
+    summary.main(["--columns", "f1,der,tuned_f1", str(a), str(b)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["set", "model", "f1", "der", "tuned_f1"]
+    assert {r.split()[1]: r.split()[4] != "-" for r in out[1:]} == {"a": True, "b": False}  # only a was tuned
+    with pytest.raises(SystemExit):
+        summary.main(["--columns", "f1,nope", str(a)])
+    assert "unknown column(s) nope" in capsys.readouterr().err
+    summary.main(["--config", str(cfg), "--compare", str(a), str(b)])
+    out = capsys.readouterr().out
+    assert "A-B" in out and "f1 (higher is better)" in out
+    load("local/plot_curves.py").main(["--out", str(tmp_path / "plots"), str(a), str(b)])
+    assert (tmp_path / "plots/curves_test.png").is_file()
+    with pytest.raises(InputError, match="tune_metric must be f1 or dcf"):
+        cfg.write_text("tune_metric: auc\n")
+        score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])

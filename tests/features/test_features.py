@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+
+from vadkit import io
+from vadkit.config import FeatureConfig
+from vadkit.errors import InputError
+from vadkit.features.extract import compute_features, features_of_file
+from vadkit.features.grid import FrameGrid
+from vadkit.features.norm import NormStats
+
+GRID = FrameGrid(0.025, 0.010)
+
+
+def test_frame_count_drops_last_partial_frame():
+    assert GRID.n_frames(199, 8000) == 0
+    assert GRID.n_frames(200, 8000) == 1
+    assert GRID.n_frames(279, 8000) == 1
+    assert GRID.n_frames(280, 8000) == 2
+    assert GRID.n_frames(16000, 16000) == 98
+    assert GRID.n_frames_for_duration(1.0) == 98
+
+
+def test_labels_follow_frame_centres():
+    # centres: 12.5, 22.5, 32.5, ... ms.  Region [20 ms, 40 ms) holds the centres 22.5 and 32.5.
+    y = GRID.labels([(0.020, 0.040)], 6)
+    assert y.tolist() == [0, 1, 1, 0, 0, 0]
+    assert GRID.labels([], 3).tolist() == [0, 0, 0]
+
+
+def test_segments_and_labels_round_trip():
+    y = np.array([0, 1, 1, 1, 0, 0, 1, 0, 1, 1], dtype=np.int8)
+    segs = GRID.segments(y)
+    assert segs == [(0.0175, 0.0475), (0.0675, 0.0775), (0.0875, 0.1075)]
+    assert GRID.labels(segs, len(y)).tolist() == y.tolist()
+
+
+def test_mfcc_shape_and_known_signal():
+    cfg = FeatureConfig()
+    sr = 8000
+    t = np.arange(sr) / sr
+    x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    f = compute_features(x, sr, cfg)
+    assert f.shape == (98, 60) and f.dtype == np.float32
+    # a stationary tone: static MFCCs constant over time, deltas ~ 0 away from the edges
+    assert np.allclose(f[10:-10, :20], f[10, :20], atol=1e-3)
+    assert np.abs(f[10:-10, 20:]).max() < 1e-3
+    # louder signal: c0 (log energy) rises by 20*log10(2) dB worth of mel power
+    g = compute_features(2 * x, sr, cfg)
+    assert g[50, 0] > f[50, 0] + 5
+    assert np.allclose(g[50, 1:20], f[50, 1:20], atol=1e-2)
+
+
+def test_features_of_short_signal_match_grid():
+    cfg = FeatureConfig(deltas=0)
+    assert compute_features(np.zeros(150, np.float32), 8000, cfg).shape == (0, 20)
+    assert compute_features(np.ones(300, np.float32) * 0.1, 8000, cfg).shape == (2, 20)
+
+
+def test_audio_shorter_than_a_frame_is_an_input_error(tmp_path):
+    p = tmp_path / "short.wav"
+    io.write_wav(p, np.zeros(100, np.float32), 8000)
+    with pytest.raises(InputError, match="short.wav.*shorter than one"):
+        features_of_file(str(p), FeatureConfig())
+
+
+def test_features_resample_to_config_rate(tmp_path):
+    p = tmp_path / "a16k.wav"
+    io.write_wav(p, 0.1 * np.random.default_rng(0).standard_normal(16000).astype(np.float32), 16000)
+    assert features_of_file(str(p), FeatureConfig()).shape == (98, 60)
+
+
+def test_norm_stats():
+    rng = np.random.default_rng(0)
+    mats = [rng.normal(3, 2, (500, 4)), rng.normal(3, 2, (700, 4))]
+    s = NormStats.accumulate(mats)
+    assert s.n_frames == 1200
+    z = s.apply(np.concatenate(mats))
+    assert np.allclose(z.mean(0), 0, atol=1e-5) and np.allclose(z.std(0), 1, atol=1e-4)
+    assert NormStats.from_dict(s.to_dict()).apply(mats[0][:3]).tolist() == s.apply(mats[0][:3]).tolist()
+
+
+def _librosa_features(x, sr, cfg):
+    import librosa
+    win, hop = GRID.samples(sr)
+    mfcc = librosa.feature.mfcc(y=x, sr=sr, n_mfcc=cfg.n_mfcc, n_fft=win, win_length=win, hop_length=hop,
+                                center=False, n_mels=cfg.n_mels, fmin=cfg.fmin_hz, fmax=cfg.fmax_hz)
+    parts = [mfcc] + [librosa.feature.delta(mfcc, width=cfg.delta_width, order=o, mode="nearest")
+                      for o in range(1, cfg.deltas + 1)]
+    return np.concatenate(parts, axis=0).T
+
+
+@pytest.mark.parametrize("sr", [8000, 16000])
+def test_vectorised_mfcc_equals_librosa(sr):
+    rng = np.random.default_rng(1)
+    x = (0.05 * rng.standard_normal(sr * 2)).astype(np.float32)
+    x[sr // 2:sr] += 0.5 * np.sin(2 * np.pi * 300 * np.arange(sr // 2) / sr).astype(np.float32)
+    x[sr + 100:sr + 900] = 0  # digital silence: the 80 dB floor matters
+    cfg = FeatureConfig(sample_rate_hz=sr)
+    ours, ref = compute_features(x, sr, cfg), _librosa_features(x, sr, cfg)
+    assert ours.shape == ref.shape
+    assert np.abs(ours - ref).max() < 1e-3 * np.abs(ref).max()
+
+
+def test_feature_stream_equals_whole_signal_at_any_chunking():
+    from vadkit.features.extract import FeatureStream
+    rng = np.random.default_rng(2)
+    x = (0.05 * rng.standard_normal(8000 * 3)).astype(np.float32)
+    x[4000:12000] += np.sin(np.arange(8000) * 0.2).astype(np.float32)  # loudest part first: same floor
+    cfg = FeatureConfig()
+    whole = compute_features(x, 8000, cfg)
+    for static_only in (False, True):
+        fs, out, i = FeatureStream(8000, cfg, static_only=static_only), [], 0
+        while i < len(x):
+            n = int(rng.integers(1, 900))  # chunks shorter and longer than a frame
+            out.append(fs.push(x[i:i + n]))
+            i += n
+        out.append(fs.flush())
+        got = np.concatenate(out)
+        assert got.shape == (len(whole), 20 if static_only else 60)
+        assert np.abs(got - whole[:, :got.shape[1]]).max() < 1e-4

@@ -1,0 +1,111 @@
+"""Ensembles (steps/make_ensemble.py): one model dir whose probabilities are the members' mean."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from vadkit import config
+from vadkit.config import DecodeConfig, ModelConfig
+from vadkit.errors import InputError
+from vadkit.features.extract import features_of_file
+from vadkit.models import ensemble
+from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.networks import build_model
+from vadkit.tool import export
+
+from builders import make_model_dir, toy_recording
+from conftest import ROOT
+
+
+def reweighted(src, dst, seed, **model):
+    """A model dir with src's features and normalisation, other weights (and model config changes)."""
+    ck = torch.load(src / "final.pt", weights_only=False)
+    mc = ModelConfig(**{**ck["model_config"], **model})
+    torch.manual_seed(seed)
+    ck.update(model_config=config.to_dict(mc), model_state=build_model(mc).state_dict())
+    dst.mkdir(parents=True, exist_ok=True)
+    torch.save(ck, dst / "final.pt")
+    return dst
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory):
+    d = tmp_path_factory.mktemp("members")
+    a = make_model_dir(d / "uni")
+    return {"uni": a, "uni60": reweighted(a, d / "uni60", 1, input_dims=60),
+            "bi": reweighted(a, d / "bi", 2, bidirectional=True)}
+
+
+def test_probs_are_the_members_mean_in_decode_and_vad(members, wav, tmp_path):
+    from vadkit import Vad
+    ms = [members[k] for k in ("uni", "uni60", "bi")]
+    assert ensemble.make_ensemble(ms, tmp_path / "ens")
+    ens = TrainedModel(tmp_path / "ens")
+    assert ens.model_config.input_dims == 60 and ens.model_config.bidirectional   # the widest, and any look-ahead
+    assert ens.members == [str(m / "final.pt") for m in ms]
+    f = features_of_file(str(wav), ens.feature_config)
+    each = [TrainedModel(m).probs([f])[0] for m in ms]
+    assert min(np.abs(a - b).max() for a in each for b in each if a is not b) > 1e-3  # the members differ
+    want = np.mean(each, axis=0)
+    assert np.abs(ens.probs([f])[0] - want).max() < 1e-5
+    assert np.abs(Vad(tmp_path / "ens", DecodeConfig(), chunk_s=None).run_file(wav).probs - want).max() < 1e-5
+
+
+def test_unidirectional_members_stream(members, tmp_path):
+    from vadkit import StreamingVad, Vad
+    ensemble.make_ensemble([members["uni"], members["uni60"]], tmp_path / "ens")
+    x, _ = toy_recording(np.random.default_rng(5), 12.0)
+    x[:4000] += 0.5 * np.sin(np.arange(4000) * 0.3).astype(np.float32)  # loudest first: the same dB floor
+    cfg = DecodeConfig(threshold=0.5)
+    offline = Vad(tmp_path / "ens", cfg, chunk_s=None).run(x, 8000).probs
+    sv = StreamingVad(tmp_path / "ens", cfg)
+    streamed = np.concatenate([sv.feed(x[i:i + 700]).probs for i in range(0, len(x), 700)] + [sv.flush().probs])
+    assert streamed.shape == offline.shape and np.abs(streamed - offline).max() < 1e-5
+
+
+def test_rerun_skips_until_a_member_changes(members, tmp_path):
+    m2 = reweighted(members["uni"], tmp_path / "m2", 7)
+    ms, out = [m2, members["bi"]], tmp_path / "ens"
+    assert ensemble.make_ensemble(ms, out)
+    before = (out / "final.pt").stat().st_mtime_ns
+    assert not ensemble.make_ensemble(ms, out)
+    assert (out / "final.pt").stat().st_mtime_ns == before
+    reweighted(members["uni"], m2, 8)              # a member retrained
+    assert ensemble.make_ensemble(ms, out)
+    now = torch.load(out / "final.pt", weights_only=False)["members"][0]["model_state"]
+    want = torch.load(m2 / "final.pt", weights_only=False)["model_state"]
+    assert all(torch.equal(now[k], want[k]) for k in want)
+
+
+def test_bad_members_are_refused_naming_the_file(members, tmp_path):
+    uni = members["uni"]
+    with pytest.raises(InputError, match="two or more"):
+        ensemble.make_ensemble([uni], tmp_path / "e")
+    with pytest.raises(InputError, match=r"nothing/final.pt: no trained model"):
+        ensemble.make_ensemble([uni, tmp_path / "nothing"], tmp_path / "e")
+    cases = {"feature config": make_model_dir(tmp_path / "logmel", kind="logmel"),
+             "normalisation": make_model_dir(tmp_path / "other_stats", seed=5),
+             "lstm models only": reweighted(uni, tmp_path / "crnn", 3, arch="crnn")}
+    for what, other in cases.items():
+        with pytest.raises(InputError, match=f"{other.name}/final.pt: .*{what}"):
+            ensemble.make_ensemble([uni, other], tmp_path / "e")
+    assert not (tmp_path / "e").exists()                       # nothing half-written
+    ensemble.make_ensemble([uni, members["bi"]], tmp_path / "ens")
+    with pytest.raises(InputError, match="already an ensemble; list its members"):
+        ensemble.make_ensemble([tmp_path / "ens", uni], tmp_path / "e")
+    with pytest.raises(InputError, match="an ensemble of 2 models.*export a member"):
+        export.export(tmp_path / "ens", tmp_path / "export")
+
+
+def test_cli_usage_and_errors(members, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, str(ROOT / "steps/make_ensemble.py"), *map(str, args)],
+                              capture_output=True, text=True, cwd=ROOT,
+                              env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin"})
+    p = cli(members["uni"], tmp_path / "none", tmp_path / "ens")
+    assert p.returncode == 1 and "none/final.pt: no trained model" in p.stderr and "Traceback" not in p.stderr
+    p = cli(members["uni"], members["bi"], tmp_path / "ens")
+    assert p.returncode == 0 and "ensemble of 2 models" in p.stderr
+    assert "up to date" in cli(members["uni"], members["bi"], tmp_path / "ens").stderr

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+import torch
+
+from vadkit import config
+from vadkit.config import ExperimentConfig, ModelConfig
+from vadkit.errors import InputError
+from vadkit.models.networks import build_model, predict_logits
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("name", ["lstm", "blstm", "lstm2", "lstm_small", "crnn"])
+def test_shipped_models_forward_shape(name):
+    cfg = config.load(ROOT / f"conf/{name}.yaml", ExperimentConfig).model
+    model = build_model(cfg)
+    out = model(torch.randn(3, 40, cfg.input_dims))
+    assert out.shape == (3, 40)
+
+
+def test_notebook_architectures():
+    lstm = build_model(ModelConfig())
+    assert lstm.lstm.hidden_size == 256 and lstm.output.in_features == 256
+    blstm = build_model(ModelConfig(bidirectional=True))
+    assert blstm.output.in_features == 512
+
+
+def test_bidirectional_two_layers_second_layer_takes_true_size():
+    m = build_model(ModelConfig(input_dims=60, hidden_size=32, num_layers=2, bidirectional=True))
+    assert m.lstm.weight_ih_l1.shape == (4 * 32, 2 * 32)
+    assert m(torch.randn(2, 17, 60)).shape == (2, 17)
+
+
+def test_logits_do_not_depend_on_the_other_recordings():
+    # bit-identical, so decoding in --nj parts gives the same numbers as one job
+    torch.manual_seed(0)
+    m = build_model(ModelConfig(input_dims=5, hidden_size=8, bidirectional=True))
+    feats = [torch.randn(n, 5).numpy() for n in (7, 30, 12)]
+    together = predict_logits(m, feats)
+    single = [predict_logits(m, [f])[0] for f in feats]
+    for a, b in zip(together, single):
+        assert a.shape == b.shape and np.array_equal(a, b)
+
+
+def test_unknown_arch():
+    with pytest.raises(InputError, match="unknown model arch 'gru'"):
+        build_model(ModelConfig(arch="gru"))

@@ -1,0 +1,124 @@
+"""End-to-end runs of run.sh on a tiny built-in corpus, in a copy of the recipe (slow)."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vadkit import io
+from vadkit.features import cache
+
+from conftest import ROOT, copy_recipe
+
+TINY_CORPUS = "train_minutes: 1.5\ndev_minutes: 0.5\ntest_minutes: 0.5\nmin_rec_s: 10\nmax_rec_s: 20\n"
+TINY_TRAIN = "  epochs: 3\n  steps_per_epoch: 10\n  batch_size: 16\n"
+
+
+def run(recipe: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    p = subprocess.run(["./run.sh", *args], cwd=recipe, capture_output=True, text=True, timeout=1200)
+    if check and p.returncode != 0:
+        raise AssertionError(f"run.sh {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory) -> Path:
+    """A copy of the recipe with tiny corpus and model sizes, sharing the project's .venv."""
+    r = copy_recipe(tmp_path_factory.mktemp("recipe"), ("lstm", "blstm", "lstm2"), 32, TINY_TRAIN)
+    (r / "conf/corpus_builtin.yaml").write_text(TINY_CORPUS)
+    return r
+
+
+@pytest.mark.slow
+def test_full_run_produces_every_output(recipe):
+    p = run(recipe, "--nj", "2")
+    for s in range(6):
+        assert f"Stage {s}:" in p.stdout
+    for m in ("lstm", "blstm", "lstm2"):
+        e = recipe / "exp" / m
+        for f in ("final.pt", "config.yaml", "history.json", "curves.png", "log/train.log",
+                  "checkpoints/epoch-3.pt"):
+            assert (e / f).is_file(), f"{m}/{f}"
+        for s in ("dev", "test"):
+            d = e / f"decode_{s}"
+            assert (d / "hyp.rttm").is_file() and (d / "probs.scp").is_file()
+            assert (d / "scoring/confusion.png").is_file() and list((d / "scoring").glob("waveform_*.png"))
+            m_ = io.read_json(d / "scoring/metrics.json")
+            assert m_["roc_auc"] > 0.6, (m, s, m_["roc_auc"])  # beats chance (0.5) after 30 tiny steps
+    table = [line for line in p.stdout.splitlines() if line.startswith(("dev ", "test "))]
+    assert len(table) == 6
+
+
+@pytest.mark.slow
+def test_rerun_skips_finished_work_and_resumes_training(recipe):
+    final = recipe / "exp/lstm/final.pt"
+    before = final.stat().st_mtime_ns
+    run(recipe, "--stage", "3", "--model", "lstm")
+    assert final.stat().st_mtime_ns == before
+    assert "already trained" in (recipe / "exp/lstm/log/train.log").read_text()
+    # an interrupted training: no final.pt, last checkpoint gone -> resumes from epoch 2
+    final.unlink()
+    (recipe / "exp/lstm/checkpoints/epoch-3.pt").unlink()
+    run(recipe, "--stage", "3", "--stop-stage", "3", "--model", "lstm")
+    assert "resuming from exp/lstm/checkpoints/epoch-2.pt" in (recipe / "exp/lstm/log/train.log").read_text()
+    assert final.is_file()
+
+
+@pytest.mark.slow
+def test_hdf5_cache_equals_ark(recipe, monkeypatch):
+    monkeypatch.chdir(recipe)  # scp files name their arks relative to the recipe, as in Kaldi
+    ark, ark_labels, _ = cache.load("data/dev")
+    run(recipe, "--stage", "2", "--stop-stage", "2", "--feat-format", "hdf5", "--nj", "1")
+    h5, h5_labels, info = cache.load("data/dev")
+    assert info["format"] == "hdf5" and not (recipe / "data/dev/feats.ark").exists()
+    assert sorted(h5) == sorted(ark)
+    assert all(np.array_equal(h5[k], ark[k]) and np.array_equal(h5_labels[k], ark_labels[k]) for k in ark)
+
+
+@pytest.mark.slow
+def test_truncated_wav_stops_stage_1_naming_it(recipe):
+    wav = sorted((recipe / "data/local/builtin/dev").glob("*.wav"))[0]
+    good = wav.read_bytes()
+    wav.write_bytes(good[:len(good) // 2])
+    try:
+        p = run(recipe, "--stage", "1", "--stop-stage", "1", check=False)
+    finally:
+        wav.write_bytes(good)
+    assert p.returncode == 1
+    assert f"{wav.name}: wav is truncated" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.slow
+def test_ami_dir_adds_scored_sets(recipe, tmp_path):
+    from builders import make_ami_corpus
+    p = run(recipe, "--stage", "1", "--model", "lstm", "--ami-dir", str(make_ami_corpus(tmp_path)))
+    assert "data/ami_dev: OK (2 recordings" in p.stderr and "data/ami_test: OK (2 recordings" in p.stderr
+    assert "data/ami_test_tel: OK (2 recordings" in p.stderr                # the telephone copy (default)
+    for s in ("ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel"):
+        m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
+        assert m["n_files"] == 2
+        assert f"on data/{'ami_dev_tel' if s.endswith('_tel') else 'ami_dev'} " in m["tuned"]["threshold_source"]
+    assert [line.split()[:2] for line in p.stdout.splitlines() if line.startswith("ami_")] == \
+        [["ami_dev", "lstm"], ["ami_dev_tel", "lstm"], ["ami_test", "lstm"], ["ami_test_tel", "lstm"]]
+
+
+@pytest.mark.slow
+def test_seeds_train_a_model_each_and_their_ensemble(recipe):
+    p = run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1 2")
+    assert "ensemble of the seeds: exp/lstm_seed1 exp/lstm_seed2 -> exp/lstm_ens" in p.stdout
+    assert (recipe / "exp/lstm_ens/ensemble.yaml").is_file()
+    for e in ("lstm_seed1", "lstm_seed2", "lstm_ens"):
+        assert io.read_json(recipe / f"exp/{e}/decode_test/scoring/metrics.json")["n_files"] > 0
+    assert sorted(line.split()[1] for line in p.stdout.splitlines() if line.startswith("test ")) == \
+        ["lstm_ens", "lstm_seed*(2)"]                            # the seeds as mean±sd, the ensemble apart
+    assert "exp/lstm_ens" not in run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1",
+                                     "--stop-stage", "3").stdout  # one seed: no ensemble
+
+
+def test_help_and_unknown_option():
+    p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0 and "Stages:" in p.stdout and "--feat-format" in p.stdout
+    p = subprocess.run(["./run.sh", "--no-such-option", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 1 and "unknown option '--no-such-option'" in p.stderr

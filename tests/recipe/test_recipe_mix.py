@@ -1,0 +1,55 @@
+"""run.sh --corpus mix and --corpus librimix (through a local mirror of tiny archives) on tiny data (slow)."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from vadkit import io
+
+from builders import make_mirror, make_sources, write_config
+from conftest import ROOT, copy_recipe
+from test_recipe import TINY_TRAIN, run
+
+TINY_MIX = ("train_minutes: 0.6\ndev_minutes: 0.2\ntest_minutes: 0.2\nmin_rec_s: 10\nmax_rec_s: 12\n"
+            "dev_share: 0.25\ntest_share: 0.25\nnoise_dev_share: 0.25\nnoise_test_share: 0.25\n")
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory) -> Path:
+    """A copy of the recipe with a tiny mix corpus and a tiny lstm, sharing the project's .venv."""
+    r = copy_recipe(tmp_path_factory.mktemp("recipe_mix"), ("lstm",), 32, TINY_TRAIN)
+    (r / "conf/corpus_mix.yaml").write_text(TINY_MIX)
+    return r
+
+
+@pytest.mark.slow
+def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
+    mirror = tmp_path / "mirror"
+    write_config(recipe / "conf/download_librimix.yaml", make_mirror(mirror))
+    p = run(recipe, "--corpus", "librimix", "--mirror", str(mirror), "--model", "lstm", "--nj", "1")
+    assert "Stage 5:" in p.stdout and not (recipe / "data/local/downloads/musan.tar.gz").exists()
+    assert len((recipe / "data/local/downloads/noise.list").read_text().split()) == 6
+    for s in ("dev", "test"):
+        m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
+        assert m["n_files"] >= 1 and 0 <= m["accuracy"] <= 1
+    assert sorted((recipe / "data/train").iterdir())  # stage 1 wrote the train dir
+
+
+@pytest.mark.slow
+def test_mix_from_folders_and_unknown_corpus(recipe, tmp_path):
+    speech, noise_dir = make_sources(tmp_path / "src")
+    p = run(recipe, "--corpus", "mix", "--speech-dir", str(speech), "--noise-dir", str(noise_dir),
+            "--stop-stage", "1")
+    assert "Stage 1:" in p.stdout and (recipe / "data/local/mix/.done").is_file()
+    assert all((recipe / f"data/{s}/wav.scp").is_file() for s in ("train", "dev", "test"))
+    p = run(recipe, "--corpus", "mix", "--noise-dir", str(noise_dir), "--stop-stage", "0", check=False)
+    assert p.returncode == 1 and "pass --speech-dir" in p.stderr and "Traceback" not in p.stderr
+    p = run(recipe, "--corpus", "nosuch", "--stop-stage", "0", check=False)
+    assert p.returncode == 1 and "unknown --corpus 'nosuch'" in p.stderr
+
+
+def test_help_lists_the_corpora():
+    p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0 and "--speech-dir" in p.stdout and "--mirror" in p.stdout

@@ -1,0 +1,43 @@
+"""Export: TorchScript and ONNX give the PyTorch model's probabilities (onnxruntime within 1e-4)."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vadkit.features.extract import compute_features
+from vadkit.models.checkpoint import TrainedModel
+from vadkit.tool import export
+
+from builders import make_model_dir, toy_recording
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onnx_and_torchscript_equal_pytorch(tmp_path, bidirectional):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    mdir = make_model_dir(tmp_path / "m", bidirectional=bidirectional, hidden=32)
+    paths = export.export(mdir, tmp_path / "out")
+    assert [p.name for p in paths] == ["model.pt", "model.onnx", "features.json"]
+    tm = TrainedModel(mdir, device="cpu")
+    x, _ = toy_recording(np.random.default_rng(1), 12.0)
+    feats = compute_features(x, 8000, tm.feature_config)[:, :tm.model_config.input_dims]
+    ref = tm.probs([compute_features(x, 8000, tm.feature_config)])[0]
+    info = json.loads((tmp_path / "out/features.json").read_text())
+    sess = ort.InferenceSession(str(tmp_path / "out/model.onnx"), providers=["CPUExecutionProvider"])
+    feed = {"feats": feats[None]}
+    if not bidirectional:
+        h = np.zeros((1, 1, 32), np.float32)
+        feed.update(h0=h, c0=h)
+    got = sess.run(None, feed)[0][0]
+    assert info["inputs"] == list(feed) and got.shape == ref.shape
+    assert np.abs(got - ref).max() < 1e-4
+    ts = torch.jit.load(str(tmp_path / "out/model.pt"))
+    args = [torch.from_numpy(v) for v in feed.values()]
+    with torch.no_grad():
+        out = ts(*args)
+    assert np.abs((out[0] if not bidirectional else out)[0].numpy() - ref).max() < 1e-5
+    if not bidirectional:  # the state outputs let it stream: two halves equal one pass
+        a = sess.run(None, {"feats": feats[None, :500], "h0": h, "c0": h})
+        b = sess.run(None, {"feats": feats[None, 500:], "h0": a[1], "c0": a[2]})
+        assert np.abs(np.concatenate([a[0][0], b[0][0]]) - ref).max() < 1e-4

@@ -1,0 +1,110 @@
+"""Data prep from users' files: a folder of audio + labels (`--corpus dir`) and the notebook's .mat
+feature lists (`--corpus mat`), each into the data-directory contract (vadkit.data).
+
+Audio is resampled once, at data prep, not on the fly: the contract says every file in wav.scp is
+at the recipe's rate, so validation, features, scoring figures and plots all read the same samples,
+and the resampling cost is paid once rather than on every feature or plotting run.  A file already
+at the rate is listed where it is (nothing is copied); others become 16-bit wavs in <data-dir>/wav/.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from vadkit import intervals, io
+from vadkit.data import datadir
+from vadkit.errors import InputError
+from vadkit.io import labels
+from vadkit.io.audio import find_audio
+
+log = logging.getLogger(__name__)
+
+
+LABEL_SUFFIXES = (".rttm", ".voz", ".txt", ".lab", ".csv", ".tsv", ".scv")
+
+
+def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> tuple[dict[str, Path], list[Path]]:
+    """({rec_id: its own label file}, [label files shared by many recordings]).
+
+    Own: <audio stem>.<rttm|voz|txt|lab|csv|tsv|scv> beside the audio.  Shared: --labels, else every
+    other *.rttm, *.scv or `segments` file under src.
+    """
+    own: dict[str, Path] = {}
+    for rec_id, wav in audio.items():
+        found = [wav.with_suffix(s) for s in LABEL_SUFFIXES if wav.with_suffix(s).is_file()]
+        if len(found) > 1:
+            raise InputError(f"{found[1]}: a second label file for {wav} (first {found[0]}); keep one")
+        if found:
+            own[rec_id] = found[0]
+    if labels_file:
+        return own, [Path(labels_file)]
+    taken = set(own.values())
+    shared = [f for f in sorted(src.rglob("*")) if f.is_file() and f not in taken
+              and (f.suffix.lower() in (".rttm", ".scv") or f.name == "segments")]
+    return own, shared
+
+
+def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, label_format: str | None = None,
+                   labels_file: str | None = None, require_labels: bool = False) -> dict:
+    """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
+
+    Labels are read against the original audio (a .voz counts its samples) and must lie inside it.
+    Without any label file the set is unlabelled (decoded, not trained on or scored), or with
+    `require_labels` an error.
+    """
+    src, out_dir = Path(src), Path(out_dir)
+    fmt = labels.check_format(label_format) if label_format else None
+    audio = find_audio(src, out_dir)
+    own, shared = find_labels(audio, src, labels_file)
+    shared_regions: dict[str, list] = {}
+    for f in shared:
+        for rec_id, regions in labels.read(f, fmt).items():
+            if rec_id not in audio:
+                line = regions[0].line if regions else 1
+                raise InputError(f"{f}:{line}: recording {rec_id!r} has no audio file under {src}; add it or "
+                                 "drop its lines")
+            shared_regions.setdefault(rec_id, []).extend((f, r) for r in regions)
+    labelled = bool(own or shared)
+    if require_labels and not labelled:
+        raise InputError(f"{src}: no label files (<name>.{{{'/'.join(x.lstrip('.') for x in LABEL_SUFFIXES)}}} "
+                         "beside the audio, or a shared *.rttm/*.scv/segments); this set is trained on or scored, "
+                         "so add them (unlabelled audio: steps/vad.py)")
+    wavs, regions = {}, {}
+    for rec_id, wav in sorted(audio.items()):
+        rate, n = io.audio_info(wav)
+        if n == 0:
+            raise InputError(f"{wav}: audio is empty (0 samples); remove it or re-export it")
+        if labelled:
+            regions[rec_id] = _regions_of(rec_id, wav, rate, n, own.get(rec_id), shared_regions.get(rec_id),
+                                          bool(shared), fmt)
+        wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
+    datadir.write_data_dir(out_dir, wavs, regions if labelled else None)
+    if not labelled:
+        log.warning("%s: no label files: the set is unlabelled (it can be decoded, not trained on or scored)", src)
+    speech = sum(e - s for v in regions.values() for s, e in v)
+    return {"recordings": len(wavs), "labelled": labelled, "speech_s": speech,
+            "resampled": sum(1 for w in wavs.values() if Path(w).parent == (out_dir / "wav").resolve())}
+
+
+def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, shared: list | None,
+                any_shared: bool, fmt: str | None) -> intervals.Segments:
+    """One recording's speech regions, checked against its audio (rate, n samples)."""
+    if own is not None:
+        own_fmt = fmt or labels.detect_format(own)
+        if own_fmt == "voz":
+            y = labels.read_voz(own)
+            if len(y) > n:
+                raise InputError(f"{own}:{n + 1}: .voz has {len(y)} values but {wav} has {n} samples; "
+                                 "pair the labels with the right audio")
+            found = [(own, r) for r in labels.voz_regions(y, rate)]
+        else:
+            found = [(own, r) for r in labels.read_one(own, rec_id, own_fmt)]
+    elif shared is not None or any_shared:
+        found = shared or []  # absent from a shared RTTM/segments/.scv: no speech, as RTTM means it
+    else:
+        stems = "/".join(s.lstrip(".") for s in LABEL_SUFFIXES)
+        raise InputError(f"{wav}: no label file ({wav.stem}.{{{stems}}}) while other recordings have one; "
+                         "add it or move the audio out")
+    for path, r in found:
+        labels.check_inside(path, [r], n / rate)
+    return intervals.merge_segments([(r.start_s, min(r.end_s, n / rate)) for _, r in found])

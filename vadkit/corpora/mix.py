@@ -1,0 +1,396 @@
+"""The mix corpus: real clean speech utterances and real noise/music from folders, mixed by vadkit.mix.
+
+Sources (every file whose extension is in `audio_extensions`, found recursively, in sorted order):
+- speech folders hold clean utterances.  The speaker of a file is the first group of the first
+  `speaker_patterns` regex that matches its path relative to the folder ("/"-separated: LibriSpeech
+  `<spk>-<chapter>-<utt>`, Speech Commands `<hash>_nohash_<n>`); otherwise the folder it is in
+  (`<folder name>/<relative dir>`), so a corpus laid out one folder per speaker needs no pattern.
+- noise folders and noise lists (one path per line) hold noise and music.  Everything in them is
+  labelled non-speech: never give them recordings with voices in them (MUSAN's speech, sung music).
+Every file is read at the recipe rate (`sample_rate_hz`, resampled once when read).
+
+Usable utterances: the reference-label rule of vadkit.mix finds speech in them (energy within
+`label_floor_db` of the utterance's loudest 10 ms frame, gaps under `label_fill_gap_ms` filled, regions
+under `label_min_speech_ms` dropped; a pause inside an utterance longer than the gap is non-speech), and
+an utterance of at least `clean_check_min_s` (0.9 s) whose quietest 10 % of frames lie less than
+`clean_min_range_db` (30 dB, the label floor) below its loudest frame is left out: it has no real pause
+(noise or music under it), so the rule would call its pauses speech.  Shorter ones cannot be judged (a
+word can be all speech).
+
+Split (no speaker, no noise file in two sets): speakers are put in the order of crc32("<seed>:<speaker>");
+in that order test takes speakers until it holds `test_share` of the usable labelled speech, then dev
+until `dev_share`, and train the rest.  Noise files the same way by duration (`noise_test_share`,
+`noise_dev_share`), so dev and test never hear a training noise.  Every set gets at least one of each.
+
+Recordings (vadkit.mix.make_recording; seeded by (seed, set, index) as the built-in corpus):
+utterances drawn at random (with replacement) from the set's utterances, each peak-normalised to 0.5
+before its random gain, so speakers of several corpora are mixed within a recording; under them 1 to
+`bed_files_max` different noise files of the set (a random excerpt each, looped when the file is
+shorter; each at unit RMS, the later ones 0-10 dB weaker); in pauses, with probability `event_prob`,
+an excerpt (0.1-2 s, 5 ms fades) of a noise file of the set.
+
+Label policy (`label_policy`): `energy` is the rule above; `tight` the same with no gap filled (pure
+energy labels); `fill` the energy rule, then every non-speech gap of the recording shorter than
+`label_policy_gap_ms` (also between utterances, when min_pause_s allows such pauses) becomes speech, as
+human turn-level RTTM keeps short pauses inside a turn.  The speech-ratio range holds for the energy
+labels; filling can raise a recording's ratio above it.  Events are placed after the filling.
+
+Augmentations (vadkit.augment; each on for a recording with probability `<name>_prob`, 0 = off, drawn
+from generators spawned after the ones above, so a config with all of them off gives the same corpus):
+on the speech track, before the levels are measured: `overlap` (a second utterance of the set, trimmed
+to its labelled extent, starts inside a labelled region of >= 0.3 s and is cut at its end with a 20 ms
+fade, overlap_db_min..max against the region's level: so it adds no label), `reverb` (RIR model in
+vadkit.augment; the tail past an utterance stays non-speech), `music` (an excerpt of a noise file of
+the set whose path matches `music_pattern`, from 0.5 s before the first to 0.5 s after the last speech,
+at music_snr_db_min..max below the speech; skipped when the set has no such file); then on the whole
+mixture: `eq` (tilt and gain) and `telephone` (300-3400 Hz, G.711 mu-law or A-law at 8 kHz).
+Labels are always those of the clean speech.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import logging
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from vadkit import config, intervals, io
+from vadkit.corpora import augment, mixing, sounds
+from vadkit.config import MixCorpusConfig
+from vadkit.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_VERSION = 1          # part of the .done stamp: bump when generation changes
+LABEL_POLICIES = ("energy", "tight", "fill")
+AUGMENTATIONS = ("overlap", "reverb", "music", "eq", "telephone")   # in the order they are applied
+_QUIET_PERCENTILE = 10
+_PEAK = 0.5
+
+
+@dataclass(frozen=True)
+class Source:
+    """One audio file: its path, its group (speaker for speech, the file itself for noise), its weight
+    in the split (labelled speech seconds, or duration seconds for noise)."""
+    path: str
+    group: str
+    seconds: float
+
+
+# ---------------------------------------------------------------- finding files
+def audio_files(dirs: Sequence[str | Path], lists: Sequence[str | Path], extensions: Sequence[str]) -> list[Path]:
+    """Audio files under `dirs` (recursive) and named in `lists`, sorted, without duplicates."""
+    exts = {"." + e.lower().lstrip(".") for e in extensions}
+    files: set[Path] = set()
+    for d in dirs:
+        if not str(d):
+            raise InputError("an empty folder name was given; pass --speech-dir DIR / --noise-dir DIR")
+        if not Path(d).is_dir():
+            raise InputError(f"{d}: not a directory; give a folder of audio files")
+        found = [p for p in Path(d).rglob("*") if p.suffix.lower() in exts and p.is_file()]
+        if not found:
+            raise InputError(f"{d}: no audio files ({', '.join(sorted(exts))}) in it or below it")
+        files.update(found)
+    for lst in lists:
+        if not Path(lst).is_file():
+            raise InputError(f"{lst}: list file not found")
+        for lineno, line in enumerate(Path(lst).read_text().splitlines(), 1):
+            if line.strip():
+                p = Path(line.strip())
+                if not p.is_file():
+                    raise InputError(f"{lst}:{lineno}: {p} does not exist; fix or drop the line")
+                files.add(p)
+    return sorted(files)
+
+
+def speaker_of(rel_path: str, folder_name: str, patterns: Sequence[str]) -> str:
+    """Speaker id of a speech file from its path relative to its speech folder (module docstring)."""
+    for pat in patterns:
+        m = re.search(pat, rel_path)
+        if m:
+            return m.group(1)
+    parent = rel_path.rpartition("/")[0]
+    return f"{folder_name}/{parent}" if parent else folder_name
+
+
+def _relative(path: Path, dirs: Sequence[str | Path]) -> tuple[str, str]:
+    """(path relative to the speech folder holding it, that folder's name)."""
+    for d in dirs:
+        try:
+            return path.relative_to(d).as_posix(), Path(d).resolve().name
+        except ValueError:
+            continue
+    return path.name, path.parent.name
+
+
+def sources_digest(files: Sequence[Path]) -> str:
+    """sha1 over (path, size) of the files: the corpus is rebuilt when the sources change."""
+    h = hashlib.sha1()
+    for p in files:
+        h.update(f"{p}\t{p.stat().st_size}\n".encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- usable utterances
+def is_clean(x: np.ndarray, cfg: MixCorpusConfig) -> bool:
+    """False for an utterance of >= clean_check_min_s whose quiet frames are near its loudest (docstring)."""
+    sr = cfg.sample_rate_hz
+    if len(x) < cfg.clean_check_min_s * sr:
+        return True
+    hop = max(1, int(round(sr * cfg.label_frame_ms / 1000)))
+    n = len(x) // hop
+    energy = np.mean(x[:n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
+    if energy.max() <= 0:
+        return False
+    quiet = np.percentile(energy, _QUIET_PERCENTILE)
+    return bool(quiet <= energy.max() * 10 ** (-cfg.clean_min_range_db / 10))
+
+
+def scan_speech(files: Sequence[Path], dirs: Sequence[str | Path], cfg: MixCorpusConfig) -> tuple[list[Source], list[str]]:
+    """Usable utterances (Source: path, speaker, labelled speech seconds) and lines naming the rejected."""
+    from tqdm import tqdm
+    usable, rejected = [], []
+    for p in tqdm(files, desc="speech files", unit="file", mininterval=5):
+        x, _ = io.read_audio(p, cfg.sample_rate_hz)
+        speech_s = intervals.speech_seconds(mixing.reference_labels(x, label_config(cfg)))
+        if speech_s == 0:
+            rejected.append(f"{p}\tno speech by the label rule")
+        elif not is_clean(x, cfg):
+            rejected.append(f"{p}\tno pause {cfg.clean_min_range_db:g} dB below its peak (noisy)")
+        else:
+            rel, folder = _relative(p, dirs)
+            usable.append(Source(str(p), speaker_of(rel, folder, cfg.speaker_patterns), speech_s))
+    return usable, rejected
+
+
+def scan_noise(files: Sequence[Path]) -> list[Source]:
+    """Noise files (Source: path, path, duration seconds from the header)."""
+    out = []
+    for p in files:
+        rate, n = io.audio_info(p)
+        if n == 0:
+            raise InputError(f"{p}: audio is empty (0 samples); remove it from the noise folder or list")
+        out.append(Source(str(p), str(p), n / rate))
+    return out
+
+
+# ---------------------------------------------------------------- the split
+def split(sources: Sequence[Source], seed: int, dev_share: float, test_share: float,
+          what: str) -> dict[str, list[Source]]:
+    """{set: sources} with no group in two sets, by the rule in the module docstring."""
+    weight: dict[str, float] = {}
+    for s in sources:
+        weight[s.group] = weight.get(s.group, 0.0) + s.seconds
+    if len(weight) < 3:
+        raise InputError(f"{what}: {len(weight)} group(s) found, need at least 3 (one per set); add data")
+    order = sorted(weight, key=lambda g: (zlib.crc32(f"{seed}:{g}".encode()), g))
+    total, taken, assign = sum(weight.values()), 0.0, {}
+    for name, share in (("test", test_share), ("dev", dev_share)):
+        start = taken
+        for g in order:
+            if g not in assign and (taken - start < share * total or taken == start):
+                assign[g] = name
+                taken += weight[g]
+    out: dict[str, list[Source]] = {name: [] for name in mixing.SETS}
+    for s in sources:
+        out[assign.get(s.group, "train")].append(s)
+    if not out["train"]:
+        raise InputError(f"{what}: nothing left for train; lower the dev/test shares or add data")
+    return out
+
+
+# ---------------------------------------------------------------- one recording
+@functools.lru_cache(maxsize=None)
+def _info(path: str) -> tuple[int, int]:
+    return io.audio_info(path)
+
+
+def excerpt(rng: np.random.Generator, path: str, n: int, sr: int) -> np.ndarray:
+    """n samples at rate sr of an audio file from a random start, looping when the file is shorter.
+
+    Only the excerpt is read (MUSAN music files last minutes), then resampled to sr.
+    """
+    rate, total = _info(path)
+    need = int(np.ceil(n * rate / sr)) + 1
+    start = int(rng.integers(total))
+    if total - start >= need:
+        x = io.resample(io.read_audio_part(path, start, need), rate, sr)
+    else:
+        whole = io.resample(io.read_audio_part(path, 0, total), rate, sr)
+        x = np.resize(np.roll(whole, -int(start * sr / rate)), n)
+    return np.pad(x[:n], (0, max(0, n - len(x))))
+
+
+def _audible(rng: np.random.Generator, path: str, n: int, sr: int, tries: int = 10) -> np.ndarray:
+    """An excerpt that is not (near) digital silence, so scaling it to unit RMS stays finite."""
+    for _ in range(tries):
+        e = excerpt(rng, path, n, sr)
+        if np.sqrt(np.mean(np.square(e, dtype=np.float64))) > 1e-5:
+            return e
+    return 1e-3 * sounds.white(rng, n, sr)  # a silent file: a faint hiss rather than dividing by zero
+
+
+def label_config(cfg: MixCorpusConfig) -> MixCorpusConfig:
+    """The config the per-utterance label rule runs with: label_policy tight fills no gap."""
+    return dataclasses.replace(cfg, label_fill_gap_ms=0.0) if cfg.label_policy == "tight" else cfg
+
+
+def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music: Sequence[str]):
+    """(track, regions) -> track with a second talker, reverberation and music (each by its *_prob).
+
+    Each augmentation draws from its own child of rng, so switching one on or off leaves the others'
+    draws alone.  The regions (labels) are not changed: see the module docstring."""
+    r_overlap, r_reverb, r_music = rng.spawn(3)
+    sr = cfg.sample_rate_hz
+
+    def fx(track: np.ndarray, regions: intervals.Segments) -> np.ndarray:
+        track = track.astype(np.float64)
+        long = [(s, e) for s, e in regions if e - s >= 0.3]
+        if r_overlap.random() < cfg.overlap_prob and long:
+            s, e = long[int(r_overlap.integers(len(long)))]
+            u = utterance(r_overlap)
+            segs = mixing.reference_labels(u, label_config(cfg))
+            if segs:
+                u = u[int(segs[0][0] * sr):int(segs[-1][1] * sr)]
+                a = int(r_overlap.uniform(s, e - 0.2) * sr)
+                k = min(len(u), int(e * sr) - a)
+                main, other = track[int(s * sr):int(e * sr)], u[:k] * mixing._fade_out(k, sr)
+                level = np.sqrt(np.mean(main ** 2) / max(np.mean(other ** 2), 1e-20))
+                track[a:a + k] += other * level * 10 ** (r_overlap.uniform(cfg.overlap_db_min, cfg.overlap_db_max) / 20)
+        if r_reverb.random() < cfg.reverb_prob:
+            h = augment.rir(r_reverb, sr, r_reverb.uniform(cfg.reverb_rt60_s_min, cfg.reverb_rt60_s_max),
+                            r_reverb.uniform(cfg.reverb_drr_db_min, cfg.reverb_drr_db_max))
+            track = augment.reverberate(track, h).astype(np.float64)
+        if r_music.random() < cfg.music_prob and music and regions:
+            a = max(0, int((regions[0][0] - 0.5) * sr))
+            b = min(len(track), int((regions[-1][1] + 0.5) * sr))
+            m = _audible(r_music, music[int(r_music.integers(len(music)))], b - a, sr) * sounds.fade(b - a, sr)
+            active = track[mixing._mask(regions, len(track), sr)]
+            snr = r_music.uniform(cfg.music_snr_db_min, cfg.music_snr_db_max)
+            track[a:b] += m * np.sqrt(np.mean(active ** 2) / max(np.mean(m ** 2), 1e-20)) * 10 ** (-snr / 20)
+        return track
+    return fx
+
+
+def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -> np.ndarray:
+    """The mixture through an equaliser and a telephone channel (each by its *_prob)."""
+    r_eq, r_tel = rng.spawn(2)
+    sr = cfg.sample_rate_hz
+    if r_eq.random() < cfg.eq_prob:
+        x = augment.eq(x, sr, r_eq.uniform(-cfg.eq_tilt_db_max, cfg.eq_tilt_db_max),
+                       r_eq.uniform(cfg.eq_gain_db_min, cfg.eq_gain_db_max))
+    if r_tel.random() < cfg.telephone_prob:
+        x = augment.telephone(x, sr, cfg.telephone_codecs[int(r_tel.integers(len(cfg.telephone_codecs)))])
+    return x
+
+
+def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utterances: Sequence[str],
+                       noises: Sequence[str]) -> tuple[np.ndarray, intervals.Segments]:
+    """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
+    duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
+    source_rng, mix_rng = rng.spawn(2)
+    speech_rng, channel_rng = rng.spawn(2)   # spawned after: recordings without augmentation are unchanged
+    sr = cfg.sample_rate_hz
+
+    def read_utterance(r: np.random.Generator) -> np.ndarray:
+        x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
+        return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
+
+    def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
+        k = int(r.integers(1, min(cfg.bed_files_max, len(noises)) + 1))
+        picks = r.choice(len(noises), size=k, replace=False)
+        return mixing.layer(r, [_audible(r, noises[i], n, rate) for i in picks])
+
+    def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
+        return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
+
+    music = [p for p in noises if re.search(cfg.music_pattern, p)]
+    fill = cfg.label_policy_gap_ms if cfg.label_policy == "fill" else 0.0
+    x, regions = mixing.make_recording(mix_rng, lambda: read_utterance(source_rng), duration_s, label_config(cfg),
+                                    bed=bed, event=event, speech_fx=_speech_fx(speech_rng, cfg, read_utterance, music),
+                                    fill_gaps_ms=fill)
+    return _channel_fx(channel_rng, cfg, x).astype(np.float32), regions
+
+
+# ---------------------------------------------------------------- the corpus
+def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None:
+    """Raise InputError naming `where` for settings that cannot work."""
+    mixing.check_mixing_config(cfg, where)
+    problems = [
+        (not (0 < cfg.dev_share and 0 < cfg.test_share and cfg.dev_share + cfg.test_share < 1),
+         "need dev_share > 0, test_share > 0 and dev_share + test_share < 1"),
+        (not (0 < cfg.noise_dev_share and 0 < cfg.noise_test_share
+              and cfg.noise_dev_share + cfg.noise_test_share < 1),
+         "need noise_dev_share > 0, noise_test_share > 0 and their sum < 1"),
+        (cfg.bed_files_max < 1, "bed_files_max must be >= 1"),
+        (not cfg.audio_extensions, "audio_extensions is empty"),
+        (cfg.label_policy not in LABEL_POLICIES, f"label_policy must be one of {', '.join(LABEL_POLICIES)}"),
+        (cfg.label_policy_gap_ms < 0, "label_policy_gap_ms must be >= 0"),
+        (any(not 0 <= getattr(cfg, f"{a}_prob") <= 1 for a in AUGMENTATIONS),
+         f"every *_prob ({', '.join(a + '_prob' for a in AUGMENTATIONS)}) must lie in [0, 1]"),
+        (not 0 < cfg.reverb_rt60_s_min <= cfg.reverb_rt60_s_max, "need 0 < reverb_rt60_s_min <= reverb_rt60_s_max"),
+        (cfg.reverb_drr_db_min > cfg.reverb_drr_db_max or cfg.overlap_db_min > cfg.overlap_db_max
+         or cfg.music_snr_db_min > cfg.music_snr_db_max or cfg.eq_gain_db_min > cfg.eq_gain_db_max,
+         "an augmentation's *_min exceeds its *_max"),
+        (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
+         f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
+    ]
+    for pat in [cfg.music_pattern]:
+        try:
+            re.compile(pat)
+        except re.error as e:
+            problems.append((True, f"music_pattern {pat!r} is not a valid regex ({e})"))
+    for pat in cfg.speaker_patterns:
+        try:
+            problems.append((re.compile(pat).groups < 1, f"speaker pattern {pat!r} has no (group)"))
+        except re.error as e:
+            problems.append((True, f"speaker pattern {pat!r} is not a valid regex ({e})"))
+    for bad, message in problems:
+        if bad:
+            raise InputError(f"{where}: {message}")
+
+
+def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequence[str | Path],
+                    noise_dirs: Sequence[str | Path] = (), noise_lists: Sequence[str | Path] = (),
+                    num_jobs: int = 1, where: str = "corpus config") -> bool:
+    """Build OUT_DIR/{train,dev,test}/mix_<set>_NNNN.wav + rttm, and per set `speakers` and `noises`
+    (what it was made from) and OUT_DIR/rejected (utterances left out, why); False if up to date."""
+    check_mix_config(cfg, where)
+    speech_files = audio_files(speech_dirs, [], cfg.audio_extensions)
+    noise_files = audio_files(noise_dirs, noise_lists, cfg.audio_extensions)
+    if not noise_files:
+        raise InputError("no noise files: give --noise-dir or --noise-list")
+    stamp = (f"# vadkit mix corpus, generator version {_VERSION}\n{config.dump(cfg)}"
+             f"# speech: {sources_digest(speech_files)} ({len(speech_files)} files)\n"
+             f"# noise: {sources_digest(noise_files)} ({len(noise_files)} files)\n")
+
+    def jobs(tmp: Path) -> list[tuple]:
+        utts, rejected = scan_speech(speech_files, speech_dirs, cfg)
+        log.info("%d usable utterances, %d left out (listed in rejected)", len(utts), len(rejected))
+        speech = split(utts, cfg.seed, cfg.dev_share, cfg.test_share, "speech")
+        noises = split(scan_noise(noise_files), cfg.seed, cfg.noise_dev_share, cfg.noise_test_share, "noise")
+        io.write_text(tmp / "rejected", "".join(f"{r}\n" for r in rejected))
+        out = []
+        for s in mixing.SETS:
+            spk = sorted({u.group for u in speech[s]})
+            log.info("%s: %d speakers, %.1f min of speech; %d noise files, %.1f min", s, len(spk),
+                     sum(u.seconds for u in speech[s]) / 60, len(noises[s]),
+                     sum(n.seconds for n in noises[s]) / 60)
+            io.write_text(tmp / s / "speakers", "".join(f"{g}\n" for g in spk))
+            io.write_text(tmp / s / "noises", "".join(f"{n.path}\n" for n in noises[s]))
+            paths = [u.path for u in speech[s]]
+            noise_paths = [n.path for n in noises[s]]
+            if cfg.music_prob > 0 and not any(re.search(cfg.music_pattern, p) for p in noise_paths):
+                log.warning("%s: no noise file matches music_pattern %r: no music under speech", s,
+                            cfg.music_pattern)
+            out += [(make_mix_recording, (cfg, s, i, paths, noise_paths), s,
+                     str(tmp / s / f"mix_{s}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
+                    for i in range(len(mixing.set_durations(cfg, s)))]
+        return out
+    return mixing.build_corpus(out_dir, stamp, jobs, num_jobs, desc="mix corpus")

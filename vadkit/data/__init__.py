@@ -1,0 +1,1 @@
+"""The data-directory contract (README, "Data directories"): load, validate and write data dirs."""

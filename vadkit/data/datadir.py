@@ -1,0 +1,186 @@
+"""The data-directory contract (README, "Data directories"): load, validate, split, write.
+
+A data dir holds `wav.scp` (<rec_id> <audio path>), `reco2dur` (<rec_id> <seconds>), and for
+labelled sets `rttm` (reference speech regions) with its Kaldi `segments` view; `utt2spk` and
+`spk2utt` (identity when speakers are unknown).  Stage 2 adds the feature cache (features.py).
+A feature-only set (the notebook's .mat files: features without audio) has no wav.scp; its data
+prep writes the feature cache, whose marker feats.yaml then says the set is complete.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from vadkit import intervals, io
+from vadkit.errors import InputError
+
+log = logging.getLogger(__name__)
+
+DUR_TOLERANCE_S = 0.01  # reco2dur and label ends may exceed the audio by less than one frame hop
+
+
+@dataclass
+class DataDir:
+    path: Path
+    wavs: dict[str, str]            # rec_id -> audio path
+    durations_s: dict[str, float]   # rec_id -> duration
+    regions: dict[str, intervals.Segments] | None  # rec_id -> speech regions; None when unlabelled
+
+    @property
+    def rec_ids(self) -> list[str]:
+        return sorted(self.wavs or self.durations_s)
+
+    @property
+    def feature_only(self) -> bool:
+        return not self.wavs
+
+
+def load_data_dir(path: str | Path) -> DataDir:
+    """Read a data dir's tables (no audio is opened; see validate_data_dir for the checks)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"{path}: data directory not found; run data preparation (stage 1) first")
+    if not (path / "wav.scp").is_file() and (path / "feats.yaml").is_file():
+        wavs = {}  # feature-only set
+    else:
+        wavs = {k: v[0].strip() for k, v in io.read_table(path / "wav.scp").items()}
+    durs = {}
+    for k, v in io.read_table(path / "reco2dur").items():
+        try:
+            durs[k] = float(v[0])
+        except ValueError:
+            raise InputError(f"{path / 'reco2dur'}: duration of {k!r} is not a number; re-run data prep") from None
+    regions = None
+    if (path / "rttm").is_file():
+        regions = {k: [] for k in wavs}
+        regions.update(io.read_rttm(path / "rttm"))
+    return DataDir(path, wavs, durs, regions)
+
+
+def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check_audio: bool = True) -> DataDir:
+    """Check a data dir against the contract; raise InputError naming the first offending line.
+
+    Checks ids (valid, unique), that every wav.scp entry is a plain path to an existing, complete,
+    non-empty audio file at `sample_rate_hz`, that reco2dur covers the same ids and matches the
+    audio, and that every rttm region names a known recording and lies inside its audio.
+    """
+    d = load_data_dir(path)
+    wav_scp, reco2dur, rttm = d.path / "wav.scp", d.path / "reco2dur", d.path / "rttm"
+    if d.feature_only:
+        return _validate_feature_only(d)
+    if not d.wavs:
+        raise InputError(f"{wav_scp}: no recordings listed")
+    lines = {k: i for i, k in enumerate(io.read_table(wav_scp), 1)}
+    if list(lines) != sorted(lines):
+        raise InputError(f"{wav_scp}: not sorted by rec_id; write it with vadkit.io.write_table")
+    for rec_id, wav in d.wavs.items():
+        where = f"{wav_scp}:{lines[rec_id]}"
+        if wav.endswith("|") or " " in wav:
+            raise InputError(f"{where}: {wav!r} is not a plain path (no pipes); convert the audio to files")
+        if rec_id not in d.durations_s:
+            raise InputError(f"{reco2dur}: no duration for {rec_id!r}; re-run data preparation")
+        if not check_audio:
+            continue
+        if not Path(wav).is_file():
+            raise InputError(f"{where}: audio file {wav} not found; fix the path or drop the line")
+        io.check_wav_complete(wav)
+        rate, n = io.audio_info(wav)
+        if n == 0:
+            raise InputError(f"{where}: audio file {wav} is empty; re-export it or drop the line")
+        if sample_rate_hz is not None and rate != sample_rate_hz:
+            raise InputError(f"{where}: {wav} is at {rate} Hz, the recipe expects {sample_rate_hz} Hz; "
+                             "resample it (data prep can) or set sample_rate_hz in conf/features.yaml")
+        if abs(n / rate - d.durations_s[rec_id]) > DUR_TOLERANCE_S:
+            raise InputError(f"{reco2dur}: {rec_id} says {d.durations_s[rec_id]:.3f} s but {wav} lasts "
+                             f"{n / rate:.3f} s; re-run data preparation")
+    extra = sorted(set(d.durations_s) - set(d.wavs))
+    if extra:
+        raise InputError(f"{reco2dur}: {extra[0]!r} is not in wav.scp; re-run data preparation")
+    _check_regions(d, d.wavs, "wav.scp", "fix the labels or the audio")
+    return d
+
+
+def _validate_feature_only(d: DataDir) -> DataDir:
+    """A set without audio: reco2dur lists the recordings; rttm regions lie inside them."""
+    if not d.durations_s:
+        raise InputError(f"{d.path / 'reco2dur'}: no recordings listed; re-run data preparation")
+    _check_regions(d, d.durations_s, "reco2dur", "re-run data preparation")
+    return d
+
+
+def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
+    """Every rttm region names a listed recording and ends within it."""
+    if d.regions is None:
+        return
+    rttm = d.path / "rttm"
+    for lineno, rec_id, start, end in io.iter_rttm(rttm):
+        if rec_id not in recordings:
+            raise InputError(f"{rttm}:{lineno}: recording {rec_id!r} is not in {listed_in}; drop the line")
+        if end > d.durations_s[rec_id] + DUR_TOLERANCE_S:
+            raise InputError(f"{rttm}:{lineno}: region {start:.3f}-{end:.3f} s ends beyond the audio "
+                             f"({d.durations_s[rec_id]:.3f} s); {fix}")
+
+
+def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
+    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz`,
+    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+    src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
+    rate, _ = io.audio_info(src)
+    if rate == sample_rate_hz:
+        return str(src.resolve())
+    if not (out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and io.audio_info(out)[0] == sample_rate_hz):
+        x, _ = io.read_audio(src, sample_rate_hz)
+        io.write_wav(out, x, sample_rate_hz)
+    return str(out.resolve())
+
+
+def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[str, intervals.Segments] | None,
+                   speakers: Mapping[str, str] | None = None,
+                   durations_s: Mapping[str, float] | None = None) -> None:
+    """Write a data dir from {rec_id: audio path} and optional {rec_id: regions}.
+
+    reco2dur comes from the audio headers; regions are clipped to the audio duration.  A
+    feature-only set passes no wavs and its `durations_s` instead (no wav.scp is written; its
+    data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
+    when `regions` is None.
+    """
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "wav.scp").unlink(missing_ok=True)  # rewritten last: the set is incomplete meanwhile
+    durs = dict(durations_s or {})
+    ids = list(wavs) or list(durs)
+    for rec_id, wav in wavs.items():
+        if not io.REC_ID_RE.match(rec_id):
+            raise InputError(f"{wav}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; rename it")
+        rate, n = io.audio_info(wav)
+        durs[rec_id] = n / rate
+    spk = dict(speakers) if speakers else {k: k for k in ids}
+    spk2utt: dict[str, list[str]] = {}
+    for rec_id in sorted(spk):
+        spk2utt.setdefault(spk[rec_id], []).append(rec_id)
+    io.write_table(path / "reco2dur", {k: f"{v:.3f}" for k, v in durs.items()})
+    io.write_table(path / "utt2spk", spk)
+    io.write_table(path / "spk2utt", {k: " ".join(v) for k, v in spk2utt.items()})
+    if regions is not None:
+        clipped = {k: [(s, min(e, durs[k])) for s, e in regions.get(k, []) if s < durs[k]] for k in ids}
+        io.write_rttm(path / "rttm", clipped)
+        io.write_segments(path / "segments", clipped)
+    else:
+        for stale in ("rttm", "segments"):
+            (path / stale).unlink(missing_ok=True)
+    if wavs:
+        io.write_table(path / "wav.scp", wavs)  # last: a data dir with wav.scp is complete
+
+
+def split_rec_ids(rec_ids: Sequence[str], nj: int, job: int) -> list[str]:
+    """The `job`-th (1-based) of `nj` contiguous parts of the sorted ids; recordings stay whole."""
+    if not 1 <= job <= nj:
+        raise InputError(f"job {job} is outside 1..{nj}")
+    ids = sorted(rec_ids)
+    if nj > len(ids):
+        raise InputError(f"--nj {nj} is more than the {len(ids)} recordings; use --nj {len(ids)} or fewer")
+    return [str(x) for x in np.array_split(np.array(ids, dtype=object), nj)[job - 1]]

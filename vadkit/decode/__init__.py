@@ -1,0 +1,2 @@
+"""Decoding: frame speech probabilities of a data dir (decoding) and probabilities -> segments
+(postprocess, pure numpy)."""

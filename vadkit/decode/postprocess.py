@@ -1,0 +1,81 @@
+"""Frame speech probabilities -> speech segments (pure numpy; shared by decode and the VAD tool).
+
+Order: hysteresis threshold (enter speech at >= onset, leave below offset), median filter over
+the 0/1 decisions, bridge gaps shorter than min_silence_ms, drop regions shorter than
+min_speech_ms, pad regions by pad_ms on both sides (clipped to [0, duration]), merge overlaps,
+split regions longer than max_speech_s at their least speech-like frame (lowest probability).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from vadkit import intervals
+from vadkit.config import DecodeConfig
+from vadkit.features.grid import FrameGrid
+
+
+def hysteresis(probs: np.ndarray, onset: float, offset: float) -> np.ndarray:
+    """(n,) probs -> (n,) int8 decisions: speech starts at prob >= onset, ends at prob < offset."""
+    probs = np.asarray(probs)
+    if onset == offset:
+        return (probs >= onset).astype(np.int8)
+    out = np.zeros(len(probs), dtype=np.int8)
+    active = False
+    for k, p in enumerate(probs):
+        active = p >= offset if active else p >= onset
+        out[k] = active
+    return out
+
+
+def decisions(probs: np.ndarray, cfg: DecodeConfig) -> np.ndarray:
+    """Thresholded and median-smoothed frame decisions: (n,) int8."""
+    onset = cfg.threshold if cfg.onset is None else cfg.onset
+    offset = cfg.threshold if cfg.offset is None else cfg.offset
+    y = hysteresis(probs, onset, offset)
+    if cfg.median_frames > 1 and len(y):
+        y = median_filter(y, size=cfg.median_frames, mode="nearest")
+    return y
+
+
+def clean_segments(segs: intervals.Segments, cfg: DecodeConfig, duration_s: float | None = None) -> intervals.Segments:
+    """Bridge short gaps, drop short regions, pad; all durations in the config are milliseconds."""
+    out: intervals.Segments = []
+    for s, e in segs:
+        if out and s - out[-1][1] < cfg.min_silence_ms / 1000:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    out = [(s, e) for s, e in out if e - s >= cfg.min_speech_ms / 1000]
+    pad = cfg.pad_ms / 1000
+    end_max = float("inf") if duration_s is None else duration_s
+    return intervals.merge_segments([(max(0.0, s - pad), min(end_max, e + pad)) for s, e in out])
+
+
+def split_long(segs: intervals.Segments, probs: np.ndarray, grid: FrameGrid, max_s: float | None,
+               first_frame: int = 0) -> intervals.Segments:
+    """Split regions longer than max_s seconds, recursively, at the frame of lowest probability among
+    those at least max_s/2 from both ends (so no piece is shorter than max_s/2); that frame becomes
+    a one-frame gap.  probs: (n,) for frames first_frame.. of the grid (covering the regions)."""
+    if max_s is None:
+        return list(segs)
+    centres = (first_frame + np.arange(len(probs))) * grid.hop_s + grid.win_s / 2
+    out: intervals.Segments = []
+    todo = list(reversed(segs))
+    while todo:
+        s, e = todo.pop()
+        a, b = np.searchsorted(centres, s + max_s / 2), np.searchsorted(centres, e - max_s / 2, "right")
+        if e - s <= max_s or a >= b:
+            out.append((s, e))
+            continue
+        k = a + int(np.argmin(probs[a:b]))
+        half = grid.hop_s / 2
+        todo += [(round(float(centres[k]) + half, 4), e), (s, round(float(centres[k]) - half, 4))]
+    return out
+
+
+def probs_to_segments(probs: np.ndarray, cfg: DecodeConfig, grid: FrameGrid,
+                      duration_s: float | None = None) -> intervals.Segments:
+    """(n_frames,) speech probabilities -> speech regions [(start_s, end_s)]."""
+    segs = clean_segments(grid.segments(decisions(probs, cfg)), cfg, duration_s)
+    return split_long(segs, np.asarray(probs), grid, cfg.max_speech_s)

@@ -1,0 +1,253 @@
+"""Scoring a decode dir against a data dir's reference: metrics.json, frame_stats.npz and figures.
+
+Reference and hypothesis regions are put on the model's frame grid (features.FrameGrid, centre
+rule) over the frames that were decoded; frame metrics are pooled over all recordings, segment
+metrics (detection error rate with a collar) are computed on the regions themselves.
+
+Threshold policy: the headline numbers use the decode's own hypothesis (hyp.rttm, made with the
+threshold of its decode config).  With `tune_on` (a dev data dir and its decode dir) the threshold
+that gives the best F1 (or DCF) on dev, through the same post-processing, is then applied unchanged
+to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms lists tune those two
+post-processing settings on dev jointly with the threshold (human turn-level labels keep long pauses
+inside speech, which the decode config's gap bridging may not span).  Nothing is ever tuned on the
+set being scored unless it is the dev set itself.
+Confidence intervals: bootstrap over recordings (vadkit.bootstrap).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from vadkit import config, io
+from vadkit.eval import bootstrap, metrics, plots
+from vadkit.config import DecodeConfig, FeatureConfig, ScoreConfig
+from vadkit.data.datadir import load_data_dir
+from vadkit.decode.decoding import read_probs
+from vadkit.errors import InputError
+from vadkit.features.grid import FrameGrid
+from vadkit.decode.postprocess import probs_to_segments
+
+log = logging.getLogger(__name__)
+PLOT_WINDOW_S = 10.0  # the notebook's 10-second figure
+STATS = "frame_stats.npz"  # per-recording counts (also tuned_counts) and score histograms: bootstrap, --compare, curves
+PER_FILE_KEYS = ("accuracy", "f1", "miss_rate", "false_alarm_rate", "dcf", "n_frames")
+
+
+@dataclass
+class Decoded:
+    """A decode dir and its reference on the frame grid: {rec_id: ...} for every recording."""
+    data_dir: Path
+    decode_dir: Path
+    rec_ids: list[str]
+    grid: FrameGrid
+    decode: DecodeConfig
+    wavs: dict[str, str]
+    durations_s: dict[str, float]
+    ref_regions: dict[str, list]
+    hyp_regions: dict[str, list]
+    refs: dict[str, np.ndarray]    # (n_frames,) int8 reference labels
+    hyps: dict[str, np.ndarray]    # (n_frames,) int8 decisions from hyp.rttm
+    probs: dict[str, np.ndarray]   # (n_frames,) float32 P(speech)
+
+
+def load_decoded(data_dir: str | Path, decode_dir: str | Path) -> Decoded:
+    data_dir, decode_dir = Path(data_dir), Path(decode_dir)
+    d = load_data_dir(data_dir)
+    if d.regions is None:
+        raise InputError(f"{data_dir}: no rttm, so no reference to score against")
+    marker = decode_dir / "decode.yaml"
+    if not (decode_dir / "hyp.rttm").is_file() or not marker.is_file():
+        raise InputError(f"{decode_dir}: no finished decode (hyp.rttm missing); run stage 4 first")
+    sig = yaml.safe_load(marker.read_text())
+    dcfg = config.from_dict(DecodeConfig, sig["decode"], str(marker))
+    grid = FrameGrid.from_config(config.from_dict(FeatureConfig, yaml.safe_load(sig["data_cache"])["features"]))
+    probs = read_probs(decode_dir)
+    hyp_regions = io.read_rttm(decode_dir / "hyp.rttm")
+    missing = sorted(set(d.regions) - set(probs))
+    if missing:
+        raise InputError(f"{decode_dir}: no probabilities for {missing[0]} (of {data_dir}); re-run stage 4")
+    n = {r: len(probs[r]) for r in d.rec_ids}
+    return Decoded(data_dir, decode_dir, list(d.rec_ids), grid, dcfg, dict(d.wavs), dict(d.durations_s),
+                   {r: d.regions[r] for r in d.rec_ids}, {r: hyp_regions.get(r, []) for r in d.rec_ids},
+                   {r: grid.labels(d.regions[r], n[r]) for r in d.rec_ids},
+                   {r: grid.labels(hyp_regions.get(r, []), n[r]) for r in d.rec_ids},
+                   {r: np.asarray(probs[r]) for r in d.rec_ids})
+
+
+def delayed(dec: Decoded, k: int) -> Decoded:
+    """The hypothesis (decisions, probabilities, regions) delayed by k frames (k < 0: advanced)."""
+    if k == 0:
+        return dec
+    dt = k * dec.grid.hop_s
+    regions = {r: [(max(0.0, s + dt), min(dec.durations_s[r], e + dt)) for s, e in segs
+                   if min(dec.durations_s[r], e + dt) > max(0.0, s + dt)] for r, segs in dec.hyp_regions.items()}
+    return dataclasses.replace(dec, hyp_regions=regions, hyps={r: metrics.delay(h, k) for r, h in dec.hyps.items()},
+                               probs={r: metrics.delay(p, k, 0.0) for r, p in dec.probs.items()})
+
+
+def rethreshold(dec: Decoded, threshold: float, postprocess: dict | None = None) -> tuple[dict, dict]:
+    """Decisions and regions from the probabilities at another threshold, same post-processing but for
+    the DecodeConfig fields in postprocess (a single threshold: onset/offset hysteresis is off)."""
+    cfg = dataclasses.replace(dec.decode, threshold=float(threshold), onset=None, offset=None, **(postprocess or {}))
+    regions = {r: probs_to_segments(dec.probs[r], cfg, dec.grid, dec.durations_s[r]) for r in dec.rec_ids}
+    return {r: dec.grid.labels(regions[r], len(dec.probs[r])) for r in dec.rec_ids}, regions
+
+
+def _counts(dec: Decoded, hyps: dict) -> np.ndarray:
+    """(n_files, 4) int64 confusion counts tn, fp, fn, tp."""
+    return np.array([list(metrics.confusion(dec.refs[r], hyps[r]).values()) for r in dec.rec_ids], dtype=np.int64)
+
+
+def _pooled(counts: np.ndarray) -> dict:
+    tn, fp, fn, tp = (int(v) for v in counts.sum(axis=0))
+    return {"f1": metrics.f1_from_counts(tp, fp, fn), "dcf": metrics.dcf_from_counts(tp, fp, fn, tn),
+            "accuracy": (tp + tn) / max(tp + tn + fp + fn, 1)}
+
+
+def _better(metric: str, a: float | None, b: float | None) -> bool:
+    """Is value a better than b for the metric (f1: higher, dcf: lower)?"""
+    if a is None:
+        return False
+    return b is None or (a > b if metric == "f1" else a < b)
+
+
+def postprocess_grid(dec: Decoded, cfg: ScoreConfig) -> list[dict]:
+    """The post-processing settings tried with every threshold: the decode config's own first, then
+    every other (min_silence_ms, pad_ms) pair of cfg's tune lists."""
+    own = {"min_silence_ms": dec.decode.min_silence_ms, "pad_ms": dec.decode.pad_ms}
+    grid = [{"min_silence_ms": ms, "pad_ms": pad} for ms in cfg.tune_min_silence_ms or [own["min_silence_ms"]]
+            for pad in cfg.tune_pad_ms or [own["pad_ms"]]]
+    return [own] + [g for g in grid if g != own]
+
+
+def tune_threshold(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig) -> dict:
+    """The threshold in tune_step, 2*tune_step, ... < 1 (and the postprocess_grid setting) with the best
+    cfg.tune_metric on this set (ties: the decode config's post-processing, then the lowest threshold)."""
+    dec = load_decoded(data_dir, decode_dir)
+    best: dict = {"threshold": None, "value": None}
+    for pp in postprocess_grid(dec, cfg):
+        for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step:
+            v = _pooled(_counts(dec, rethreshold(dec, t, pp)[0]))[cfg.tune_metric]
+            if _better(cfg.tune_metric, v, best["value"]):
+                best = {"threshold": round(float(t), 6), "postprocess": pp, "value": v}
+    if best["threshold"] is None:
+        raise InputError(f"{data_dir}: {cfg.tune_metric} is undefined at every threshold (one class only); "
+                         "tune on a set with both speech and non-speech")
+    return {**best, "metric": cfg.tune_metric, "data": str(data_dir), "decode": str(decode_dir)}
+
+
+def shift_search(dec: Decoded, cfg: ScoreConfig) -> dict:
+    """The hypothesis delay in -max..max frames with the best cfg.tune_metric (ties: the smallest |k|)."""
+    by_shift = {k: _pooled(_counts(dec, {r: metrics.delay(h, k) for r, h in dec.hyps.items()}))
+                for k in sorted(range(-cfg.max_frame_shift, cfg.max_frame_shift + 1), key=abs)}
+    best = 0
+    for k, m in by_shift.items():
+        if _better(cfg.tune_metric, m[cfg.tune_metric], by_shift[best][cfg.tune_metric]):
+            best = k
+    return {"metric": cfg.tune_metric, "best_shift_frames": best, "best_shift_ms": round(best * dec.grid.hop_s * 1000, 3),
+            "at_best": by_shift[best], "at_zero": by_shift[0],
+            f"{cfg.tune_metric}_by_shift": {str(k): by_shift[k][cfg.tune_metric] for k in sorted(by_shift)}}
+
+
+def assess(dec: Decoded, hyps: dict, hyp_regions: dict, cfg: ScoreConfig, weights: np.ndarray) -> tuple[dict, dict]:
+    """Frame, score and segment metrics of one hypothesis with bootstrap intervals; and the
+    per-recording statistics saved in frame_stats.npz."""
+    ids = dec.rec_ids
+    ref, hyp = np.concatenate([dec.refs[r] for r in ids]), np.concatenate([hyps[r] for r in ids])
+    m = metrics.frame_metrics(ref, hyp, np.concatenate([dec.probs[r] for r in ids]))
+    errs = [metrics.detection_errors(dec.ref_regions[r], hyp_regions[r], dec.durations_s[r], cfg.collar_s) for r in ids]
+    m["segment"] = {**metrics.detection_error_rate(errs), "collar_s": cfg.collar_s}
+    m["der"] = m["segment"]["der"]
+    counts = _counts(dec, hyps)
+    levels = bootstrap.score_levels(np.concatenate([dec.probs[r] for r in ids]))
+    pos, neg = bootstrap.score_histograms([dec.refs[r] for r in ids], [dec.probs[r] for r in ids], levels)
+    samples = bootstrap.resampled_metrics(weights, counts, pos, neg)
+    m["ci95" if cfg.confidence == 0.95 else f"ci{round(cfg.confidence * 100)}"] = {
+        k: bootstrap.interval(v, cfg.confidence) for k, v in samples.items()}
+    m["per_file"] = []
+    for r, e, c in zip(ids, errs, counts):
+        f = metrics.frame_metrics(dec.refs[r], hyps[r])
+        m["per_file"].append({"rec_id": r, **{k: f[k] for k in PER_FILE_KEYS},
+                              "der": metrics.detection_error_rate([e])["der"], **f["confusion"]})
+    return m, {"rec_ids": np.array(ids), "counts": counts, "levels": levels, "pos": pos, "neg": neg}
+
+
+def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None = None,
+          tune_on: tuple[str | Path, str | Path] | None = None, frame_shift: int = 0,
+          plot_rec_id: str | None = None, plot_start_s: float | None = None) -> dict:
+    """Score decode_dir against data_dir; write decode_dir/scoring/{frame_stats.npz, confusion.png,
+    per_file_errors.png, waveform_<rec_id>.png, metrics.json (last)}; return the metrics.
+
+    tune_on: (dev data dir, dev decode dir) to tune a threshold on; frame_shift: score the
+    hypothesis delayed by this many frames.
+    """
+    cfg = cfg or ScoreConfig()
+    base = load_decoded(data_dir, decode_dir)
+    dec = delayed(base, frame_shift)
+    weights = bootstrap.resample_weights(len(dec.rec_ids), cfg.bootstrap_resamples, cfg.bootstrap_seed)
+    result, stats = assess(dec, dec.hyps, dec.hyp_regions, cfg, weights)
+    ref = np.concatenate([dec.refs[r] for r in dec.rec_ids])
+    result.update({
+        "threshold": dec.decode.threshold,
+        "threshold_source": f"{Path(decode_dir) / 'decode.yaml'}: the decode config's threshold (fixed)",
+        "frame_shift": frame_shift, "baseline_all_speech": metrics.all_speech_baseline(ref),
+        "n_files": len(dec.rec_ids), "decode": config.to_dict(dec.decode),
+        "bootstrap": {"unit": "recording", "resamples": cfg.bootstrap_resamples, "seed": cfg.bootstrap_seed,
+                      "level": cfg.confidence, "metrics": list(bootstrap.METRICS)},
+        "shift_search": shift_search(base, cfg)})
+    if tune_on is not None:
+        t = tune_threshold(*tune_on, cfg)
+        tuned, tuned_stats = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
+        stats["tuned_counts"] = tuned_stats["counts"]   # for paired comparisons at the tuned setting
+        pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
+        result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "threshold_source": (
+            f"best {t['metric']} ({t['value']:.4f}) on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
+            f"{1 - cfg.tune_step:g}, {pp}" + (" (this very set: optimistic)" if Path(t["data"]).resolve()
+                                         == Path(data_dir).resolve() else ", applied unchanged")),
+            **{k: v for k, v in tuned.items() if k != "per_file"}}
+    out = Path(decode_dir) / "scoring"
+    (out / "metrics.json").unlink(missing_ok=True)
+    with io.atomic_write(out / STATS) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **stats)
+    _figures(dec, result, out, plot_rec_id, plot_start_s)
+    io.write_json(out / "metrics.json", result)  # last: scoring is finished when it exists
+    return result
+
+
+def _figures(dec: Decoded, result: dict, out: Path, plot_rec_id: str | None, plot_start_s: float | None) -> None:
+    title = f"{dec.decode_dir.parent.name} {dec.decode_dir.name}"
+    plots.confusion_matrix(result["confusion"], out / "confusion.png", title)
+    plots.per_file_errors(result["per_file"], out / "per_file_errors.png", title)
+    rec_id = plot_rec_id or dec.rec_ids[0]
+    if not dec.wavs:
+        log.info("%s: features without audio (.mat): no waveform figure", dec.data_dir)
+        return
+    if rec_id not in dec.wavs:
+        raise InputError(f"{dec.data_dir}/wav.scp: no recording {rec_id!r} to plot")
+    x, sr = io.read_audio(dec.wavs[rec_id])
+    dur = len(x) / sr
+    start_s = plot_start_s
+    if start_s is None:
+        start_s = PLOT_WINDOW_S if dur >= 2 * PLOT_WINDOW_S else 0.0
+    end_s = min(dur, start_s + PLOT_WINDOW_S)
+    t = dec.grid.centres(len(dec.refs[rec_id]))
+    sel = (t >= start_s) & (t < end_s)
+    plots.waveform_labels(x[int(start_s * sr):int(end_s * sr)], sr,
+                          {"reference": dec.refs[rec_id][sel], "hypothesis": dec.hyps[rec_id][sel]}, t[sel],
+                          out / f"waveform_{rec_id}.png", start_s, f"{title}: {rec_id} {start_s:.0f}-{end_s:.0f} s",
+                          dec.probs[rec_id][sel])
+
+
+def read_stats(decode_dir: str | Path) -> dict[str, np.ndarray]:
+    """frame_stats.npz of a scored decode dir (see assess)."""
+    path = Path(decode_dir) / "scoring" / STATS
+    if not path.is_file():
+        raise InputError(f"{path}: missing; score this decode dir again (stage 5, steps/score.py)")
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}

@@ -1,0 +1,1 @@
+"""Features: the frame grid (grid), extraction (extract), normalisation (norm), stage 2's cache (cache)."""

@@ -1,0 +1,212 @@
+"""Feature extraction: log-mel, MFCC + deltas (whole files, blocks, or a stream); feature dims.
+
+Frames follow vadkit.features.grid."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vadkit import io
+from vadkit.config import FeatureConfig
+from vadkit.errors import InputError
+from vadkit.features.grid import FrameGrid
+
+
+def static_dim(cfg: FeatureConfig) -> int:
+    """Static features per frame: n_mfcc MFCCs, or n_mels log-mel bands (kind: logmel)."""
+    return cfg.n_mels if cfg.kind == "logmel" else cfg.n_mfcc
+
+
+def feature_dim(cfg: FeatureConfig) -> int:
+    return static_dim(cfg) * (1 + cfg.deltas)
+
+
+def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> np.ndarray:
+    """MFCCs or log-mels (+ deltas) of a mono signal: (n_frames, feature_dim(cfg)) float32.
+
+    librosa's MFCC definition (Hann window, n_fft = window, no centring, so frame k really is centred
+    at k*hop + win/2; Slaney mel bands; power in dB floored 80 dB below the recording's loudest mel
+    bin; orthonormal DCT-II), computed with vectorised numpy (equal to librosa.feature.mfcc within
+    float32 rounding, tested).  kind: logmel keeps the floored mel dB bands instead of their DCT.
+    Shorter than one window: (0, dim).
+    """
+    lm = log_mel(x, sample_rate_hz, cfg)
+    if len(lm) == 0:
+        return np.zeros((0, feature_dim(cfg)), dtype=np.float32)
+    return add_deltas(static_from_log_mel(lm, float(lm.max()) - TOP_DB, cfg), cfg)
+
+
+TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, which the models were trained with
+
+
+@functools.lru_cache(maxsize=8)
+def _analysis(sample_rate_hz: int, cfg_key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Hann window (win,), mel basis transposed (win//2+1, n_mels), DCT-II ortho (n_mels, n_mfcc))."""
+    import librosa
+    from scipy.fft import dct
+    win_ms, n_mels, fmin_hz, fmax_hz, n_mfcc = cfg_key
+    win = round(win_ms / 1000 * sample_rate_hz)
+    window = librosa.filters.get_window("hann", win, fftbins=True).astype(np.float32)
+    mel = librosa.filters.mel(sr=sample_rate_hz, n_fft=win, n_mels=n_mels, fmin=fmin_hz, fmax=fmax_hz)
+    dct_m = dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_mfcc].T
+    return window, np.ascontiguousarray(mel.T, dtype=np.float32), np.ascontiguousarray(dct_m, dtype=np.float32)
+
+
+def _analysis_for(sample_rate_hz: int, cfg: FeatureConfig):
+    return _analysis(int(sample_rate_hz), (cfg.win_ms, cfg.n_mels, cfg.fmin_hz, cfg.fmax_hz, cfg.n_mfcc))
+
+
+def log_mel(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig, block_frames: int = 4096) -> np.ndarray:
+    """Mel power in dB of every full frame of x (no floor yet): (n_frames, n_mels) float32.
+
+    A frame depends only on its own samples, so blocks of a long signal can be done separately:
+    log_mel(x[k*hop:]) gives frames k, k+1, ... of log_mel(x).
+    """
+    from scipy.fft import rfft
+    grid = FrameGrid.from_config(cfg)
+    win, hop = grid.samples(sample_rate_hz)
+    n = grid.n_frames(len(x), sample_rate_hz)
+    window, mel_t, _ = _analysis_for(sample_rate_hz, cfg)
+    out = np.empty((n, mel_t.shape[1]), dtype=np.float32)
+    x = np.asarray(x, dtype=np.float32)
+    for a in range(0, n, block_frames):  # blocks bound the (frames, win) temporaries
+        b = min(n, a + block_frames)
+        frames = np.lib.stride_tricks.sliding_window_view(x[a * hop:(b - 1) * hop + win], win)[::hop]
+        spec = rfft(frames * window, axis=1, workers=1)
+        power = spec.real ** 2 + spec.imag ** 2
+        out[a:b] = power @ mel_t
+    np.maximum(out, 1e-10, out=out)  # power_to_db's amin
+    np.log10(out, out=out)
+    out *= 10.0
+    return out
+
+
+def mfcc_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
+    """(n, n_mels) dB -> (n, n_mfcc) static MFCCs, dB values below floor_db raised to it."""
+    _, _, dct_m = _analysis_for(cfg.sample_rate_hz, cfg)
+    return np.maximum(lm, np.float32(floor_db)) @ dct_m
+
+
+def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
+    """(n, n_mels) dB -> the static features of cfg.kind (MFCCs, or the bands floored at floor_db)."""
+    if cfg.kind == "logmel":
+        return np.maximum(lm, np.float32(floor_db)).astype(np.float32)
+    return mfcc_from_log_mel(lm, floor_db, cfg)
+
+
+@functools.lru_cache(maxsize=8)
+def delta_kernel(width: int, order: int) -> np.ndarray:
+    """Savitzky-Golay derivative filter of librosa.feature.delta: (width,) float64, applied as a correlation."""
+    from scipy.signal import savgol_coeffs
+    return savgol_coeffs(width, order, deriv=order, use="dot")
+
+
+def add_deltas(static: np.ndarray, cfg: FeatureConfig, left: np.ndarray | None = None,
+               right: np.ndarray | None = None) -> np.ndarray:
+    """(n, n_mfcc) static MFCCs -> (n, n_mfcc * (1 + deltas)) float32 with delta orders 1..deltas.
+
+    Each delta order is a (delta_width)-frame regression over the static MFCCs (librosa.feature.delta,
+    mode "nearest": edge frames repeated).  `left`/`right`: the static frames just outside this block
+    (up to delta_width//2 each), for blocks of a longer signal; None at the recording's edges.
+    """
+    if cfg.deltas == 0 or len(static) == 0:
+        return np.ascontiguousarray(static, dtype=np.float32)
+    h = cfg.delta_width // 2
+    left = None if left is None or len(left) == 0 else left[-h:]
+    right = None if right is None or len(right) == 0 else right[:h]
+    # "nearest": the recording's first/last frame repeated (it may sit in the context, not this block)
+    pad_l = np.repeat(static[:1] if left is None else left[:1], h - (0 if left is None else len(left)), 0)
+    pad_r = np.repeat(static[-1:] if right is None else right[-1:], h - (0 if right is None else len(right)), 0)
+    ctx = [pad_l] + ([] if left is None else [left]) + [static] + ([] if right is None else [right]) + [pad_r]
+    ext = np.concatenate(ctx).astype(np.float64)
+    win = np.lib.stride_tricks.sliding_window_view(ext, cfg.delta_width, axis=0)  # (n, dims, width)
+    parts = [static] + [win @ delta_kernel(cfg.delta_width, o) for o in range(1, cfg.deltas + 1)]
+    return np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.float32)
+
+
+def mel_spectrogram_db(x: np.ndarray, sample_rate_hz: int, n_mels: int = 23, hop_s: float = 0.010,
+                       win_s: float = 0.020) -> np.ndarray:
+    """Log-mel spectrogram for display, as the notebook's part 1 (23 bands, 20 ms window, 10 ms hop):
+    (n_mels, 1 + len(x) // hop) float32 dB re the loudest bin; frame k centred at k * hop_s."""
+    import librosa
+    hop, win = max(1, round(hop_s * sample_rate_hz)), max(2, round(win_s * sample_rate_hz))
+    n_fft = 1 << (win - 1).bit_length()  # FFT size: the window rounded up to a power of two
+    mel = librosa.feature.melspectrogram(y=np.asarray(x, dtype=np.float32), sr=sample_rate_hz, n_fft=n_fft,
+                                         win_length=win, hop_length=hop, n_mels=n_mels)
+    return librosa.power_to_db(mel, ref=np.max).astype(np.float32)
+
+
+def features_of_file(path: str, cfg: FeatureConfig) -> np.ndarray:
+    """Read audio (resampled to cfg.sample_rate_hz) and compute its features; fail on < 1 frame."""
+    x, sr = io.read_audio(path, cfg.sample_rate_hz)
+    feats = compute_features(x, sr, cfg)
+    if len(feats) == 0:
+        raise InputError(f"{path}: audio is shorter than one {cfg.win_ms:g} ms frame; drop it from the list")
+    if not np.all(np.isfinite(feats)):
+        raise InputError(f"{path}: features contain NaN/inf; check the audio for corrupt samples")
+    return feats
+
+
+class FeatureStream:
+    """Features of a signal fed in pieces, equal to compute_features on the whole signal.
+
+    push(samples) returns the feature rows that are final so far: a frame needs its full window
+    and, with deltas, delta_width//2 frames of look-ahead; flush() returns the rest at the end.
+    The dB floor is TOP_DB below the loudest mel bin seen so far (a whole recording uses its overall
+    loudest): the two agree unless a bin lies more than TOP_DB below a louder bin that comes later.
+    `floor_db` fixes the floor instead (the offline two-pass file reader knows it).  `static_only`
+    skips the deltas (for models that read only the static MFCCs: no look-ahead).
+    """
+
+    def __init__(self, sample_rate_hz: int, cfg: FeatureConfig, floor_db: float | None = None,
+                 static_only: bool = False):
+        self.sr, self.cfg, self.floor_db = sample_rate_hz, cfg, floor_db
+        self.win, self.hop = FrameGrid.from_config(cfg).samples(sample_rate_hz)
+        self.h = 0 if static_only or cfg.deltas == 0 else cfg.delta_width // 2
+        self.static_only = static_only
+        self.samples = np.zeros(0, np.float32)
+        self.max_db = -np.inf
+        self.hist = np.zeros((0, static_dim(cfg)), np.float32)      # emitted statics kept as left context
+        self.pending = np.zeros((0, static_dim(cfg)), np.float32)   # statics waiting for look-ahead
+        self.n_frames = 0                                      # frames returned so far
+
+    @property
+    def dim(self) -> int:
+        return static_dim(self.cfg) if self.static_only else feature_dim(self.cfg)
+
+    def push_log_mel(self, lm: np.ndarray) -> np.ndarray:
+        """Feed log-mel rows (from log_mel) instead of samples."""
+        if len(lm) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        if self.floor_db is None:
+            self.max_db = max(self.max_db, float(lm.max()))
+        floor = self.floor_db if self.floor_db is not None else self.max_db - TOP_DB
+        static = static_from_log_mel(lm, floor, self.cfg)
+        if self.static_only or self.cfg.deltas == 0:
+            self.n_frames += len(static)
+            return static
+        self.pending = np.concatenate([self.pending, static])
+        return self._emit(len(self.pending) - self.h, final=False)
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        """(n,) float32 samples at sample_rate_hz -> (k, dim) float32 feature rows now final."""
+        self.samples = np.concatenate([self.samples, np.asarray(x, np.float32)])
+        n = FrameGrid.from_config(self.cfg).n_frames(len(self.samples), self.sr)
+        lm = log_mel(self.samples, self.sr, self.cfg)
+        self.samples = self.samples[n * self.hop:]
+        return self.push_log_mel(lm)
+
+    def flush(self) -> np.ndarray:
+        """The remaining rows at the end of the recording (its last frames repeat as look-ahead)."""
+        return self._emit(len(self.pending), final=True)
+
+    def _emit(self, n: int, final: bool) -> np.ndarray:
+        if n <= 0:
+            return np.zeros((0, self.dim), np.float32)
+        right = None if final else self.pending[n:]
+        out = add_deltas(self.pending[:n], self.cfg, left=self.hist, right=right)
+        self.hist = np.concatenate([self.hist, self.pending[:n]])[-self.h:]
+        self.pending = self.pending[n:]
+        self.n_frames += n
+        return out

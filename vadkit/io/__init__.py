@@ -1,0 +1,29 @@
+"""File formats, one module each: files (atomic writes, JSON), audio (read, resample, find), tables
+(Kaldi text tables, rec ids), labels (every label format: RTTM, segments, .voz, Audacity, CSV/TSV,
+.scv), arrays (Kaldi ark | HDF5), mat (the notebook's .mat files).
+
+Everything the recipe writes goes through `atomic_write`, so an interrupted run never leaves a
+half-written file under a final name.  The names below are re-exported so callers write
+`io.read_audio(...)`; each is defined once, in the module named.
+"""
+from vadkit.io.arrays import ArkWriter, H5Writer, read_h5, read_scp
+from vadkit.io.audio import (
+                             AudioBlocks,
+                             BlockResampler,
+                             audio_info,
+                             check_wav_complete,
+                             find_audio,
+                             read_audio,
+                             read_audio_part,
+                             resample,
+                             write_wav,
+)
+from vadkit.io.files import atomic_write, read_json, write_json, write_text
+from vadkit.io.labels import iter_rttm, read_rttm, write_rttm, write_segments
+from vadkit.io.mat import read_mat
+from vadkit.io.tables import REC_ID_RE, read_table, rec_id_of, write_table
+
+__all__ = ["ArkWriter", "H5Writer", "read_h5", "read_scp", "AudioBlocks", "BlockResampler", "audio_info",
+           "check_wav_complete", "find_audio", "read_audio", "read_audio_part", "resample", "write_wav",
+           "atomic_write", "read_json", "write_json", "write_text", "iter_rttm", "read_rttm", "write_rttm",
+           "write_segments", "read_mat", "REC_ID_RE", "read_table", "rec_id_of", "write_table"]

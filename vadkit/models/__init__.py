@@ -1,0 +1,1 @@
+"""Models: the networks (networks), loading a trained final.pt (checkpoint), ensembles (ensemble)."""

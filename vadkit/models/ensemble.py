@@ -1,0 +1,55 @@
+"""Ensembles: several trained models combined into one model dir (the mean of their speech probabilities)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from vadkit import config, io
+from vadkit.errors import InputError
+from vadkit.models.checkpoint import TrainedModel
+
+
+def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
+    """Write <out_dir>/final.pt combining the members' final.pt (the mean of their speech
+    probabilities) and ensemble.yaml (the members, with the size and time of each final.pt).
+    Members must share the feature config, its normalisation and the CMVN mode; their input_dims
+    may differ.  Returns False (nothing written) when out_dir is up to date with the members."""
+    out_dir = Path(out_dir)
+    if len(member_dirs) < 2:
+        raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(member_dirs)}")
+    tms = [TrainedModel(d, device="cpu") for d in member_dirs]   # each names a missing final.pt itself
+    sig = {"members": [{"path": str(t.path), "mtime_ns": t.path.stat().st_mtime_ns, "bytes": t.path.stat().st_size}
+                       for t in tms]}
+    if (out_dir / "final.pt").is_file() and (out_dir / "ensemble.yaml").is_file() \
+            and yaml.safe_load((out_dir / "ensemble.yaml").read_text()) == sig:
+        return False
+    first = tms[0]
+    for t in tms:
+        if t.members:
+            raise InputError(f"{t.path}: already an ensemble; list its members ({t.members[0]}, ...) instead")
+        if t.model_config.arch != "lstm":
+            raise InputError(f"{t.path}: arch {t.model_config.arch}: an ensemble combines lstm models only so far")
+        for what, same in (("feature config", lambda: t.feature_config == first.feature_config),
+                           ("normalisation (train set)", lambda: np.allclose(t.norm.mean, first.norm.mean, rtol=1e-6)
+                            and np.allclose(t.norm.std, first.norm.std, rtol=1e-6)),
+                           ("CMVN mode", lambda: (t.cmvn, t.cmvn_window) == (first.cmvn, first.cmvn_window))):
+            if not same():   # in order: the stats are only comparable for the same features
+                raise InputError(f"{t.path}: its {what} differs from {first.path}'s; ensemble models trained on "
+                                 "the same features and training set")
+    summary = dataclasses.replace(first.model_config, input_dims=max(t.model_config.input_dims for t in tms),
+                                  bidirectional=any(t.model_config.bidirectional for t in tms))
+    ck = {"members": [{"source": str(t.path), "model_config": config.to_dict(t.model_config),
+                       "model_state": t.net.state_dict()} for t in tms],
+          "model_config": config.to_dict(summary), "feature_config": config.to_dict(first.feature_config),
+          "norm_stats": first.norm.to_dict(),
+          "train_config": {"cmvn": first.cmvn, "cmvn_window_frames": first.cmvn_window}}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
+    with io.atomic_write(out_dir / "final.pt") as tmp:
+        torch.save(ck, tmp)
+    io.write_text(out_dir / "ensemble.yaml", yaml.safe_dump(sig, sort_keys=False))
+    return True

@@ -1,0 +1,276 @@
+"""Run a trained VAD on your own audio: numpy arrays or files of any length, in bounded memory.
+
+    from vadkit import Vad
+    vad = Vad("exp/lstm")                        # exp/<model>/ or its final.pt; conf/decode.yaml post-processing
+    segs = vad.segments_of_file("talk.wav")      # [(start_s, end_s), ...]
+    res = vad.run(x, 16000)                      # VadResult: .segments, .probs (one per 10 ms frame), .to_json()
+
+Files are read in blocks (AudioBlocks: mono mix or one channel, resampled to the model's rate);
+the feature dB floor is fixed by the whole recording, as in the recipe, through a two-pass read
+whose first pass spills the log-mel frames to a temporary file, so memory does not grow with length
+beyond the output probabilities.  The network sees the features either in one pass (chunk_s=None:
+exactly the recipe's decode; a unidirectional model carries its state from block to block) or in
+chunks of chunk_s seconds with context_s seconds of context (left only for unidirectional models,
+both sides for bidirectional), batch_size chunks at a time: much faster on a CPU, and within a
+stated tolerance of the one-pass probabilities (README, "Running the VAD on your audio").
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from vadkit import config, intervals, io
+from vadkit.config import DecodeConfig
+from vadkit.decode.postprocess import probs_to_segments
+from vadkit.errors import InputError
+from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
+from vadkit.models.checkpoint import TrainedModel
+
+log = logging.getLogger(__name__)
+RECIPE_DECODE_CONF = Path(__file__).resolve().parents[2] / "conf" / "decode.yaml"
+
+
+@dataclass
+class VadResult:
+    """One recording's result.  probs: (n_frames,) float32 P(speech), frame k centred at
+    k*hop + win/2 (10 ms, 12.5 ms); segments: [(start_s, end_s)] after post-processing."""
+    file: str | None
+    sample_rate_hz: int               # of the input (before resampling to the model's rate)
+    duration_s: float
+    frame_shift_s: float
+    segments: intervals.Segments
+    probs: np.ndarray = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self, with_probs: bool = False) -> dict:
+        """The documented JSON shape (README): file, sample_rate, duration, frame_shift, segments[, probs]."""
+        d = {"file": self.file, "sample_rate": self.sample_rate_hz, "duration": round(self.duration_s, 4),
+             "frame_shift": self.frame_shift_s,
+             "segments": [{"start": round(s, 3), "end": round(e, 3)} for s, e in self.segments]}
+        if with_probs:
+            d["probs"] = [round(float(p), 4) for p in self.probs]
+        return d
+
+
+def load_decode_config(decode: DecodeConfig | str | Path | None) -> DecodeConfig:
+    """None: the recipe's conf/decode.yaml (chosen on dev) when present, else DecodeConfig defaults."""
+    if isinstance(decode, DecodeConfig):
+        return decode
+    if decode is None:
+        return config.load(RECIPE_DECODE_CONF, DecodeConfig) if RECIPE_DECODE_CONF.is_file() else DecodeConfig()
+    return config.load(decode, DecodeConfig)
+
+
+def tuned_decode_config(metrics_json: str | Path, base: DecodeConfig) -> DecodeConfig:
+    """base with the threshold and post-processing that scoring tuned on a dev set: the `tuned` block
+    of a decode's scoring/metrics.json (steps/score.py --tune-on; stage 5)."""
+    tuned = io.read_json(metrics_json).get("tuned")
+    if not isinstance(tuned, dict) or "threshold" not in tuned:
+        raise InputError(f"{metrics_json}: no tuned threshold in it; score the decode with --tune-on DEV_DATA "
+                         "DEV_DECODE (stage 5 does) and pass its scoring/metrics.json")
+    return dataclasses.replace(base, threshold=float(tuned["threshold"]), onset=None, offset=None,
+                               **tuned.get("postprocess", {}))
+
+
+class _Spill:
+    """Append-only store of float32 rows in a temporary file, read back in order, block by block."""
+
+    def __init__(self, dim: int):
+        self.f, self.dim, self.n = tempfile.TemporaryFile(), dim, 0
+
+    def append(self, rows: np.ndarray) -> None:
+        np.ascontiguousarray(rows, np.float32).tofile(self.f)
+        self.n += len(rows)
+
+    def blocks(self, rows: int) -> Iterator[np.ndarray]:
+        self.f.seek(0)
+        for a in range(0, self.n, rows):
+            yield np.fromfile(self.f, np.float32, min(rows, self.n - a) * self.dim).reshape(-1, self.dim)
+        self.f.close()
+
+
+class Vad:
+    """A trained model plus post-processing.  model: exp/<model>/ or a final.pt; decode: a
+    DecodeConfig or YAML path (None: conf/decode.yaml); chunk_s=None: one exact pass."""
+
+    def __init__(self, model: str | Path | TrainedModel, decode: DecodeConfig | str | Path | None = None,
+                 device: str | None = None, chunk_s: float | None = 20.0, context_s: float = 3.0,
+                 batch_size: int = 16, block_s: float = 60.0):
+        self.model = model if isinstance(model, TrainedModel) else TrainedModel(model, device)
+        self.decode = load_decode_config(decode)
+        self.fc = self.model.feature_config
+        self.grid = self.model.grid
+        self.dims = self.model.model_config.input_dims
+        self.model.require_streamable("vadkit.Vad", allow_lookahead=True)
+        # a crnn looks ahead (its convs) like a BLSTM: chunks get right context and whole-sequence passes
+        self.bidirectional = self.model.model_config.bidirectional or self.model.model_config.arch == "crnn"
+        fps = round(1 / self.grid.hop_s)
+        sub = self.model.model_config.subsample if self.model.model_config.arch == "crnn" else 1
+        self.chunk = None if chunk_s is None else max(1, round(chunk_s * fps / sub)) * sub
+        self.context = round(context_s * fps / sub) * sub   # multiples of the subsampling: same frame phase
+        self.batch_size, self.block_s = batch_size, block_s
+        self.block_frames = max(1, round(block_s * fps))
+
+    @property
+    def sample_rate_hz(self) -> int:
+        """The model's rate: other rates are resampled to it."""
+        return self.fc.sample_rate_hz
+
+    # ------------------------------------------------------------ public API
+    def probs(self, audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+        """(n,) or (n, channels) samples -> (n_frames,) float32 speech probabilities (channels averaged)."""
+        x = self._check_array(audio, sample_rate_hz)
+        lm = log_mel(x, self.sample_rate_hz, self.fc)
+        if len(lm) == 0:
+            return np.zeros(0, np.float32)
+        floor = float(lm.max()) - TOP_DB
+        blocks = (lm[a:a + self.block_frames] for a in range(0, len(lm), self.block_frames))
+        return self._probs_of_log_mel(blocks, floor)
+
+    def run(self, audio: np.ndarray, sample_rate_hz: int, name: str | None = None) -> VadResult:
+        """Probabilities and segments of an in-memory signal."""
+        x = np.asarray(audio)
+        n = x.shape[0]
+        if n == 0:
+            raise InputError(f"{name or 'audio'}: empty signal (0 samples)")
+        probs = self.probs(x, sample_rate_hz)
+        silent = not np.any(x)
+        return self._result(name, sample_rate_hz, n / sample_rate_hz, probs, silent)
+
+    def segments(self, audio: np.ndarray, sample_rate_hz: int) -> intervals.Segments:
+        """Speech regions [(start_s, end_s)] of an in-memory signal."""
+        return self.run(audio, sample_rate_hz).segments
+
+    def run_file(self, path: str | Path, channel: int | None = None) -> VadResult:
+        """Probabilities and segments of an audio file of any length, in bounded memory."""
+        blocks = io.AudioBlocks(path, self.sample_rate_hz, channel, self.block_s)
+        if blocks.file_rate_hz != self.sample_rate_hz:
+            log.debug("%s: %d Hz resampled to the model's %d Hz", path, blocks.file_rate_hz, self.sample_rate_hz)
+        spill, peak, tail = _Spill(self.fc.n_mels), 0.0, np.zeros(0, np.float32)
+        max_db = -np.inf
+        win, hop = self.grid.samples(self.sample_rate_hz)
+        for x in blocks:  # pass 1: log-mel frames to disk, the recording's loudest bin
+            peak = max(peak, float(np.abs(x).max()))
+            tail = np.concatenate([tail, x])
+            n = self.grid.n_frames(len(tail), self.sample_rate_hz)
+            if n:
+                lm = log_mel(tail[:(n - 1) * hop + win], self.sample_rate_hz, self.fc)
+                max_db = max(max_db, float(lm.max()))
+                spill.append(lm)
+                tail = tail[n * hop:]
+        if spill.n == 0:
+            raise InputError(f"{path}: audio is shorter than one {self.fc.win_ms:g} ms frame; drop it from the list")
+        probs = self._probs_of_log_mel(spill.blocks(self.block_frames), max_db - TOP_DB)
+        return self._result(str(path), blocks.file_rate_hz, blocks.duration_s, probs, peak == 0.0)
+
+    def segments_of_file(self, path: str | Path, channel: int | None = None) -> intervals.Segments:
+        return self.run_file(path, channel).segments
+
+    # ------------------------------------------------------------ internals
+    def _check_array(self, audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+        x = np.asarray(audio, dtype=np.float32)
+        if x.ndim == 2:
+            x = x.mean(axis=1)
+        if x.ndim != 1:
+            raise InputError(f"audio must be (samples,) or (samples, channels), got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise InputError("audio contains NaN or infinite samples")
+        if sample_rate_hz != self.sample_rate_hz:
+            x = io.resample(x, sample_rate_hz, self.sample_rate_hz)
+        if self.grid.n_frames(len(x), self.sample_rate_hz) == 0:
+            raise InputError(f"audio is shorter than one {self.fc.win_ms:g} ms frame")
+        return x
+
+    def _result(self, name, rate, duration_s, probs, silent) -> VadResult:
+        warnings = []
+        if silent:  # digital silence: normalised features of zeros are meaningless to the network
+            warnings.append(f"{name or 'audio'}: all samples are zero; no speech reported")
+            segs: intervals.Segments = []
+        else:
+            segs = probs_to_segments(probs, self.decode, self.grid, duration_s)
+        return VadResult(name, int(rate), float(duration_s), self.grid.hop_s, segs, probs, warnings)
+
+    def _feature_blocks(self, lm_blocks: Iterable[np.ndarray], floor_db: float) -> Iterator[np.ndarray]:
+        """Normalised model inputs (k, input_dims) per block of log-mel rows."""
+        fs = FeatureStream(self.sample_rate_hz, self.fc, floor_db=floor_db, static_only=self.dims <= static_dim(self.fc))
+        for lm in lm_blocks:
+            f = fs.push_log_mel(lm)
+            if len(f):
+                yield self.model.norm.apply(f[:, :self.dims])
+        f = fs.flush()
+        if len(f):
+            yield self.model.norm.apply(f[:, :self.dims])
+
+    def _probs_of_log_mel(self, lm_blocks: Iterable[np.ndarray], floor_db: float) -> np.ndarray:
+        feats = self._feature_blocks(lm_blocks, floor_db)
+        if self.chunk is None:
+            logits = self._one_pass(feats)
+        else:
+            logits = np.concatenate(list(chunked_logits(self.model.net, feats, self.chunk, self.context,
+                                                        self.bidirectional, self.batch_size, self.model.device))
+                                    or [np.zeros(0, np.float32)])
+        return (1 / (1 + np.exp(-logits))).astype(np.float32)
+
+    @torch.no_grad()
+    def _one_pass(self, feats: Iterator[np.ndarray]) -> np.ndarray:
+        net, dev = self.model.net, self.model.device
+        if self.bidirectional:  # needs the whole sequence: input_dims floats per frame held
+            x = np.concatenate(list(feats))
+            return net(torch.from_numpy(x)[None].to(dev))[0].float().cpu().numpy()
+        out, state = [], None
+        for x in feats:
+            lg, state = net.forward_state(torch.from_numpy(x)[None].to(dev), state)
+            out.append(lg[0].float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+@torch.no_grad()
+def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int, context: int,
+                   bidirectional: bool, batch_size: int, device) -> Iterator[np.ndarray]:
+    """Logits of a feature stream computed in chunks of `chunk` frames, each run with `context` frames
+    before it (and after it, for bidirectional models) and batch_size chunks per network call.
+
+    feats: blocks (k, D) of one recording, in order; yields logits (k',) in order, covering every frame.
+    """
+    right = context if bidirectional else 0
+    buf = np.zeros((0, 0), np.float32)
+    buf0 = done = 0  # absolute frame index of buf[0]; first frame without a logit
+    it = iter(feats)
+    final = False
+    while not final:
+        blk = next(it, None)
+        final = blk is None
+        if not final:
+            buf = blk if buf.size == 0 else np.concatenate([buf, blk])
+            if len(buf) + buf0 - done < batch_size * chunk + right:
+                continue
+        end = buf0 + len(buf)
+        starts = list(range(done, end if final else end - chunk - right + 1, chunk))
+        for i in range(0, len(starts), batch_size):
+            group = starts[i:i + batch_size]
+            spans = [(max(0, s - context), min(end, s + chunk + right)) for s in group]
+            out: dict[int, np.ndarray] = {}
+            # unidirectional: pad shorter spans at the end (outputs before the padding stay exact);
+            # bidirectional: one call per span length, as padding would reach the backward LSTM
+            lengths = sorted({b - a for a, b in spans}) if bidirectional else [max(b - a for a, b in spans)]
+            for n in lengths:
+                idx = [j for j, (a, b) in enumerate(spans) if b - a == n or not bidirectional]
+                x = np.zeros((len(idx), n, buf.shape[1]), np.float32)
+                for i, j in enumerate(idx):
+                    a, b = spans[j]
+                    x[i, :b - a] = buf[a - buf0:b - buf0]
+                lg = net(torch.from_numpy(x).to(device)).float().cpu().numpy()
+                out.update(zip(idx, lg))
+            for j, s in enumerate(group):
+                a = spans[j][0]
+                yield out[j][s - a:s - a + min(chunk, end - s)]
+            done = min(end, group[-1] + chunk)
+        cut = max(0, done - context - buf0)
+        buf, buf0 = buf[cut:], buf0 + cut

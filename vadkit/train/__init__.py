@@ -1,0 +1,1 @@
+"""Training: the loop, checkpoints and resumption (training); multi-GPU data parallelism (distributed)."""

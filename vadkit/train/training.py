@@ -1,0 +1,310 @@
+"""Training: random fixed-length segments, Adam + BCE-with-logits, a checkpoint per epoch,
+resume from the last one; the epoch best on dev (or the last), optionally averaged with the epochs
+before it (train.average_epochs), kept as final.pt.
+
+exp/<model>/: config.yaml, checkpoints/epoch-N.pt, final.pt (written last), history.json,
+curves.png.  final.pt holds what later use needs: weights, model/feature/train configs, and the
+normalisation stats.  Each epoch reseeds numpy and torch from (seed, epoch), so a resumed run
+draws the same batches as an uninterrupted one.
+
+Under torchrun (vadkit.distributed) every process draws the same global batch and trains on its share;
+the loss is normalised by the frames of the whole batch, so N processes take the steps one process
+would (up to float rounding and dropout masks).  Rank 0 alone writes files.  `train.amp` turns on
+mixed precision on CUDA: bf16 where the GPU supports it, else fp16 with loss scaling.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from tqdm import tqdm
+
+from vadkit import config, io
+from vadkit.eval import plots
+from vadkit.features import cache
+from vadkit.train import distributed
+from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
+from vadkit.errors import InputError
+from vadkit.features.norm import NormStats, normalise
+from vadkit.models.networks import build_model, count_parameters, predict_logits
+
+log = logging.getLogger(__name__)
+
+
+class SegmentSampler:
+    """Batches of random `segment_frames`-long windows; recordings drawn in proportion to length.
+
+    Recordings shorter than a segment are used whole; padding is masked out of the loss.
+    """
+
+    def __init__(self, feats: list[np.ndarray], labels: list[np.ndarray], segment_frames: int, batch_size: int):
+        self.feats, self.labels = feats, labels
+        self.seg, self.batch_size = segment_frames, batch_size
+        lengths = np.array([len(f) for f in feats], dtype=np.float64)
+        self.p = lengths / lengths.sum()
+
+    def batch(self, rng: np.random.Generator, rank: int = 0, world_size: int = 1
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x (b, L, D) float32, y (b, L) float32, mask (b, L) float32: part `rank` of `world_size`
+        contiguous parts of the batch.  Every rank draws the whole batch from rng, so all agree on it."""
+        dim = self.feats[0].shape[1]
+        mine = np.array_split(np.arange(self.batch_size), world_size)[rank]
+        x = np.zeros((len(mine), self.seg, dim), np.float32)
+        y = np.zeros((len(mine), self.seg), np.float32)
+        mask = np.zeros((len(mine), self.seg), np.float32)
+        for b, i in enumerate(rng.choice(len(self.feats), size=self.batch_size, p=self.p)):
+            n = len(self.feats[i])
+            start = int(rng.integers(0, n - self.seg + 1)) if n > self.seg else 0
+            if mine[0] <= b <= mine[-1]:
+                k, r = min(self.seg, n), b - mine[0]
+                x[r, :k], y[r, :k], mask[r, :k] = self.feats[i][start:start + k], self.labels[i][start:start + k], 1
+        return x, y, mask
+
+
+def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str = "global",
+             cmvn_window: int = 300) -> tuple[list, list, FeatureConfig]:
+    """Normalised features (first input_dims dims) and labels of a set, in rec_id order."""
+    feats, labels, info = cache.load(data_dir)
+    ids = sorted(feats)
+    x = [normalise(feats[k], stats, cmvn, cmvn_window)[:, :input_dims] for k in ids]
+    return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"])
+
+
+def evaluate(model, feats: list, labels: list, device, ctx: distributed.Context | None = None) -> dict:
+    """Dev loss (mean BCE per frame) and accuracy at 0.5, each recording in one pass; under torchrun each
+    process scores every world_size-th recording and the sums are added up."""
+    rank, world = (ctx.rank, ctx.world_size) if ctx else (0, 1)
+    logits = predict_logits(model, feats[rank::world], device)
+    loss_sum, correct, frames = 0.0, 0.0, 0.0
+    for z, y in zip(logits, labels[rank::world]):
+        loss_sum += float(torch.nn.functional.binary_cross_entropy_with_logits(
+            torch.from_numpy(z).double(), torch.from_numpy(y).double(), reduction="sum"))
+        correct += float(np.sum((z >= 0) == (y >= 0.5)))
+        frames += len(y)
+    if ctx:
+        loss_sum, correct, frames = distributed.all_sum(ctx, [loss_sum, correct, frames])
+    return {"loss": loss_sum / frames, "accuracy": correct / frames}
+
+
+def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distributed.Context) -> None:
+    """Rank 0 clears (overwrite) and writes config.yaml; every rank checks it, so all fail alike."""
+    if overwrite and ctx.is_main:   # best.pt: written by runs before final.pt came from the checkpoints
+        for name in ("checkpoints", "final.pt", "best.pt", "history.json", "curves.png", "config.yaml"):
+            p = exp_dir / name
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    distributed.barrier(ctx)
+    cfg_file = exp_dir / "config.yaml"
+    if cfg_file.is_file() and _with_defaults(yaml.safe_load(cfg_file.read_text())) != merged:
+        raise InputError(f"{cfg_file}: {exp_dir} was trained with another config or data; "
+                         "re-run with --overwrite true to start it over, or use another conf/<model>.yaml")
+    distributed.barrier(ctx)
+    if ctx.is_main:
+        io.write_text(cfg_file, yaml.safe_dump(merged, sort_keys=False))
+
+
+def _with_defaults(saved) -> dict | None:
+    """A saved config.yaml with the keys added since it was written at their defaults (same training)."""
+    try:
+        return {**saved, **{k: config.to_dict(config.from_dict(cls, saved[k]))
+                            for k, cls in (("model", ModelConfig), ("train", TrainConfig), ("features", FeatureConfig))}}
+    except (InputError, KeyError, TypeError):
+        return saved
+
+
+def _last_checkpoint(exp_dir: Path) -> Path | None:
+    ckpts = sorted((exp_dir / "checkpoints").glob("epoch-*.pt"), key=lambda p: int(p.stem.split("-")[1]))
+    return ckpts[-1] if ckpts else None
+
+
+def _save(obj, path: Path) -> None:
+    with io.atomic_write(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
+    """Train cfg's model on train_dir's feature cache, select on dev_dir's, into exp_dir (one process, or
+    every process of a torchrun group)."""
+    ctx = distributed.setup()
+    try:
+        _run(cfg, train_dir, dev_dir, Path(exp_dir), overwrite, ctx)
+    finally:
+        distributed.cleanup(ctx)
+
+
+def _amp_dtype(cfg: TrainConfig, device: torch.device):
+    if not cfg.amp:
+        return None
+    if device.type != "cuda":
+        log.info("train.amp: mixed precision is for CUDA; training in float32 on %s", device)
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, overwrite: bool,
+         ctx: distributed.Context) -> None:
+    stats = NormStats.from_dict(io.read_json(Path(train_dir) / "cmvn.json"))
+    if not cfg.train.normalize:
+        stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
+    dims = cfg.model.input_dims
+    norm = (cfg.train.cmvn, cfg.train.cmvn_window_frames)
+    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm)
+    dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
+    if dev_feat_cfg != feat_cfg:
+        raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
+    if not 1 <= dims <= tr_x[0].shape[1]:
+        raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
+    merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
+              "features": config.to_dict(feat_cfg), "data": {"train": str(train_dir), "dev": str(dev_dir)}}
+    _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
+    if (exp_dir / "final.pt").is_file():
+        log.info("%s/final.pt exists and matches the config: already trained", exp_dir)
+        return
+    if cfg.train.batch_size < ctx.world_size:
+        raise InputError(f"batch_size {cfg.train.batch_size} is smaller than the {ctx.world_size} processes: "
+                         "each process needs a share of every batch; raise train.batch_size or use fewer processes")
+    device = ctx.device
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.model).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
+    amp_dtype = _amp_dtype(cfg.train, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    history, best, start_epoch = [], None, 1
+    ckpt_path = _last_checkpoint(exp_dir)
+    if ckpt_path is not None:
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        if ckpt.get("scaler") and scaler.is_enabled():
+            scaler.load_state_dict(ckpt["scaler"])
+        history, best, start_epoch = ckpt["history"], ckpt["best"], ckpt["epoch"] + 1
+        log.info("resuming from %s", ckpt_path)
+    log.info("model %s: %d parameters on %s%s; %d train recordings (%.1f min), %d dev", cfg.model.arch,
+             count_parameters(model), device, f", {amp_dtype} autocast" if amp_dtype else "", len(tr_x),
+             sum(map(len, tr_x)) / 6000, len(dv_x))
+    net = model  # what is saved and evaluated; `model` is what trains (DDP-wrapped under torchrun)
+    if ctx.enabled:
+        model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda"
+                                                          else None)
+    sampler = SegmentSampler(tr_x, tr_y, cfg.train.segment_frames, cfg.train.batch_size)
+    steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, tr_x)) / (cfg.train.segment_frames *
+                                                                          cfg.train.batch_size))
+    for epoch in range(start_epoch, cfg.train.epochs + 1):
+        t0 = time.time()
+        train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype)
+        dev = evaluate(net, dv_x, dv_y, device, ctx)
+        history.append({"epoch": epoch, "train_loss": train["loss"], "train_accuracy": train["accuracy"],
+                        "dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"], "seconds": time.time() - t0})
+        log.info("epoch %d/%d: train loss %.4f acc %.4f | dev loss %.4f acc %.4f | %.0f s", epoch,
+                 cfg.train.epochs, train["loss"], train["accuracy"], dev["loss"], dev["accuracy"],
+                 history[-1]["seconds"])
+        key = {"dev_loss": -dev["loss"], "dev_accuracy": dev["accuracy"], "last": epoch}[cfg.train.select_on]
+        improved = best is None or key > best["key"]
+        if improved:
+            best = {"key": key, "epoch": epoch, "dev": dev}
+        if ctx.is_main:
+            _save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history,
+                   "best": best, "scaler": scaler.state_dict() if scaler.is_enabled() else None},
+                  exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
+            io.write_json(exp_dir / "history.json", history)
+            plots.training_curves(history, exp_dir / "curves.png", title=exp_dir.name)
+        distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
+    if not ctx.is_main:
+        return
+    first = max(1, best["epoch"] - cfg.train.average_epochs + 1)   # the picked epoch's own checkpoint when 1
+    state = average_checkpoints([exp_dir / "checkpoints" / f"epoch-{e}.pt" for e in range(first, best["epoch"] + 1)])
+    dev = best["dev"]
+    if first < best["epoch"]:                                       # the mean is a new model: score it on dev
+        net.load_state_dict(state)
+        dev = evaluate(net, dv_x, dv_y, device)
+    _save({"model_state": state, "model_config": config.to_dict(cfg.model),
+           "feature_config": config.to_dict(feat_cfg), "norm_stats": stats.to_dict(),
+           "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "epochs_averaged": [first, best["epoch"]],
+           "dev": dev}, exp_dir / "final.pt")
+    log.info("final.pt: epoch %d%s (dev loss %.4f, accuracy %.4f)", best["epoch"],
+             f", weights averaged over epochs {first}-{best['epoch']}" if first < best["epoch"] else "",
+             dev["loss"], dev["accuracy"])
+
+
+def average_checkpoints(paths: list[Path]) -> dict:
+    """The element-wise mean of the model weights saved in these epoch checkpoints (icefall's --avg):
+    with a decaying learning rate the late epochs lie close together, and their mean is smoother than
+    any one of them."""
+    states = [torch.load(p, map_location="cpu", weights_only=False)["model"] for p in paths]
+    return {k: (sum(s[k].double() for s in states) / len(states)).to(v.dtype) if v.is_floating_point() else v
+            for k, v in states[0].items()}
+
+
+def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+    """SpecAugment (Park et al. 2019) without time warping on a batch x (b, L, D) of normalised
+    features: per segment, specaug_time_masks runs of 0..specaug_time_width frames and
+    specaug_freq_masks runs of 0..specaug_freq_width feature dims set to 0 (the mean).  Labels are
+    kept: a masked frame is still speech or not.  Returns a copy.  Under torchrun each rank masks its
+    own share with the same stream, so the masks differ from a one-process run (the batches do not)."""
+    x = x.copy()
+    b, length, dim = x.shape
+    for i in range(b):
+        for _ in range(cfg.specaug_time_masks):
+            w = int(rng.integers(0, cfg.specaug_time_width + 1))
+            t0 = int(rng.integers(0, max(1, length - w + 1)))
+            x[i, t0:t0 + w] = 0.0
+        for _ in range(cfg.specaug_freq_masks):
+            w = int(rng.integers(0, min(cfg.specaug_freq_width, dim) + 1))
+            f0 = int(rng.integers(0, max(1, dim - w + 1)))
+            x[i, :, f0:f0 + w] = 0.0
+    return x
+
+
+def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
+    """Learning rate at a global step (0-based): a function of the step alone, so resuming needs no state."""
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+
+
+def train_steps(model, opt, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int = 1,
+                device: str = "cpu") -> dict:
+    """`steps` optimiser steps in one process without autocast (what local/benchmark.py times)."""
+    scaler = torch.amp.GradScaler("cuda", enabled=False)
+    ctx = distributed.Context(device=torch.device(device))
+    return _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, None)
+
+
+def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int,
+                 ctx: distributed.Context, amp_dtype) -> dict:
+    rng = np.random.default_rng([cfg.train.seed, epoch])
+    aug_rng = np.random.default_rng([cfg.train.seed, epoch, 1])   # its own stream: batches stay the same
+    torch.manual_seed(cfg.train.seed * 100_003 + epoch)
+    model.train()
+    loss_sum, correct, frames = 0.0, 0.0, 0.0
+    for i in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10, disable=not ctx.is_main):
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(cfg.train, (epoch - 1) * steps + i, cfg.train.epochs * steps)
+        x, y, mask = sampler.batch(rng, ctx.rank, ctx.world_size)
+        if cfg.train.specaug:
+            x = spec_augment(aug_rng, x, cfg.train)
+        x, y, mask = (torch.from_numpy(a).to(ctx.device) for a in (x, y, mask))
+        with torch.autocast(ctx.device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            logits = model(x)
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, reduction="none")
+                    * mask).sum()
+        n = mask.sum()
+        # DDP averages gradients over ranks: scaling by world_size / (frames of the whole batch) makes that
+        # average the gradient of the whole batch's mean loss, as one process computes it.
+        n_all = distributed.all_sum(ctx, [n.item()])[0] / ctx.world_size if ctx.enabled else n
+        opt.zero_grad()
+        scaler.scale(loss / n_all).backward()
+        scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip)
+        scaler.step(opt)
+        scaler.update()
+        loss_sum += loss.item()
+        correct += (((logits.detach() >= 0).float() == y).float() * mask).sum().item()
+        frames += n.item()
+    loss_sum, correct, frames = distributed.all_sum(ctx, [loss_sum, correct, frames])
+    return {"loss": loss_sum / frames, "accuracy": correct / frames}
