@@ -94,7 +94,7 @@ def test_baseline_writes_our_decode_layout(name, toy_set, tmp_path):
 
 def test_decode_needs_the_feature_cache(tmp_path):
     d = make_toy_data_dir(tmp_path / "raw", 1, dur_s=2.0)
-    with pytest.raises(InputError, match=r"raw/feats.yaml: not found; make the set's feature cache"):
+    with pytest.raises(InputError, match=r"raw: no feature cache \(feats.yaml missing\); run stage 2"):
         baselines.decode("energy", d, tmp_path / "out", DecodeConfig(), BaselineConfig())
     assert not (tmp_path / "out" / "hyp.rttm").exists()
 

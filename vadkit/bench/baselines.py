@@ -26,17 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from tqdm import tqdm
 
 from vadkit import config, io
 from vadkit.features import cache
 from vadkit.config import BaselineConfig, DecodeConfig, FeatureConfig
 from vadkit.data.datadir import load_data_dir
-from vadkit.decode.decoding import write_probs
+from vadkit.decode import decoding
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
-from vadkit.decode.postprocess import probs_to_segments
 
 log = logging.getLogger(__name__)
 
@@ -224,30 +222,17 @@ def decode(name: str, data_dir: str | Path, decode_dir: str | Path, cfg: DecodeC
     probs (ark/scp or probs.h5, as the set's feature cache), decode.yaml, hyp.rttm (last).
     Returns False when it was up to date."""
     data_dir, decode_dir = Path(data_dir), Path(decode_dir)
-    marker = data_dir / cache.MARKER
-    if not marker.is_file():
-        raise InputError(f"{marker}: not found; make the set's feature cache first (stage 2): it fixes the "
-                         "frame grid every system is scored on")
-    info = yaml.safe_load(marker.read_text())
-    fcfg = config.from_dict(FeatureConfig, info["features"], str(marker))
-    grid = FrameGrid.from_config(fcfg)
-    b = make(name, baseline_cfg, grid)
-    sig = _signature(b, data_dir, cfg, marker.read_text())
-    done = decode_dir / "decode.yaml"
-    if not overwrite and (decode_dir / "hyp.rttm").is_file() and done.is_file() \
-            and yaml.safe_load(done.read_text()) == sig:
+    info = cache.read_info(data_dir)
+    fcfg = config.from_dict(FeatureConfig, info["features"], str(data_dir / cache.MARKER))
+    b = make(name, baseline_cfg, FrameGrid.from_config(fcfg))
+    sig = _signature(b, data_dir, cfg, (data_dir / cache.MARKER).read_text())
+    if not overwrite and decoding.is_decoded(decode_dir, sig):
         log.info("%s: up to date, nothing to do", decode_dir)
         return False
-    (decode_dir / "hyp.rttm").unlink(missing_ok=True)
     d = load_data_dir(data_dir)
     probs = {}
     for rec_id in tqdm(d.rec_ids, desc=f"baseline {name}", unit="rec", mininterval=5):
         x, rate = io.read_audio(d.wavs[rec_id], fcfg.sample_rate_hz)
         probs[rec_id] = b.probs(x, rate)
-    write_probs(decode_dir, probs, info["format"])
-    hyp = {k: probs_to_segments(probs[k], cfg, grid, d.durations_s[k]) for k in sorted(probs)}
-    io.write_text(done, yaml.safe_dump(sig, sort_keys=False))
-    io.write_rttm(decode_dir / "hyp.rttm", hyp)
-    speech = sum(e - s for v in hyp.values() for s, e in v)
-    log.info("%s: %d recordings, %.1f min of speech hypothesised", decode_dir, len(hyp), speech / 60)
+    decoding.finish(decode_dir, data_dir, probs, cfg, sig)
     return True

@@ -77,8 +77,8 @@ def make_builtin_recording(cfg: BuiltinCorpusConfig, set_name: str, index: int) 
     return make_recording(mix_rng, _tts_source(source_rng, cfg, set_name), duration_s, cfg)
 
 
-def _stamp(cfg: BuiltinCorpusConfig) -> str:
-    return f"# vadkit built-in corpus, generator version {_CORPUS_VERSION}\n{config.dump(cfg)}"
+def _signature(cfg: BuiltinCorpusConfig) -> dict:
+    return {"corpus": "builtin", "generator_version": _CORPUS_VERSION, "config": config.to_dict(cfg)}
 
 
 def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, num_jobs: int = 1,
@@ -90,5 +90,5 @@ def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, nu
     def jobs(tmp: Path) -> list[tuple]:
         return [(make_builtin_recording, (cfg, s, i), s, str(tmp / s / f"builtin_{s}_{i + 1:04d}.wav"),
                  cfg.sample_rate_hz) for s in SETS for i in range(len(set_durations(cfg, s)))]
-    return build_corpus(out_dir, _stamp(cfg), jobs, num_jobs, lambda: check_builtin_config(cfg, where),
+    return build_corpus(out_dir, _signature(cfg), jobs, num_jobs, lambda: check_builtin_config(cfg, where),
                         desc="builtin corpus")

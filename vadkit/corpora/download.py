@@ -107,14 +107,9 @@ def _download(url: str, part: Path) -> None:
                          f"run again to resume {part}")
 
 
-def _stamp_text(path: Path, archive: Archive) -> str:
-    st = path.stat()
-    return f"{archive.md5} {st.st_size} {st.st_mtime_ns} {path.resolve()}\n"
-
-
-def _checked_before(path: Path, stamp: Path, archive: Archive) -> bool:
-    """True when `stamp` records this very file (size, mtime, place) as verified against archive.md5."""
-    return stamp.is_file() and stamp.read_text() == _stamp_text(path, archive)
+def _signature(path: Path, archive: Archive) -> dict:
+    """What a verification is valid for: this very file (place, size, time) and the expected md5."""
+    return {"md5": archive.md5, "file": io.file_id(path.resolve())}
 
 
 def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = None) -> Path:
@@ -126,15 +121,15 @@ def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = No
         path = Path(mirror) / archive.name
         if not path.is_file():
             raise InputError(f"{path}: not in the mirror; copy {archive.name} there (from {archive.url})")
-        if not _checked_before(path, stamp, archive):
+        if not io.is_current(stamp, _signature(path, archive)):
             _verify(path, archive)
-            io.write_text(stamp, _stamp_text(path, archive))
+            io.write_stamp(stamp, _signature(path, archive))
         log.info("%s: verified (mirror, used in place)", path)
         return path
     dest.mkdir(parents=True, exist_ok=True)
     path, part = dest / archive.name, dest / f"{archive.name}.part"
     if path.is_file():
-        if _checked_before(path, stamp, archive):
+        if io.is_current(stamp, _signature(path, archive)):
             log.info("%s: complete and verified; not downloading it again", path)
             return path
         _verify(path, archive)
@@ -147,7 +142,7 @@ def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = No
             part.unlink()
             raise
         os.replace(part, path)
-    io.write_text(stamp, _stamp_text(path, archive))
+    io.write_stamp(stamp, _signature(path, archive))
     return path
 
 

@@ -1,12 +1,10 @@
 """The notebook's .mat feature lists (`--corpus mat`) into data dirs with a ready feature cache."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vadkit import io
 from vadkit.config import FeatureConfig
@@ -60,15 +58,6 @@ def read_mat_features(path: Path, cfg: FeatureConfig) -> tuple[np.ndarray, np.nd
     return x, y.astype(np.int8)
 
 
-def _files_digest(paths: list[Path]) -> str:
-    """sha1 over each file's name, size and modification time: changes when a file is replaced."""
-    h = hashlib.sha1()
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
 def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, fmt: str,
                     wav: str | Path | None = None, source: str = "") -> dict:
     """A data dir whose feature cache holds the .mat files' X and labels Y (not recomputed).
@@ -85,10 +74,10 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
         raise InputError(f"{source}: two .mat files with the same name; rec_ids must be unique")
     if wav is not None and len(mats) != 1:
         raise ValueError("audio goes with a single .mat file")
-    src = {"from": source, "files_sha1": _files_digest(mats + ([Path(wav)] if wav is not None else []))}
+    src = {"from": source, "files_sha1": io.identity_digest(mats + ([Path(wav)] if wav is not None else []))}
     marker = out_dir / cache.MARKER
-    if cache.is_up_to_date(out_dir, cfg, fmt) and (yaml.safe_load(marker.read_text()) or {}).get("source") == src:
-        info = yaml.safe_load(marker.read_text())
+    if cache.is_up_to_date(out_dir, cfg, fmt, source=src):
+        info = io.read_stamp(marker)
         log.info("%s: up to date with %s, nothing to do", out_dir, source)
         d = datadir.load_data_dir(out_dir)
         return {"recordings": info["n_recordings"], "frames": info["n_frames"],

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import logging
 import re
 import zlib
@@ -127,14 +126,6 @@ def _relative(path: Path, dirs: Sequence[str | Path]) -> tuple[str, str]:
         except ValueError:
             continue
     return path.name, path.parent.name
-
-
-def sources_digest(files: Sequence[Path]) -> str:
-    """sha1 over (path, size) of the files: the corpus is rebuilt when the sources change."""
-    h = hashlib.sha1()
-    for p in files:
-        h.update(f"{p}\t{p.stat().st_size}\n".encode())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- usable utterances
@@ -366,9 +357,9 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
     noise_files = audio_files(noise_dirs, noise_lists, cfg.audio_extensions)
     if not noise_files:
         raise InputError("no noise files: give --noise-dir or --noise-list")
-    stamp = (f"# vadkit mix corpus, generator version {_VERSION}\n{config.dump(cfg)}"
-             f"# speech: {sources_digest(speech_files)} ({len(speech_files)} files)\n"
-             f"# noise: {sources_digest(noise_files)} ({len(noise_files)} files)\n")
+    signature = {"corpus": "mix", "generator_version": _VERSION, "config": config.to_dict(cfg),
+                 "speech": {"files": len(speech_files), "sha1": io.identity_digest(speech_files)},
+                 "noise": {"files": len(noise_files), "sha1": io.identity_digest(noise_files)}}
 
     def jobs(tmp: Path) -> list[tuple]:
         utts, rejected = scan_speech(speech_files, speech_dirs, cfg)
@@ -393,4 +384,4 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
                      str(tmp / s / f"mix_{s}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
                     for i in range(len(mixing.set_durations(cfg, s)))]
         return out
-    return mixing.build_corpus(out_dir, stamp, jobs, num_jobs, desc="mix corpus")
+    return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus")

@@ -326,19 +326,19 @@ class _Serial:
     imap = staticmethod(map)
 
 
-def build_corpus(out_dir: str | os.PathLike, stamp: str, make_jobs: Callable[[Path], list[tuple]],
+def build_corpus(out_dir: str | os.PathLike, signature: dict, make_jobs: Callable[[Path], list[tuple]],
                  num_jobs: int = 1, check: Callable[[], object] = lambda: None, desc: str = "corpus") -> bool:
     """Build a corpus OUT_DIR/{train,dev,test}/<rec_id>.wav + rttm; False if already up to date.
 
-    OUT_DIR/.done (written last) holds `stamp` (the config and anything else the output depends on); a
-    matching one means there is nothing to do.  `check()` runs before any work; `make_jobs(tmp)` gives the
+    OUT_DIR/.done (written last, io.write_stamp) records `signature` (the config and anything else the
+    output depends on); a matching one means there is nothing to do.  `check()` runs before any work; `make_jobs(tmp)` gives the
     recordings to make under `tmp` (see _generate) and may write files of its own there.
     The corpus is built under a temporary name beside OUT_DIR and renamed into place, so an interrupted
     run never leaves a half corpus.
     """
     out = Path(out_dir)
     if (out / ".done").is_file():
-        if (out / ".done").read_text() == stamp:
+        if io.is_current(out / ".done", signature):
             log.info("%s is up to date", out)
             return False
         log.info("%s was made with another config; rebuilding it", out)
@@ -350,7 +350,7 @@ def build_corpus(out_dir: str | os.PathLike, stamp: str, make_jobs: Callable[[Pa
     if tmp.exists():
         shutil.rmtree(tmp)  # left by an interrupted run
     _generate(tmp, make_jobs(tmp), max(1, num_jobs), desc)
-    io.write_text(tmp / ".done", stamp)
+    io.write_stamp(tmp / ".done", signature)
     old = out.with_name(f".{out.name}.old")
     if out.exists():
         if old.exists():

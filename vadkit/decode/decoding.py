@@ -15,15 +15,14 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vadkit import config, io
+from vadkit.io import arrays
 from vadkit.config import DecodeConfig, FeatureConfig
 from vadkit.data.datadir import load_data_dir, split_rec_ids
 from vadkit.decode.postprocess import probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features import cache
-from vadkit.features.grid import FrameGrid
 from vadkit.models.checkpoint import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -37,11 +36,29 @@ def _signature(model_path: Path, data_dir: Path, cfg: DecodeConfig) -> dict:
             else None}
 
 
+def is_decoded(decode_dir: str | Path, signature: dict) -> bool:
+    """decode_dir holds a finished decode (hyp.rttm) made as `signature` says (decode.yaml)."""
+    return io.is_current(Path(decode_dir) / "decode.yaml", signature, [Path(decode_dir) / "hyp.rttm"])
+
+
 def is_up_to_date(model_dir: str | Path, data_dir: str | Path, decode_dir: str | Path, cfg: DecodeConfig) -> bool:
-    decode_dir, model_path = Path(decode_dir), Path(model_dir) / "final.pt"
-    if not ((decode_dir / "hyp.rttm").is_file() and (decode_dir / "decode.yaml").is_file() and model_path.is_file()):
-        return False
-    return yaml.safe_load((decode_dir / "decode.yaml").read_text()) == _signature(model_path, Path(data_dir), cfg)
+    model_path = Path(model_dir) / "final.pt"
+    return model_path.is_file() and is_decoded(decode_dir, _signature(model_path, Path(data_dir), cfg))
+
+
+def finish(decode_dir: Path, data_dir: Path, probs: dict[str, np.ndarray], cfg: DecodeConfig,
+           signature: dict) -> None:
+    """The end of every decode, ours and the public VADs': probabilities (in the format of the set's
+    feature cache), decode.yaml, then hyp.rttm (last: it marks the decode finished)."""
+    info = cache.read_info(data_dir)
+    grid, durs = cache.grid_of(info), load_data_dir(data_dir).durations_s
+    (decode_dir / "hyp.rttm").unlink(missing_ok=True)
+    write_probs(decode_dir, probs, info["format"])
+    hyp = {k: probs_to_segments(probs[k], cfg, grid, durs[k]) for k in sorted(probs)}
+    io.write_stamp(decode_dir / "decode.yaml", signature)
+    io.write_rttm(decode_dir / "hyp.rttm", hyp)
+    speech = sum(e - s for v in hyp.values() for s, e in v)
+    log.info("%s: %d recordings, %.1f min of speech hypothesised", decode_dir, len(hyp), speech / 60)
 
 
 def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfig, nj: int = 1, job: int = 1) -> None:
@@ -69,11 +86,6 @@ def merge(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfig, nj:
     decode_dir, data_dir = Path(decode_dir), Path(data_dir)
     if is_up_to_date(model_dir, data_dir, decode_dir, cfg):
         return
-    model_path = Path(model_dir) / "final.pt"
-    info = yaml.safe_load((data_dir / cache.MARKER).read_text())
-    grid = FrameGrid.from_config(config.from_dict(FeatureConfig, info["features"]))
-    durs = load_data_dir(data_dir).durations_s
-    (decode_dir / "hyp.rttm").unlink(missing_ok=True)
     probs: dict[str, np.ndarray] = {}
     for j in range(1, nj + 1):
         part = decode_dir / "decode_parts" / f"{nj}.{j}" / "probs.npz"
@@ -81,32 +93,22 @@ def merge(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfig, nj:
             raise InputError(f"{part}: decode job {j} of {nj} did not finish; re-run stage 4")
         with np.load(part) as z:
             probs.update({k: z[k] for k in z.files})
-    write_probs(decode_dir, probs, info["format"])
-    hyp = {k: probs_to_segments(probs[k], cfg, grid, durs[k]) for k in sorted(probs)}
-    io.write_text(decode_dir / "decode.yaml", yaml.safe_dump(_signature(model_path, data_dir, cfg), sort_keys=False))
-    io.write_rttm(decode_dir / "hyp.rttm", hyp)
+    finish(decode_dir, data_dir, probs, cfg, _signature(Path(model_dir) / "final.pt", data_dir, cfg))
     shutil.rmtree(decode_dir / "decode_parts", ignore_errors=True)
-    speech = sum(e - s for v in hyp.values() for s, e in v)
-    log.info("%s: %d recordings, %.1f min of speech hypothesised", decode_dir, len(hyp), speech / 60)
+
+
+PROBS = ("probs",)  # io.arrays tables: probs.ark/probs.scp or probs.h5 /probs
 
 
 def write_probs(decode_dir: Path, probs: dict[str, np.ndarray], fmt: str) -> None:
-    for stale in ("probs.h5", "probs.ark", "probs.scp"):  # a previous run in the other format
-        (decode_dir / stale).unlink(missing_ok=True)
-    if fmt == "hdf5":
-        w = io.H5Writer(decode_dir / "probs.h5")
+    """{rec_id: (n_frames,) float32} into decode_dir in `fmt` (that of the set's feature cache)."""
+    arrays.remove_tables(decode_dir, PROBS)   # a previous run in the other format
+    with arrays.TableWriter(decode_dir, fmt, PROBS) as w:
         for k in sorted(probs):
             w.write("probs", k, probs[k])
-    else:
-        w = io.ArkWriter(decode_dir / "probs.ark", decode_dir / "probs.scp")
-        for k in sorted(probs):
-            w.write(k, probs[k])
-    w.close()
 
 
 def read_probs(decode_dir: str | Path) -> dict[str, np.ndarray]:
     """{rec_id: (n_frames,) float32} from a decode dir, whichever format it holds."""
-    decode_dir = Path(decode_dir)
-    if (decode_dir / "probs.h5").is_file():
-        return io.read_h5(decode_dir / "probs.h5", "probs") or {}
-    return {k: np.asarray(v) for k, v in io.read_scp(decode_dir / "probs.scp").items()}
+    table = arrays.read_table(decode_dir, arrays.stored_format(decode_dir, PROBS), PROBS, "probs")
+    return {k: np.asarray(v) for k, v in (table or {}).items()}

@@ -10,17 +10,16 @@ rec_id order, so the result is byte-identical whatever --nj was.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import yaml
 from tqdm import tqdm
 
 from vadkit import config, io
+from vadkit.io import arrays
 from vadkit.config import FeatureConfig
 from vadkit.data.datadir import load_data_dir, split_rec_ids
 from vadkit.errors import InputError
@@ -29,79 +28,48 @@ from vadkit.features.norm import NormStats
 from vadkit.features.extract import features_of_file
 
 log = logging.getLogger(__name__)
-FORMATS = ("ark", "hdf5")
+FORMATS = arrays.FORMATS
 MARKER = "feats.yaml"
 
 
 def signature(data_dir: Path, cfg: FeatureConfig, fmt: str) -> dict:
     """What the cache depends on: format, feature config, and the data dir's tables."""
-    h = hashlib.sha1()
-    for name in ("wav.scp", "reco2dur", "rttm"):
-        p = data_dir / name
-        h.update(name.encode() + (p.read_bytes() if p.is_file() else b"-"))
-    return {"format": fmt, "features": config.to_dict(cfg), "tables_sha1": h.hexdigest()}
+    return {"format": fmt, "features": config.to_dict(cfg),
+            "tables_sha1": io.content_digest(data_dir / n for n in ("wav.scp", "reco2dur", "rttm"))}
 
 
-def is_up_to_date(data_dir: str | Path, cfg: FeatureConfig, fmt: str) -> bool:
-    marker = Path(data_dir) / MARKER
-    if not marker.is_file():
-        return False
-    done = yaml.safe_load(marker.read_text()) or {}
-    if isinstance(done.get("features"), dict):  # a cache made before a key was added has its default
+def _upgrade(recorded: dict) -> dict:
+    """A cache made before a feature-config key was added has its default."""
+    if isinstance(recorded.get("features"), dict):
         try:
-            done["features"] = config.to_dict(config.from_dict(FeatureConfig, done["features"]))
+            recorded["features"] = config.to_dict(config.from_dict(FeatureConfig, recorded["features"]))
         except InputError:
-            return False
-    return {k: done.get(k) for k in ("format", "features", "tables_sha1")} == signature(Path(data_dir), cfg, fmt)
+            recorded["features"] = None
+    return recorded
 
 
-class _Writer:
-    """Features (+ labels) of many recordings into one ark pair or one HDF5 file."""
+def is_up_to_date(data_dir: str | Path, cfg: FeatureConfig, fmt: str, source: dict | None = None) -> bool:
+    """The cache matches the data dir and config (and, for features not computed from the audio, their
+    `source`)."""
+    sig = signature(Path(data_dir), cfg, fmt)
+    return io.is_current(Path(data_dir) / MARKER, {**sig, "source": source} if source else sig, upgrade=_upgrade)
 
-    def __init__(self, prefix: Path, fmt: str, labelled: bool):
-        if fmt not in FORMATS:
-            raise InputError(f"unknown feature format {fmt!r}; use one of {', '.join(FORMATS)}")
-        self.fmt, self.labelled = fmt, labelled
-        if fmt == "hdf5":
-            self.h5 = io.H5Writer(prefix / "feats.h5")
-        else:
-            self.feats = io.ArkWriter(prefix / "feats.ark", prefix / "feats.scp")
-            self.labels = io.ArkWriter(prefix / "labels.ark", prefix / "labels.scp") if labelled else None
 
-    def write(self, rec_id: str, feats: np.ndarray, labels: np.ndarray | None) -> None:
-        if self.fmt == "hdf5":
-            self.h5.write("feats", rec_id, feats)
-            if labels is not None:
-                self.h5.write("labels", rec_id, labels.astype(np.int32))
-        else:
-            self.feats.write(rec_id, feats)
-            if self.labels is not None:
-                self.labels.write(rec_id, labels.astype(np.int32))
-
-    def _all(self):
-        return [self.h5] if self.fmt == "hdf5" else [w for w in (self.feats, self.labels) if w is not None]
-
-    def close(self) -> None:
-        for w in self._all():
-            w.close()
-
-    def abort(self) -> None:
-        for w in self._all():
-            w.abort()
+TABLES = ("feats", "labels")  # io.arrays: feats.ark/scp + labels.ark/scp, or feats.h5 /feats /labels
 
 
 def iter_cache(prefix: Path, fmt: str, rec_ids=None) -> Iterator[tuple[str, np.ndarray, np.ndarray | None]]:
-    """(rec_id, feats, labels or None) from a cache written by _Writer, in rec_id order; only the
+    """(rec_id, feats, labels or None) from a cache in `prefix`, in rec_id order; only the
     recordings in `rec_ids` are read when it is given (a decode job reads just its part)."""
     wanted = None if rec_ids is None else set(rec_ids)
-    if fmt == "hdf5":
-        feats = io.read_h5(prefix / "feats.h5", "feats", wanted)
-        labels = io.read_h5(prefix / "feats.h5", "labels", wanted)
-    else:
-        feats = io.read_scp(prefix / "feats.scp")  # lazy: arrays are read on access
-        labels = io.read_scp(prefix / "labels.scp") if (prefix / "labels.scp").is_file() else None
+    feats = arrays.read_table(prefix, fmt, TABLES, "feats", wanted)
+    labels = arrays.read_table(prefix, fmt, TABLES, "labels", wanted)
     for rec_id in sorted(k for k in feats if wanted is None or k in wanted):
         yield rec_id, np.asarray(feats[rec_id]), None if labels is None else np.asarray(labels[rec_id])
+
+
+def _tables(labelled: bool) -> tuple[str, ...]:
+    return TABLES if labelled else TABLES[:1]
 
 
 def make_part(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1, job: int = 1) -> None:
@@ -117,17 +85,13 @@ def make_part(data_dir: str | Path, cfg: FeatureConfig, fmt: str, nj: int = 1, j
     grid = FrameGrid.from_config(cfg)
     part = data_dir / "feats_parts" / f"{nj}.{job}"
     shutil.rmtree(part, ignore_errors=True)
-    writer = _Writer(part, fmt, d.regions is not None)
-    try:
+    with arrays.TableWriter(part, fmt, _tables(d.regions is not None)) as writer:
         for rec_id in tqdm(split_rec_ids(d.rec_ids, nj, job), desc=f"feats {data_dir.name} {job}/{nj}",
                            mininterval=5):
             feats = features_of_file(d.wavs[rec_id], cfg)
-            labels = None if d.regions is None else grid.labels(d.regions[rec_id], len(feats))
-            writer.write(rec_id, feats, labels)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
+            writer.write("feats", rec_id, feats)
+            if d.regions is not None:
+                writer.write("labels", rec_id, grid.labels(d.regions[rec_id], len(feats)).astype(np.int32))
     io.write_text(part / ".done", "")
 
 
@@ -151,30 +115,39 @@ def write(data_dir: str | Path, cfg: FeatureConfig, fmt: str, items, source: dic
     `source` records where features came from when not from the audio (e.g. the .mat lists)."""
     data_dir = Path(data_dir)
     (data_dir / MARKER).unlink(missing_ok=True)
-    for stale in ("feats.h5", "feats.ark", "feats.scp", "labels.ark", "labels.scp"):  # e.g. the other format
-        (data_dir / stale).unlink(missing_ok=True)
+    arrays.remove_tables(data_dir, TABLES)  # e.g. a cache in the other format
     labelled = (data_dir / "rttm").is_file()
-    writer, ids = _Writer(data_dir, fmt, labelled), []
+    ids = []
 
-    def written():  # statistics accumulate as the recordings stream through: no set sits in memory
+    def written(writer):  # statistics accumulate as the recordings stream through: no set sits in memory
         for rec_id, feats, labels in items:
-            writer.write(rec_id, feats, labels if labelled else None)
+            writer.write("feats", rec_id, feats)
+            if labelled:
+                writer.write("labels", rec_id, labels.astype(np.int32))
             ids.append(rec_id)
             yield feats
-    try:
-        stats = NormStats.accumulate(written())
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
+    with arrays.TableWriter(data_dir, fmt, _tables(labelled)) as writer:
+        stats = NormStats.accumulate(written(writer))
     n_recs, n_frames = len(ids), stats.n_frames
     io.write_json(data_dir / "cmvn.json", stats.to_dict())
-    sig = signature(data_dir, cfg, fmt)
     extra = {"source": source} if source else {}
-    io.write_text(data_dir / MARKER, yaml.safe_dump({**sig, "n_recordings": n_recs, "n_frames": n_frames, **extra},
-                                                     sort_keys=False))
+    io.write_stamp(data_dir / MARKER, signature(data_dir, cfg, fmt), n_recordings=n_recs, n_frames=n_frames, **extra)
     log.info("%s: %d recordings, %d frames (%.1f min) cached as %s", data_dir, n_recs, n_frames,
              n_frames / 6000, fmt)
+
+
+def read_info(data_dir: str | Path) -> dict:
+    """The cache's marker: format, feature config, counts; InputError when the set has no cache."""
+    info = io.read_stamp(Path(data_dir) / MARKER)
+    if info is None:
+        raise InputError(f"{data_dir}: no feature cache ({MARKER} missing); run stage 2 (features) first: "
+                         "it also fixes the frame grid every system is scored on")
+    return info
+
+
+def grid_of(info: dict, where: str = MARKER) -> FrameGrid:
+    """The frame grid of a cache, from its marker (read_info)."""
+    return FrameGrid.from_config(config.from_dict(FeatureConfig, info["features"], where))
 
 
 def load(data_dir: str | Path, require_labels: bool = True,
@@ -182,10 +155,7 @@ def load(data_dir: str | Path, require_labels: bool = True,
     """Load a set's cache (all of it, or only rec_ids):
     ({rec_id: feats (n, dim)}, {rec_id: labels (n,)} or None, marker dict)."""
     data_dir = Path(data_dir)
-    marker = data_dir / MARKER
-    if not marker.is_file():
-        raise InputError(f"{data_dir}: no feature cache ({MARKER} missing); run stage 2 (features) first")
-    info = yaml.safe_load(marker.read_text())
+    info = read_info(data_dir)
     feats, labels = {}, {}
     for rec_id, f, y in iter_cache(data_dir, info["format"], rec_ids):
         feats[rec_id] = f

@@ -1,9 +1,17 @@
-"""Per-recording arrays on disk: Kaldi ark/scp or HDF5 groups, one writer and one reader each."""
+"""Per-recording arrays on disk: Kaldi ark/scp or HDF5 groups behind one interface.
+
+A folder holds named tables of {rec_id: array} in one of FORMATS:
+  ark:  <folder>/<table>.ark + <table>.scp for each table (kaldiio);
+  hdf5: <folder>/<first table>.h5 with one group per table (h5py).
+The feature cache uses the tables (feats, labels): feats.ark/scp + labels.ark/scp, or feats.h5
+with /feats and /labels; a decode dir uses (probs,): probs.ark/scp or probs.h5 with /probs.
+TableWriter writes them atomically; read_table reads one back; remove_tables clears both formats.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -11,7 +19,10 @@ from vadkit.errors import InputError
 from vadkit.io.files import write_text
 
 
-# ---------------------------------------------------------------- feature caches
+FORMATS = ("ark", "hdf5")
+
+
+# ---------------------------------------------------------------- one file each
 class ArkWriter:
     """Write {rec_id: matrix} into one Kaldi ark with its scp (kaldiio), atomically."""
 
@@ -81,3 +92,79 @@ def read_h5(path: str | os.PathLike, group: str, keys=None) -> dict[str, np.ndar
         if group not in f:
             return None
         return {k: f[group][k][()] for k in f[group] if keys is None or k in keys}
+
+
+# ---------------------------------------------------------------- tables of a folder, either format
+def check_format(fmt: str, where: str = "--feat-format") -> str:
+    if fmt not in FORMATS:
+        raise InputError(f"{where}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def _h5(folder: Path, tables: Sequence[str]) -> Path:
+    return folder / f"{tables[0]}.h5"
+
+
+class TableWriter:
+    """Write tables {rec_id: array} into `folder` in format `fmt` (module docstring); atomic: nothing
+    appears under a final name before close(), and abort() (or an exception in a `with` block) leaves
+    no temporary file.  `tables[0]` names the HDF5 file."""
+
+    def __init__(self, folder: str | os.PathLike, fmt: str, tables: Sequence[str]):
+        folder, self.fmt = Path(folder), check_format(fmt)
+        if fmt == "hdf5":
+            self._h5 = H5Writer(_h5(folder, tables))
+            self._writers = [self._h5]
+        else:
+            self._ark = {t: ArkWriter(folder / f"{t}.ark", folder / f"{t}.scp") for t in tables}
+            self._writers = list(self._ark.values())
+
+    def write(self, table: str, rec_id: str, arr: np.ndarray) -> None:
+        if self.fmt == "hdf5":
+            self._h5.write(table, rec_id, arr)
+        else:
+            self._ark[table].write(rec_id, arr)
+
+    def close(self) -> None:
+        for w in self._writers:
+            w.close()
+
+    def abort(self) -> None:
+        for w in self._writers:
+            w.abort()
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def read_table(folder: str | os.PathLike, fmt: str, tables: Sequence[str], table: str,
+               keys=None) -> Mapping[str, np.ndarray] | None:
+    """{rec_id: array} of one table (only `keys` if given; ark: read lazily, on access).  A missing
+    first table is an InputError; a missing other table (a set without labels) is None."""
+    folder = Path(folder)
+    if check_format(fmt, str(folder)) == "hdf5":
+        return read_h5(_h5(folder, tables), table, keys)
+    scp = folder / f"{table}.scp"
+    if table != tables[0] and not scp.is_file():
+        return None
+    return read_scp(scp)
+
+
+def stored_format(folder: str | os.PathLike, tables: Sequence[str]) -> str:
+    """The format the tables in `folder` were written in (HDF5 when its file is there)."""
+    return "hdf5" if _h5(Path(folder), tables).is_file() else "ark"
+
+
+def remove_tables(folder: str | os.PathLike, tables: Sequence[str]) -> None:
+    """Delete the tables in both formats (e.g. before writing them in the other one)."""
+    folder = Path(folder)
+    _h5(folder, tables).unlink(missing_ok=True)
+    for t in tables:
+        for ext in (".ark", ".scp"):
+            (folder / f"{t}{ext}").unlink(missing_ok=True)

@@ -1,11 +1,21 @@
-"""Writing files safely: atomic writes (temporary name, then rename), text and JSON."""
+"""Writing files safely: atomic writes (temporary name, then rename), text and JSON; freshness stamps.
+
+A stage's output is up to date when its stamp (a YAML file written last, e.g. feats.yaml,
+decode.yaml, ensemble.yaml, a corpus's .done) records the signature of what it was made from:
+`is_current(stamp, signature, outputs)` checks it, `write_stamp` writes it.  Signatures name
+their inputs by content (`content_digest`: small tables) or by identity (`file_id`,
+`identity_digest`: path, size and modification time, for large files read whole elsewhere).
+"""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
+
+import yaml
 
 from vadkit.errors import InputError
 
@@ -44,3 +54,55 @@ def read_json(path: str | os.PathLike):
         raise InputError(f"{path}: file not found") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: not valid JSON ({e}); delete it and re-run the stage that makes it") from None
+
+
+# ---------------------------------------------------------------- freshness stamps
+def file_id(path: str | os.PathLike) -> dict:
+    """{path, bytes, mtime_ns} of a file: changes when it is replaced or rewritten."""
+    st = Path(path).stat()
+    return {"path": str(path), "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def identity_digest(paths: Iterable[str | os.PathLike]) -> str:
+    """sha1 over each file's absolute path, size and modification time (no file is read)."""
+    h = hashlib.sha1()
+    for p in paths:
+        st = Path(p).stat()
+        h.update(f"{Path(p).resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def content_digest(paths: Iterable[str | os.PathLike]) -> str:
+    """sha1 over each file's name and bytes ('-' for a missing file)."""
+    h = hashlib.sha1()
+    for p in map(Path, paths):
+        h.update(p.name.encode() + (p.read_bytes() if p.is_file() else b"-"))
+    return h.hexdigest()
+
+
+def read_stamp(stamp: str | os.PathLike) -> dict | None:
+    """The mapping a stamp holds; None when it is missing or unreadable (then the work is redone)."""
+    try:
+        data = yaml.safe_load(Path(stamp).read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_current(stamp: str | os.PathLike, signature: dict, outputs: Iterable[str | os.PathLike] = (),
+               upgrade: Callable[[dict], dict] | None = None) -> bool:
+    """True when every output exists and `stamp` records `signature` (the stamp may hold more keys,
+    e.g. counts).  `upgrade(recorded)` may first bring an older stamp's values to today's form."""
+    if not all(Path(p).is_file() for p in outputs):
+        return False
+    recorded = read_stamp(stamp)
+    if recorded is None:
+        return False
+    if upgrade is not None:
+        recorded = upgrade(recorded)
+    return {k: recorded.get(k) for k in signature} == signature
+
+
+def write_stamp(stamp: str | os.PathLike, signature: dict, **extra) -> None:
+    """Write the stamp (YAML, atomically): the signature, then `extra` facts.  Write it last."""
+    write_text(stamp, yaml.safe_dump({**signature, **extra}, sort_keys=False))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from vadkit import config, io
 from vadkit.errors import InputError
@@ -22,10 +21,8 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     if len(member_dirs) < 2:
         raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(member_dirs)}")
     tms = [TrainedModel(d, device="cpu") for d in member_dirs]   # each names a missing final.pt itself
-    sig = {"members": [{"path": str(t.path), "mtime_ns": t.path.stat().st_mtime_ns, "bytes": t.path.stat().st_size}
-                       for t in tms]}
-    if (out_dir / "final.pt").is_file() and (out_dir / "ensemble.yaml").is_file() \
-            and yaml.safe_load((out_dir / "ensemble.yaml").read_text()) == sig:
+    sig = {"members": [io.file_id(t.path) for t in tms]}
+    if io.is_current(out_dir / "ensemble.yaml", sig, [out_dir / "final.pt"]):
         return False
     first = tms[0]
     for t in tms:
@@ -51,5 +48,5 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
     with io.atomic_write(out_dir / "final.pt") as tmp:
         torch.save(ck, tmp)
-    io.write_text(out_dir / "ensemble.yaml", yaml.safe_dump(sig, sort_keys=False))
+    io.write_stamp(out_dir / "ensemble.yaml", sig)
     return True

@@ -1,0 +1,43 @@
+"""Tables of per-recording arrays (vadkit.io.arrays): ark and HDF5 behind one interface."""
+import numpy as np
+import pytest
+
+from vadkit.errors import InputError
+from vadkit.io import arrays
+
+TABLES = ("feats", "labels")
+
+
+@pytest.mark.parametrize("fmt", arrays.FORMATS)
+def test_tables_round_trip_in_either_format(tmp_path, fmt):
+    x = {"b": np.arange(6, dtype=np.float32).reshape(3, 2), "a": np.ones((2, 2), np.float32)}
+    with arrays.TableWriter(tmp_path, fmt, TABLES) as w:
+        for k, v in x.items():
+            w.write("feats", k, v)
+            w.write("labels", k, np.zeros(len(v), np.int32))
+    assert arrays.stored_format(tmp_path, TABLES) == fmt
+    feats = arrays.read_table(tmp_path, fmt, TABLES, "feats")
+    assert sorted(feats) == ["a", "b"] and all(np.array_equal(feats[k], x[k]) for k in x)
+    assert sorted(arrays.read_table(tmp_path, fmt, TABLES, "feats", keys={"a"})) == (["a"] if fmt == "hdf5" else ["a", "b"])
+    assert arrays.read_table(tmp_path, fmt, TABLES, "labels")["b"].tolist() == [0, 0, 0]
+    arrays.remove_tables(tmp_path, TABLES)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", arrays.FORMATS)
+def test_an_error_while_writing_leaves_nothing(tmp_path, fmt):
+    with pytest.raises(RuntimeError):
+        with arrays.TableWriter(tmp_path, fmt, ("probs",)) as w:
+            w.write("probs", "a", np.ones(3, np.float32))
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_tables(tmp_path):
+    with arrays.TableWriter(tmp_path, "ark", ("feats",)) as w:
+        w.write("feats", "a", np.ones((1, 2), np.float32))
+    assert arrays.read_table(tmp_path, "ark", TABLES, "labels") is None      # an unlabelled set
+    with pytest.raises(InputError, match="probs.scp: file not found"):
+        arrays.read_table(tmp_path, "ark", ("probs",), "probs")
+    with pytest.raises(InputError, match="unknown format 'npz'"):
+        arrays.TableWriter(tmp_path, "npz", TABLES)
