@@ -22,7 +22,7 @@ def test_benchmark_document_shape_and_values(tmp_path):
     training.run(cfg, d, d, tmp_path / "tiny")
     assert benchmark.select_recordings(d, 4.0) == ["dev_000"] and len(benchmark.select_recordings(d, 99)) == 2
     doc = benchmark.run(d, [str(tmp_path / "tiny")], ["energy"], 99, [1, 2], 1, FeatureConfig(),
-                        to_dict(BaselineConfig()), log=lambda _: None, start_delay_s=3)
+                        to_dict(BaselineConfig()), log=lambda _: None, start_delay_s=3, rss_hours=[0.01])
     json.dumps(doc)  # what benchmark.json holds
     assert set(doc) >= {"machine", "systems", "features"}
     assert doc["machine"]["cores"] >= 1 and "torch" in doc["machine"]["versions"]
@@ -30,8 +30,26 @@ def test_benchmark_document_shape_and_values(tmp_path):
     for s in doc["systems"].values():
         assert 0 < s["rtf_1thread"] < 10 and s["peak_rss_mb"] >= doc["rss_floor_mb"] * 0.9
         assert s["rtf_vs_silero"] is None  # silero not timed in this run: no ratio invented
-    assert doc["systems"]["tiny"]["train_frames_per_s"] > 0
+    tiny = doc["systems"]["tiny"]
+    assert tiny["train_frames_per_s"] > 0 and tiny["dev_f1"] is None   # never scored
+    assert all(0 < t < 10 for t in tiny["vad_parts"]["rtf"].values()) and tiny["vad_parts"]["params"] > 0
+    assert tiny["vad_parts"]["max_abs_dp_chunked"] < 1e-3                # the tool's chunking changes little
+    assert tiny["long_file_rss_mb"]["0.01"] >= doc["rss_floor_mb"] * 0.9
     assert doc["features"]["x_realtime"] > 1 and set(doc["features"]["x_realtime_by_cores"]) == {"1", "2"}
     assert doc["audio"]["seconds"] == pytest.approx(10.0, abs=0.01)
     table = benchmark.format_table(doc)
     assert "baseline_energy" in table and "x with 1 job(s) at once" in table
+    assert "the VAD tool, part by part" in table and "0.01h:" in table
+
+
+def test_benchmark_cli_checks_its_arguments(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    r = subprocess.run([sys.executable, str(ROOT / "local/benchmark.py"), "--rss-hours", "1,2", "data/test",
+                        str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1 and "--rss-hours '1,2': expected space-separated numbers" in r.stderr
+    r = subprocess.run([sys.executable, str(ROOT / "local/benchmark.py"), "data/test", str(tmp_path / "nomodel"),
+                        str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1 and "nomodel/final.pt: no trained model" in r.stderr

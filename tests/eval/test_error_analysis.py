@@ -1,7 +1,6 @@
-"""local/error_analysis.py: frame levels, places in the reference, and the per-group error table."""
+"""vadkit.eval.error_analysis (local/error_analysis.py): frame levels, places in the reference, and the per-group error table."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -9,14 +8,9 @@ import pytest
 
 from vadkit import io
 from vadkit.config import DecodeConfig
+from vadkit.eval import error_analysis as ea
 from vadkit.eval import scoring
 from vadkit.features.grid import FrameGrid
-
-from conftest import ROOT
-
-spec = importlib.util.spec_from_file_location("error_analysis", ROOT / "local/error_analysis.py")
-ea = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ea)
 
 
 def test_frame_levels_follow_the_signal():

@@ -1,9 +1,9 @@
 """Speed and memory of the recipe's parts and of every system, on the same audio (local/benchmark.py).
 
 Each measurement runs in a fresh process (spawned, one thread: OMP/MKL = 1, torch.set_num_threads(1)),
-so its peak resident memory (vadkit.bench.peak_rss_mb) is that system's alone, imports included; the timed part
+so its peak resident memory (timing.peak_rss_mb) is that system's alone, imports included; the timed part
 starts after imports, model loading and a 1 s warm-up (librosa's first call compiles).  Times are
-the process's CPU seconds (vadkit.bench: insensitive to other processes on a shared machine), except
+the process's CPU seconds (vadkit.bench.timing: insensitive to other processes on a shared machine), except
 the multi-core feature figures, which are wall time by nature.
   * features: stage 2's own code (cache.make_part: read audio, MFCC + deltas, labels, ark
     write) on a copy of the chosen recordings' tables.  x_realtime = audio seconds / CPU seconds of
@@ -13,6 +13,11 @@ the multi-core feature figures, which are wall time by nature.
     config (batch 51 x 300 frames by default); frames/s = steps * batch * segment_frames / CPU seconds.
   * inference: audio in memory -> P(speech) on our grid (features + network for our models, the
     package's own front end for a baseline); rtf_1thread = CPU seconds / audio seconds, best of 2.
+  * the VAD tool, part by part (models): on the chosen audio joined into one stream, the RTF of
+    features alone, of the network in one exact pass and in Vad's default batched chunks, and of the
+    whole Vad.probs; max_abs_dp_chunked = the largest probability difference chunked vs exact.
+  * long files (rss_hours): peak memory of Vad.run_file on a file that long (the chosen audio tiled),
+    which reads and decodes the file block by block.
 """
 from __future__ import annotations
 
@@ -148,6 +153,58 @@ def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict
     return timing.rtf(lambda: [b.probs(x, rate) for x in audio], sum(map(len, audio)) / rate, repeat=2, warmup=0)
 
 
+# ---------------------------------------------------------------- the VAD tool, part by part
+def _vad_parts(model_dir: str, wavs: dict[str, str]) -> dict:
+    from vadkit import Vad
+    from vadkit.features.extract import TOP_DB, log_mel
+    from vadkit.tool.vad import chunked_logits
+    v = Vad(model_dir, device="cpu")
+    exact = Vad(v.model, v.decode, chunk_s=None)
+    rate = v.sample_rate_hz
+    x = np.concatenate(_load_audio(wavs, rate))
+    audio_s = len(x) / rate
+
+    def feats() -> list:
+        lm = log_mel(x, rate, v.fc)
+        return list(v._feature_blocks([lm], float(lm.max()) - TOP_DB))
+    f = feats()
+    rtf = {"features": timing.rtf(feats, audio_s, repeat=2),
+           "net_one_pass": timing.rtf(lambda: exact._one_pass(iter(f)), audio_s, repeat=2),
+           "net_chunked": timing.rtf(lambda: list(chunked_logits(v.model.net, iter(f), v.chunk, v.context,
+                                                                 v.bidirectional, v.batch_size, "cpu")),
+                                     audio_s, repeat=2),
+           "total": timing.rtf(lambda: v.probs(x, rate), audio_s, repeat=2)}
+    return {"rtf": {k: round(t, 5) for k, t in rtf.items()},
+            "max_abs_dp_chunked": float(np.abs(v.probs(x, rate) - exact.probs(x, rate)).max()),
+            "params": sum(q.numel() for q in v.model.net.parameters())}
+
+
+def _run_file(model_dir: str, path: str) -> int:
+    from vadkit import Vad
+    return len(Vad(model_dir, device="cpu").run_file(path).probs)
+
+
+def long_file_rss(model_dir: str, wavs: dict[str, str], hours: float) -> float:
+    """Peak RSS (MB) of a fresh process running Vad.run_file on an `hours`-long wav (the audio tiled)."""
+    import soundfile as sf
+
+    from vadkit.models.checkpoint import TrainedModel
+    rate = TrainedModel(model_dir, device="cpu").feature_config.sample_rate_hz
+    x = np.concatenate(_load_audio(wavs, rate))
+    with tempfile.TemporaryDirectory() as d:
+        path, n = Path(d) / "long.wav", int(hours * 3600 * rate)
+        with sf.SoundFile(str(path), "w", rate, 1, "PCM_16") as f:
+            for a in range(0, n, len(x)):
+                f.write(x[:min(len(x), n - a)])
+        return isolated(_run_file, model_dir, str(path))[1]
+
+
+def dev_f1(model_dir: str) -> float | None:
+    """The model's F1 on its dev set, when it was scored (exp/<model>/decode_dev/scoring/metrics.json)."""
+    p = Path(model_dir) / "decode_dev" / "scoring" / "metrics.json"
+    return io.read_json(p).get("f1") if p.is_file() else None
+
+
 # ---------------------------------------------------------------- training
 def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) -> float:
     import torch
@@ -186,9 +243,25 @@ def machine_info() -> dict:
             "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "versions": versions}
 
 
+def _feature_figures(data_dir: Path, rec_ids: list[str], feature_cfg, cores: list[int], start_delay_s: float,
+                     log) -> dict:
+    by_cores, cpu_based = {}, None
+    for n in cores:
+        if n > len(rec_ids):
+            log(f"features: {n} cores need {n} recordings, only {len(rec_ids)} chosen; skipped")
+            continue
+        wall, cpu = feature_throughput(data_dir, rec_ids, feature_cfg, n, start_delay_s)
+        by_cores[str(n)] = round(wall, 1)
+        if cpu_based is None or n == 1:  # per CPU second: from the single job when measured
+            cpu_based = round(cpu, 1)
+        log(f"features: {wall:.1f} x real time (wall) with {n} job(s) at once, {cpu:.1f} per CPU second")
+    return {"x_realtime": cpu_based, "x_realtime_by_cores": by_cores, "code": "cache.make_part (stage 2), ark",
+            "note": "x_realtime: audio s / CPU s of the jobs; by_cores: audio s / wall s of N jobs at once"}
+
+
 def run(data_dir: str | Path, model_dirs: list[str], baseline_names: list[str], max_s: float,
         cores: list[int], train_steps: int, feature_cfg, baseline_cfg: dict, log=print,
-        start_delay_s: float = 15.0) -> dict:
+        start_delay_s: float = 15.0, rss_hours: list[float] = ()) -> dict:
     """All measurements in one run; returns the benchmark.json document."""
     from vadkit import config
     data_dir = Path(data_dir)
@@ -201,26 +274,17 @@ def run(data_dir: str | Path, model_dirs: list[str], baseline_names: list[str], 
     doc = {"machine": machine_info(), "audio": {"data_dir": str(data_dir), "n_recordings": len(rec_ids),
                                                 "seconds": round(audio_s, 2)},
            "systems": {}, "features": {}}
-    by_cores, cpu_based = {}, None
-    for n in cores:
-        if n > len(rec_ids):
-            log(f"features: {n} cores need {n} recordings, only {len(rec_ids)} chosen; skipped")
-            continue
-        wall, cpu = feature_throughput(data_dir, rec_ids, feature_cfg, n, start_delay_s)
-        by_cores[str(n)] = round(wall, 1)
-        if cpu_based is None or n == 1:  # per CPU second: from the single job when measured
-            cpu_based = round(cpu, 1)
-        log(f"features: {wall:.1f} x real time (wall) with {n} job(s) at once, {cpu:.1f} per CPU second")
-    doc["features"] = {"x_realtime": cpu_based, "x_realtime_by_cores": by_cores,
-                       "code": "cache.make_part (stage 2), ark",
-                       "note": "x_realtime: audio s / CPU s of the jobs; by_cores: audio s / wall s of N jobs at once"}
+    doc["features"] = _feature_figures(data_dir, rec_ids, feature_cfg, cores, start_delay_s, log)
     doc["rss_floor_mb"] = round(isolated(_imports_only)[1], 1)  # python + numpy + torch + vadkit, no work
     for m in model_dirs:
         name = Path(m).name
         rtf, rss = isolated(_model_rtf, m, wavs)
         fps, train_rss = isolated(_train_fps, m, str(data_dir), rec_ids, train_steps)
+        parts, _ = isolated(_vad_parts, m, wavs)
         doc["systems"][name] = {"rtf_1thread": rtf, "peak_rss_mb": round(rss, 1), "train_frames_per_s": round(fps),
-                                "train_peak_rss_mb": round(train_rss, 1), "kind": "model"}
+                                "train_peak_rss_mb": round(train_rss, 1), "kind": "model", "dev_f1": dev_f1(m),
+                                "vad_parts": parts,
+                                "long_file_rss_mb": {f"{h:g}": round(long_file_rss(m, wavs, h), 1) for h in rss_hours}}
         log(f"{name}: rtf {rtf:.4f}, {rss:.0f} MB; training {fps:.0f} frames/s")
     for b in baseline_names:
         name = f"baseline_{b}"
@@ -232,19 +296,35 @@ def run(data_dir: str | Path, model_dirs: list[str], baseline_names: list[str], 
         s["rtf_vs_silero"] = round(s["rtf_1thread"] / ref["rtf_1thread"], 3) if ref else None
         s["rtf_1thread"] = round(s["rtf_1thread"], 5)
     doc["machine"]["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
-    doc["settings"] = {"max_audio_s": max_s, "cores": cores, "train_steps": train_steps,
+    doc["settings"] = {"max_audio_s": max_s, "cores": cores, "train_steps": train_steps, "rss_hours": list(rss_hours),
                        "features": config.to_dict(feature_cfg)}
     return doc
 
 
+def _aligned(rows: list[tuple]) -> list[str]:
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)) for r in rows]
+
+
+def _parts_rows(doc: dict) -> list[tuple]:
+    rows = [("model", "dev_f1", "params", "feats", "net_1pass", "net_chunk", "total", "max|dp|", "long-file MB")]
+    for name, s in doc["systems"].items():
+        if "vad_parts" in s:
+            p = s["vad_parts"]
+            rows.append((name, "-" if s["dev_f1"] is None else f"{s['dev_f1']:.4f}", str(p["params"]),
+                         *(f"{p['rtf'][k]:.5f}" for k in ("features", "net_one_pass", "net_chunked", "total")),
+                         f"{p['max_abs_dp_chunked']:.1e}",
+                         " ".join(f"{h}h:{v:.0f}" for h, v in s["long_file_rss_mb"].items()) or "-"))
+    return rows
+
+
 def format_table(doc: dict) -> str:
-    """Aligned text table of a benchmark document."""
+    """Aligned text tables of a benchmark document: every system, then the VAD tool's parts per model."""
     rows = [("system", "rtf_1thread", "x_silero", "peak_rss_mb", "train_frames_per_s")]
     for name, s in doc["systems"].items():
         rows.append((name, f"{s['rtf_1thread']:.4f}", "-" if s["rtf_vs_silero"] is None else f"{s['rtf_vs_silero']:.2f}",
                      f"{s['peak_rss_mb']:.0f}", str(s.get("train_frames_per_s", "-"))))
-    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)) for r in rows]
+    lines = _aligned(rows)
     f = doc["features"]["x_realtime_by_cores"]
     lines.append(f"features (stage 2 caching): {doc['features']['x_realtime']:.1f} x real time per CPU second; wall: "
                  + ", ".join(f"{v:.1f} x with {k} job(s) at once" for k, v in f.items()))
@@ -254,4 +334,8 @@ def format_table(doc: dict) -> str:
     lines.append(f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load_avg_1min_start']} -> "
                  f"{m.get('load_avg_1min_end')}; audio: {doc['audio']['seconds']:.0f} s "
                  f"({doc['audio']['n_recordings']} recordings of {doc['audio']['data_dir']})")
+    parts = _parts_rows(doc)
+    if len(parts) > 1:
+        lines += ["", "the VAD tool, part by part (RTF, one thread; max|dp|: chunked vs one exact pass):"]
+        lines += _aligned(parts)
     return "\n".join(lines)

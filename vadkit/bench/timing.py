@@ -1,4 +1,4 @@
-"""Timing helpers for speed benchmarks: real-time factor, single-thread runs, peak memory, machine.
+"""Timing helpers for speed benchmarks: real-time factor, peak memory, machine.
 
 RTF = compute seconds / audio seconds (lower is faster).  On a shared machine wall time is
 contended: prefer CPU time of this process (`process_time`, what `time_call` returns by default)
@@ -6,24 +6,11 @@ and ratios measured side by side in the same run.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import resource
 import time
 from typing import Callable
-
-
-@contextlib.contextmanager
-def single_thread():
-    """Run torch (and, for libraries that read it at their start, OpenMP/MKL) on one thread."""
-    import torch
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def time_call(fn: Callable[[], object], repeat: int = 3, warmup: int = 1, clock: str = "cpu") -> float:

@@ -69,7 +69,7 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     audio, and that every rttm region names a known recording and lies inside its audio.
     """
     d = load_data_dir(path)
-    wav_scp, reco2dur, rttm = d.path / "wav.scp", d.path / "reco2dur", d.path / "rttm"
+    wav_scp, reco2dur = d.path / "wav.scp", d.path / "reco2dur"
     if d.feature_only:
         return _validate_feature_only(d)
     if not d.wavs:

@@ -71,8 +71,3 @@ def all_sum(ctx: Context, values: list[float]) -> list[float]:
     t = torch.tensor(values, dtype=torch.float64, device=ctx.device)
     dist.all_reduce(t)
     return t.tolist()
-
-
-def any_rank(ctx: Context, flag: bool) -> bool:
-    """True on every rank if it is true on any (so all ranks take the same branch)."""
-    return all_sum(ctx, [float(flag)])[0] > 0

@@ -14,6 +14,7 @@ mixed precision on CUDA: bf16 where the GPU supports it, else fp16 with loss sca
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import shutil
@@ -94,8 +95,8 @@ def evaluate(model, feats: list, labels: list, device, ctx: distributed.Context 
 
 def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distributed.Context) -> None:
     """Rank 0 clears (overwrite) and writes config.yaml; every rank checks it, so all fail alike."""
-    if overwrite and ctx.is_main:   # best.pt: written by runs before final.pt came from the checkpoints
-        for name in ("checkpoints", "final.pt", "best.pt", "history.json", "curves.png", "config.yaml"):
+    if overwrite and ctx.is_main:
+        for name in ("checkpoints", "final.pt", "history.json", "curves.png", "config.yaml"):
             p = exp_dir / name
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     distributed.barrier(ctx)
@@ -146,21 +147,50 @@ def _amp_dtype(cfg: TrainConfig, device: torch.device):
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, overwrite: bool,
-         ctx: distributed.Context) -> None:
+@dataclasses.dataclass
+class _Sets:
+    """The normalised train and dev sets, their normalisation and feature config."""
+    stats: NormStats
+    train_x: list
+    train_y: list
+    dev_x: list
+    dev_y: list
+    features: FeatureConfig
+
+
+def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
     stats = NormStats.from_dict(io.read_json(Path(train_dir) / "cmvn.json"))
     if not cfg.train.normalize:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
-    dims = cfg.model.input_dims
-    norm = (cfg.train.cmvn, cfg.train.cmvn_window_frames)
+    dims, norm = cfg.model.input_dims, (cfg.train.cmvn, cfg.train.cmvn_window_frames)
     tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm)
     dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
     if dev_feat_cfg != feat_cfg:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
+    return _Sets(stats, tr_x, tr_y, dv_x, dv_y, feat_cfg)
+
+
+def _resume(exp_dir: Path, model, opt, scaler, device) -> tuple[list, dict | None, int]:
+    """(history, best, first epoch to run) from the last epoch checkpoint, if any."""
+    ckpt_path = _last_checkpoint(exp_dir)
+    if ckpt_path is None:
+        return [], None, 1
+    ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+    if ckpt.get("scaler") and scaler.is_enabled():
+        scaler.load_state_dict(ckpt["scaler"])
+    log.info("resuming from %s", ckpt_path)
+    return ckpt["history"], ckpt["best"], ckpt["epoch"] + 1
+
+
+def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, overwrite: bool,
+         ctx: distributed.Context) -> None:
+    sets = _load_sets(cfg, train_dir, dev_dir)
     merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
-              "features": config.to_dict(feat_cfg), "data": {"train": str(train_dir), "dev": str(dev_dir)}}
+              "features": config.to_dict(sets.features), "data": {"train": str(train_dir), "dev": str(dev_dir)}}
     _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
     if (exp_dir / "final.pt").is_file():
         log.info("%s/final.pt exists and matches the config: already trained", exp_dir)
@@ -170,60 +200,60 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
                          "each process needs a share of every batch; raise train.batch_size or use fewer processes")
     device = ctx.device
     torch.manual_seed(cfg.train.seed)
-    model = build_model(cfg.model).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
+    net = build_model(cfg.model).to(device)  # what is saved and evaluated; `model` below is what trains
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.train.lr)
     amp_dtype = _amp_dtype(cfg.train, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-    history, best, start_epoch = [], None, 1
-    ckpt_path = _last_checkpoint(exp_dir)
-    if ckpt_path is not None:
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        if ckpt.get("scaler") and scaler.is_enabled():
-            scaler.load_state_dict(ckpt["scaler"])
-        history, best, start_epoch = ckpt["history"], ckpt["best"], ckpt["epoch"] + 1
-        log.info("resuming from %s", ckpt_path)
+    history, best, start_epoch = _resume(exp_dir, net, opt, scaler, device)
     log.info("model %s: %d parameters on %s%s; %d train recordings (%.1f min), %d dev", cfg.model.arch,
-             count_parameters(model), device, f", {amp_dtype} autocast" if amp_dtype else "", len(tr_x),
-             sum(map(len, tr_x)) / 6000, len(dv_x))
-    net = model  # what is saved and evaluated; `model` is what trains (DDP-wrapped under torchrun)
+             count_parameters(net), device, f", {amp_dtype} autocast" if amp_dtype else "", len(sets.train_x),
+             sum(map(len, sets.train_x)) / 6000, len(sets.dev_x))
+    model = net  # DDP-wrapped under torchrun
     if ctx.enabled:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda"
                                                           else None)
-    sampler = SegmentSampler(tr_x, tr_y, cfg.train.segment_frames, cfg.train.batch_size)
-    steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, tr_x)) / (cfg.train.segment_frames *
-                                                                          cfg.train.batch_size))
+    sampler = SegmentSampler(sets.train_x, sets.train_y, cfg.train.segment_frames, cfg.train.batch_size)
+    steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, sets.train_x)) / (cfg.train.segment_frames *
+                                                                                  cfg.train.batch_size))
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         t0 = time.time()
         train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype)
-        dev = evaluate(net, dv_x, dv_y, device, ctx)
+        dev = evaluate(net, sets.dev_x, sets.dev_y, device, ctx)
         history.append({"epoch": epoch, "train_loss": train["loss"], "train_accuracy": train["accuracy"],
                         "dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"], "seconds": time.time() - t0})
         log.info("epoch %d/%d: train loss %.4f acc %.4f | dev loss %.4f acc %.4f | %.0f s", epoch,
                  cfg.train.epochs, train["loss"], train["accuracy"], dev["loss"], dev["accuracy"],
                  history[-1]["seconds"])
         key = {"dev_loss": -dev["loss"], "dev_accuracy": dev["accuracy"], "last": epoch}[cfg.train.select_on]
-        improved = best is None or key > best["key"]
-        if improved:
+        if best is None or key > best["key"]:
             best = {"key": key, "epoch": epoch, "dev": dev}
         if ctx.is_main:
-            _save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history,
-                   "best": best, "scaler": scaler.state_dict() if scaler.is_enabled() else None},
-                  exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
-            io.write_json(exp_dir / "history.json", history)
-            plots.training_curves(history, exp_dir / "curves.png", title=exp_dir.name)
+            _checkpoint(exp_dir, epoch, {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                                         "history": history, "best": best,
+                                         "scaler": scaler.state_dict() if scaler.is_enabled() else None})
         distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
-    if not ctx.is_main:
-        return
+    if ctx.is_main:
+        _write_final(cfg, exp_dir, net, sets, best, device)
+
+
+def _checkpoint(exp_dir: Path, epoch: int, state: dict) -> None:
+    """The resume point of an epoch, then history.json and curves.png."""
+    _save(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
+    io.write_json(exp_dir / "history.json", state["history"])
+    plots.training_curves(state["history"], exp_dir / "curves.png", title=exp_dir.name)
+
+
+def _write_final(cfg: ExperimentConfig, exp_dir: Path, net, sets: _Sets, best: dict, device) -> None:
+    """final.pt: the picked epoch's weights (or their mean with the epochs before it) and what later use
+    needs; a mean is a new model, so it is scored on dev again."""
     first = max(1, best["epoch"] - cfg.train.average_epochs + 1)   # the picked epoch's own checkpoint when 1
     state = average_checkpoints([exp_dir / "checkpoints" / f"epoch-{e}.pt" for e in range(first, best["epoch"] + 1)])
     dev = best["dev"]
-    if first < best["epoch"]:                                       # the mean is a new model: score it on dev
+    if first < best["epoch"]:
         net.load_state_dict(state)
-        dev = evaluate(net, dv_x, dv_y, device)
+        dev = evaluate(net, sets.dev_x, sets.dev_y, device)
     _save({"model_state": state, "model_config": config.to_dict(cfg.model),
-           "feature_config": config.to_dict(feat_cfg), "norm_stats": stats.to_dict(),
+           "feature_config": config.to_dict(sets.features), "norm_stats": sets.stats.to_dict(),
            "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "epochs_averaged": [first, best["epoch"]],
            "dev": dev}, exp_dir / "final.pt")
     log.info("final.pt: epoch %d%s (dev loss %.4f, accuracy %.4f)", best["epoch"],
