@@ -1,7 +1,6 @@
-"""The ablation loop's conf writer and table (local/ablation/ablation.py), and utils/tune_set.sh."""
+"""The ablation loop's conf writer and table (vadkit.eval.ablation, local/ablation/ablation.py), and utils/tune_set.sh."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 
 import pytest
@@ -10,12 +9,9 @@ import yaml
 from vadkit import config, io
 from vadkit.config import ExperimentConfig, MixCorpusConfig
 from vadkit.errors import InputError
+from vadkit.eval import ablation
 
 from conftest import ROOT
-
-spec = importlib.util.spec_from_file_location("ablation", ROOT / "local/ablation/ablation.py")
-ablation = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ablation)
 
 
 def _variants(tmp_path, variants, model="lstm"):
