@@ -55,6 +55,16 @@ def test_table_checks(tmp_path):
         io.read_table(p)
 
 
+@pytest.mark.parametrize("path,under,rec_id", [
+    ("corpus/ES2004a.Mix-Headset.wav", None, "ES2004a.Mix-Headset"),   # ASCII ids stay as data dirs have them
+    ("corpus/my talk (1).flac", None, "my_talk__1_"),
+    ("corpus/sub/dir/good.wav", "corpus", "sub-dir-good"),            # below a folder: the path joined by '-'
+    ("corpus/a b/c.d.ogg", "corpus", "a_b-c.d"),
+])
+def test_rec_id_rule(path, under, rec_id):
+    assert io.rec_id_of(path, under=under) == rec_id
+
+
 @pytest.mark.parametrize("rates", [(44100, 8000), (16000, 8000), (8000, 16000), (8000, 8000)])
 def test_block_resampler_equals_whole_signal(rates):
     a, b = rates

@@ -1,6 +1,7 @@
 """The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds."""
 import numpy as np
 import pytest
+import soundfile as sf
 
 from vadkit import io
 from vadkit.data import datadir
@@ -33,3 +34,14 @@ def test_tool_labels_equal_the_recipe_files_byte_for_byte(tmp_path, fmt):
     per.close()
     assert (tmp_path / f"all.{fmt}").read_bytes() == recipe
     assert b"".join((tmp_path / "per" / f"{k}.{fmt}").read_bytes() for k in sorted(REGIONS)) == recipe
+
+
+def test_inputs_take_their_rec_ids_from_the_one_rule(tmp_path):
+    for name in ("talk 1.wav", "sub/dir/b.flac", "sub/b.flac"):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / "in" / name, np.zeros(800, np.float32), 8000)
+    (tmp_path / "in" / "notes.txt").write_text("not audio")
+    got = files.list_inputs([str(tmp_path / "in"), str(tmp_path / "in" / "talk 1.wav")])
+    assert got == [("sub-b", str(tmp_path / "in/sub/b.flac")), ("sub-dir-b", str(tmp_path / "in/sub/dir/b.flac")),
+                   ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk 1.wav"))]
+    assert [k for k, _ in got[:3]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:3]]
