@@ -23,8 +23,6 @@ from vadkit.io import labels
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
-AUDIO_EXTS = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd", ".w64", ".caf",
-              ".sph", ".nist", ".rf64"}
 FORMATS = {"json": ".json", "rttm": ".rttm", "segments": ".segments", "audacity": ".txt", "voz": ".voz",
            "png": ".png"}
 COMBINABLE = {"json", "rttm", "segments"}
@@ -36,10 +34,7 @@ def list_inputs(inputs: list[str]) -> list[tuple[str, str]]:
     for inp in inputs:
         p = Path(inp)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTS and f.is_file())
-            if not found:
-                raise InputError(f"{inp}: folder holds no audio files ({', '.join(sorted(AUDIO_EXTS))})")
-            items += [(io.rec_id_of(f, under=p), str(f)) for f in found]
+            items += [(io.rec_id_of(f, under=p), str(f)) for f in io.find_audio([p])]
         elif p.suffix == ".scp":
             items += [(k, v[0]) for k, v in io.read_table(p).items()]
         else:
