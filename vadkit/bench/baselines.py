@@ -37,6 +37,7 @@ from vadkit.decode.decoding import write_probs
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.decode.postprocess import probs_to_segments
+from vadkit.models.networks import sigmoid
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class Energy(Baseline):
         db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-10)
         floor = np.percentile(db, self.cfg.energy_floor_percentile)
         z = (db - floor - self.cfg.energy_margin_db) / self.cfg.energy_slope_db
-        return NativeScores((1 / (1 + np.exp(-z))).astype(np.float32), self.grid.hop_s, self.grid.win_s)
+        return NativeScores(sigmoid(z), self.grid.hop_s, self.grid.win_s)
 
 
 class WebRtc(Baseline):

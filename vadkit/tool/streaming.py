@@ -27,6 +27,7 @@ from scipy.ndimage import median_filter
 from vadkit import io
 from vadkit.config import DecodeConfig
 from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.networks import sigmoid
 from vadkit.errors import InputError
 from vadkit.features.extract import FeatureStream, static_dim
 from vadkit.decode.postprocess import clean_segments, split_long
@@ -107,7 +108,7 @@ class StreamingVad:
         if len(feats):
             x = torch.from_numpy(self.model.norm.apply(feats[:, :self.model.model_config.input_dims]))[None]
             lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state)
-            probs = (1 / (1 + np.exp(-lg[0].float().cpu().numpy()))).astype(np.float32)
+            probs = sigmoid(lg[0].float().cpu().numpy())
         else:
             probs = np.zeros(0, np.float32)
         return StreamStep(first, probs, self._events(probs, final))
