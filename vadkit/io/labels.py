@@ -20,8 +20,8 @@ a broken export and is an error naming the line.
 Writing: one writer per format, used by the recipe (data dirs, hyp.rttm) and the VAD tool alike.
 `rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): times
 with millisecond precision (`%.3f`), segment ids `<rec_id>-<start_cs>-<end_cs>` (write_segments).
-The one-recording formats (and .scv) keep microseconds, so regions on sample boundaries
-round-trip to the sample at any rate up to 1 MHz.
+Audacity, csv/tsv and .scv keep microseconds (and .voz is per sample), so regions on sample
+boundaries round-trip to the sample at any rate up to 1 MHz.
 """
 from __future__ import annotations
 
