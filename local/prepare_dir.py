@@ -3,7 +3,8 @@
 
 e.g.: local/prepare_dir.py --config conf/features.yaml my_recordings/train data/train
 
-Reads every .wav/.flac/.ogg under SRC (any rate, mono or stereo: channels are averaged) and its labels:
+Reads every audio file under SRC (wav, flac, ogg, mp3, ...: what libsndfile reads; any rate, mono or
+stereo: channels are averaged) and its labels:
 <name>.<rttm|voz|txt|lab|csv|tsv|scv> beside each audio file, or label files shared by the
 recordings (--labels FILE, else every *.rttm, *.scv or `segments` under SRC).  Formats (vadkit/labels.py):
 RTTM, Kaldi segments, .voz (one 0/1 per sample), Audacity label track, CSV/TSV start,end[,label],

@@ -59,6 +59,16 @@ def test_telephone_copy_keeps_split_and_labels(corpus, tmp_path):
             assert np.corrcoef(x, y)[0, 1] > 0.9                              # ... and is the same audio
 
 
+def test_any_audio_format_libsndfile_reads(corpus, tmp_path):
+    x, rate = io.read_audio(corpus / "lone" / "s.wav")
+    (corpus / "lone" / "s.wav").unlink()
+    import soundfile as sf
+    sf.write(corpus / "lone" / "s.ogg", x, rate)
+    prepare_ami.main([str(corpus), str(tmp_path / "data")])
+    d = {s: datadir.validate_data_dir(tmp_path / "data" / s) for s in ("ami_dev", "ami_test")}
+    assert "s" in d["ami_dev"].rec_ids + d["ami_test"].rec_ids
+
+
 def test_recording_without_audio_is_named(corpus, tmp_path):
     (corpus / "lone" / "s.wav").unlink()
     with pytest.raises(InputError, match=r"s\.rttm: recording 's' has no audio file"):

@@ -43,6 +43,20 @@ def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
         assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
 
 
+def test_folder_takes_every_format_libsndfile_reads(tmp_path):
+    src = tmp_path / "src"
+    for name in ("a.wav", "b.aiff", "c.mp3", "d.au"):
+        write_audio(src / name, 2.0, 8000)
+    (src / "all.rttm").write_text("SPEAKER b 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).rec_ids == ["a", "b", "c", "d"]
+    write_audio(src / "sub" / "b.flac", 2.0, 8000)
+    with pytest.raises(InputError, match=r"sub/b.flac: a second audio file for recording 'b' \(first .*b.aiff\)"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    with pytest.raises(InputError, match="nowhere: not a folder"):
+        folders.prepare_folder(tmp_path / "nowhere", tmp_path / "d", 8000)
+
+
 def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 8000)

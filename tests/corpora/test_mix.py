@@ -183,7 +183,7 @@ def test_mix_corpus_rebuilds_when_sources_change(sources, tmp_path):
 
 def test_bad_input_names_the_problem(sources, tmp_path):
     speech, noise_dir = sources
-    with pytest.raises(InputError, match="nowhere: not a directory"):
+    with pytest.raises(InputError, match="nowhere: not a folder"):
         mix.make_mix_corpus(tiny_cfg(), tmp_path / "o", [tmp_path / "nowhere"], [noise_dir])
     with pytest.raises(InputError, match="no noise files"):
         mix.make_mix_corpus(tiny_cfg(), tmp_path / "o", [speech])

@@ -1,7 +1,7 @@
 import numpy as np
 
 from vadkit.config import DecodeConfig
-from vadkit.decode.postprocess import clean_segments, decisions, hysteresis, probs_to_segments
+from vadkit.decode.postprocess import clean_segments, decisions, hysteresis, onset_offset, probs_to_segments
 from vadkit.features.grid import FrameGrid
 
 GRID = FrameGrid(0.025, 0.010)
@@ -11,6 +11,18 @@ def test_threshold_and_hysteresis():
     p = np.array([0.1, 0.6, 0.45, 0.35, 0.7, 0.2])
     assert hysteresis(p, 0.5, 0.5).tolist() == [0, 1, 0, 0, 1, 0]
     assert hysteresis(p, 0.5, 0.4).tolist() == [0, 1, 1, 0, 1, 0]
+
+
+def test_hysteresis_in_pieces_with_the_state_carried_equals_the_whole():
+    p = np.random.default_rng(0).random(500).astype(np.float32)
+    for onset, offset in ((0.6, 0.3), (0.5, 0.5)):
+        whole, pieces, active = hysteresis(p, onset, offset), [], False
+        for a, b in ((0, 1), (1, 77), (77, 77), (77, 300), (300, 500)):
+            pieces.append(hysteresis(p[a:b], onset, offset, active))
+            active = bool(pieces[-1][-1]) if b > a else active
+        assert np.concatenate(pieces).tolist() == whole.tolist()
+    assert hysteresis(np.array([0.4, 0.35, 0.2]), 0.5, 0.3, active=True).tolist() == [1, 1, 0]
+    assert onset_offset(DecodeConfig(threshold=0.4, onset=0.6)) == (0.6, 0.4)   # one rule for offline and streams
 
 
 def test_median_removes_single_frame_flips():

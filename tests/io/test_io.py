@@ -55,6 +55,39 @@ def test_table_checks(tmp_path):
         io.read_table(p)
 
 
+def test_find_audio_in_folders_and_lists_not_under_skip(tmp_path):
+    import soundfile as sf
+    src = tmp_path / "src"
+    for name in ("a.wav", "sub/b.FLAC", "sub/c.aiff", "sub/d.mp3", "data/wav/a.wav", "../other.ogg"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(src / name, np.zeros(1600, np.float32), 8000)
+    (src / "notes.txt").write_text("not audio")
+    lst = tmp_path / "more.list"
+    lst.write_text(f"{tmp_path / 'other.ogg'}\n\n{src / 'a.wav'}\n")   # listed files: taken, once
+    got = io.find_audio([src], [lst], skip=src / "data")
+    assert got == [tmp_path / "other.ogg", src / "a.wav", src / "sub/b.FLAC", src / "sub/c.aiff", src / "sub/d.mp3"]
+    assert {f.suffix.lower() for f in got} <= set(io.AUDIO_SUFFIXES)
+    assert io.find_audio([src], suffixes=[".wav"]) == [src / "a.wav", src / "data/wav/a.wav"]
+    (tmp_path / "empty").mkdir()
+    lst.write_text(f"{src / 'a.wav'}\n{tmp_path / 'gone.wav'}\n")
+    for args, match in (([tmp_path / "nowhere"], "nowhere: not a folder; pass the folder holding the audio"),
+                        ([tmp_path / "empty"], r"empty: no audio files \(.aif, .aiff, .* in it or below it"),
+                        ([src, tmp_path / "x.list"], "x.list: list file not found"),
+                        ([src, lst], r"more.list:2: .*gone.wav does not exist; fix or drop the line")):
+        with pytest.raises(InputError, match=match):
+            io.find_audio(args[:1], args[1:])
+
+
+@pytest.mark.parametrize("path,under,rec_id", [
+    ("corpus/ES2004a.Mix-Headset.wav", None, "ES2004a.Mix-Headset"),   # ASCII ids stay as data dirs have them
+    ("corpus/my talk (1).flac", None, "my_talk__1_"),
+    ("corpus/sub/dir/good.wav", "corpus", "sub-dir-good"),            # below a folder: the path joined by '-'
+    ("corpus/a b/c.d.ogg", "corpus", "a_b-c.d"),
+])
+def test_rec_id_rule(path, under, rec_id):
+    assert io.rec_id_of(path, under=under) == rec_id
+
+
 @pytest.mark.parametrize("rates", [(44100, 8000), (16000, 8000), (8000, 16000), (8000, 8000)])
 def test_block_resampler_equals_whole_signal(rates):
     a, b = rates

@@ -13,7 +13,7 @@ def random_segments(rng, sr: int, n_samples: int, n: int = 12) -> list:
 
 @pytest.mark.parametrize("sr", [8000, 16000, 44100])
 @pytest.mark.parametrize("fmt", labels.FORMATS)
-def test_round_trip_to_the_sample(tmp_path, fmt, sr):
+def test_round_trip_to_the_sample_or_the_ms(tmp_path, fmt, sr):
     rng = np.random.default_rng(sr)
     n_samples = 3 * sr + 17
     segs = random_segments(rng, sr, n_samples)
@@ -21,7 +21,31 @@ def test_round_trip_to_the_sample(tmp_path, fmt, sr):
     labels.write(tmp_path / name, {"rec": segs}, fmt, n_samples=n_samples, sample_rate_hz=sr)
     assert labels.detect_format(tmp_path / name) == fmt
     got = labels.to_segments(labels.read_one(tmp_path / name, "rec", None, sr))
-    assert [(round(s * sr), round(e * sr)) for s, e in got] == [(round(s * sr), round(e * sr)) for s, e in segs]
+    if fmt in ("rttm", "segments"):  # the data-dir contract's millisecond precision (rttm: start + duration)
+        assert len(got) == len(segs)
+        assert np.abs(np.array(got) - np.array(segs)).max() <= 0.001 + 1e-9
+    else:
+        assert [(round(s * sr), round(e * sr)) for s, e in got] == [(round(s * sr), round(e * sr)) for s, e in segs]
+
+
+def test_rttm_and_segments_text_ms_and_unique_segment_ids(tmp_path):
+    regions = {"b": [(0.0075, 1.2345)], "a": [(0.0, 0.5), (2.0, 2.002), (2.003, 2.004), (2.006, 2.007)]}
+    labels.write(tmp_path / "x.rttm", regions, "rttm")
+    assert (tmp_path / "x.rttm").read_text() == (
+        "SPEAKER a 1 0.000 0.500 <NA> <NA> speech <NA> <NA>\n"
+        "SPEAKER a 1 2.000 0.002 <NA> <NA> speech <NA> <NA>\n"
+        "SPEAKER a 1 2.003 0.001 <NA> <NA> speech <NA> <NA>\n"
+        "SPEAKER a 1 2.006 0.001 <NA> <NA> speech <NA> <NA>\n"
+        "SPEAKER b 1 0.007 1.227 <NA> <NA> speech <NA> <NA>\n")
+    labels.write(tmp_path / "segments", regions, "segments")
+    assert (tmp_path / "segments").read_text() == (
+        "a-0000000-0000050 a 0.000 0.500\n"
+        "a-0000200-0000200 a 2.000 2.002\n"
+        "a-0000200-0000200-2 a 2.003 2.004\n"   # the same centiseconds: made unique
+        "a-0000201-0000201 a 2.006 2.007\n"
+        "b-0000001-0000123 b 0.007 1.234\n")
+    ids = [line.split()[0] for line in (tmp_path / "segments").read_text().splitlines()]
+    assert len(set(ids)) == len(ids) and ids == sorted(ids)
 
 
 def test_voz_samples_round_trip_exactly(tmp_path):

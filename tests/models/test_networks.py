@@ -5,8 +5,9 @@ import torch
 from vadkit import config
 from vadkit.config import ExperimentConfig, ModelConfig
 from vadkit.errors import InputError
-from vadkit.models.networks import build_model, predict_logits
+from vadkit.models.networks import build_model, predict_logits, sigmoid
 
+from builders import make_model_dir
 from conftest import ROOT
 
 
@@ -40,6 +41,18 @@ def test_logits_do_not_depend_on_the_other_recordings():
     single = [predict_logits(m, [f])[0] for f in feats]
     for a, b in zip(together, single):
         assert a.shape == b.shape and np.array_equal(a, b)
+
+
+def test_one_sigmoid_for_model_probabilities(tmp_path):
+    from vadkit.models.checkpoint import TrainedModel
+    x = np.array([-800.0, -3.0, 0.0, 2.5, 800.0], np.float32)
+    with np.errstate(over="ignore"):
+        got = sigmoid(x)
+    assert got.dtype == np.float32 and got.tolist() == pytest.approx([0.0, 0.0474259, 0.5, 0.9241418, 1.0])
+    tm = TrainedModel(make_model_dir(tmp_path / "m"), "cpu")
+    feats = [np.random.default_rng(1).standard_normal((50, 60)).astype(np.float32)]
+    logits = predict_logits(tm.net, [tm.norm.apply(feats[0][:, :tm.model_config.input_dims])])
+    assert tm.probs(feats)[0].tobytes() == sigmoid(logits[0]).tobytes()
 
 
 def test_unknown_arch():

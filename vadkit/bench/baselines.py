@@ -35,6 +35,7 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.decode import decoding
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
+from vadkit.models.networks import sigmoid
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Energy(Baseline):
         db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-10)
         floor = np.percentile(db, self.cfg.energy_floor_percentile)
         z = (db - floor - self.cfg.energy_margin_db) / self.cfg.energy_slope_db
-        return NativeScores((1 / (1 + np.exp(-z))).astype(np.float32), self.grid.hop_s, self.grid.win_s)
+        return NativeScores(sigmoid(z), self.grid.hop_s, self.grid.win_s)
 
 
 class WebRtc(Baseline):

@@ -1,7 +1,7 @@
 """Real meeting speech with human RTTM (AMI excerpts, `--ami-dir`) into data dirs ami_dev, ami_test.
 
-Every *.rttm, *.uem and audio file (*.wav, *.flac) under the corpus folder is found; a recording is
-an audio file whose name (without suffix) is a rec_id of an RTTM or UEM line.  Reference speech is
+Every *.rttm, *.uem and audio file (wav, flac, ...: vadkit.io.find_audio) under the corpus folder is
+found; a recording is an audio file whose name (without suffix) is a rec_id of an RTTM or UEM line.  Reference speech is
 the union of all SPEAKER turns (overlapping turns merge into one region); a UEM span (one per
 recording) crops the audio and the labels to the annotated part.  Audio is resampled to the
 recipe's rate into <data-root>/local/ami/wav/ (the corpus itself is only read).
@@ -25,7 +25,6 @@ from vadkit.io import labels
 
 log = logging.getLogger(__name__)
 
-AUDIO_SUFFIXES = (".wav", ".flac")
 SETS = ("ami_dev", "ami_test")
 
 
@@ -97,11 +96,10 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
     if not rttms:
         raise InputError(f"{corpus}: no *.rttm files; pass the folder holding the RTTM and audio files")
     audio: dict[str, Path] = {}
-    for f in sorted(corpus.rglob("*")):
-        if f.suffix.lower() in AUDIO_SUFFIXES:
-            if f.stem in audio:
-                raise InputError(f"{f}: a second audio file for {f.stem!r} (first {audio[f.stem]}); rename one")
-            audio[f.stem] = f
+    for f in io.find_audio([corpus]):
+        if f.stem in audio:
+            raise InputError(f"{f}: a second audio file for {f.stem!r} (first {audio[f.stem]}); rename one")
+        audio[f.stem] = f
     uem: dict[str, tuple[float, float]] = {}
     for f in sorted(corpus.rglob("*.uem")):
         uem.update(read_uem(f))
@@ -110,7 +108,7 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
     for f in rttms:
         for rec_id, start, end, spk in read_turns(f):
             if rec_id not in audio:
-                raise InputError(f"{f}: recording {rec_id!r} has no audio file ({'/'.join(AUDIO_SUFFIXES)}) "
+                raise InputError(f"{f}: recording {rec_id!r} has no audio file (<rec_id>.wav, .flac, ...) "
                                  f"under {corpus}; add it or drop its lines")
             turns.setdefault(rec_id, []).append((start, end))
             speakers.setdefault(rec_id, set()).add(spk)

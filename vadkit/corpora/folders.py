@@ -15,12 +15,24 @@ from vadkit import intervals, io
 from vadkit.data import datadir
 from vadkit.errors import InputError
 from vadkit.io import labels
-from vadkit.io.audio import find_audio
 
 log = logging.getLogger(__name__)
 
 
 LABEL_SUFFIXES = (".rttm", ".voz", ".txt", ".lab", ".csv", ".tsv", ".scv")
+
+
+def find_recordings(src: Path, skip: Path | None = None) -> dict[str, Path]:
+    """{rec_id: audio file} of every audio file under src (io.find_audio; not under `skip`, the data dir
+    being written, whose wav/ holds resampled copies); rec_id by io.rec_id_of, one file each."""
+    audio: dict[str, Path] = {}
+    for f in io.find_audio([src], skip=skip):
+        rec_id = io.rec_id_of(f)
+        if rec_id in audio:
+            raise InputError(f"{f}: a second audio file for recording {rec_id!r} (first {audio[rec_id]}); "
+                             "rename one")
+        audio[rec_id] = f
+    return audio
 
 
 def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> tuple[dict[str, Path], list[Path]]:
@@ -54,7 +66,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
     """
     src, out_dir = Path(src), Path(out_dir)
     fmt = labels.check_format(label_format) if label_format else None
-    audio = find_audio(src, out_dir)
+    audio = find_recordings(src, out_dir)
     own, shared = find_labels(audio, src, labels_file)
     shared_regions: dict[str, list] = {}
     for f in shared:

@@ -1,6 +1,7 @@
 """The mix corpus: real clean speech utterances and real noise/music from folders, mixed by vadkit.mix.
 
-Sources (every file whose extension is in `audio_extensions`, found recursively, in sorted order):
+Sources (every file whose extension is in `audio_extensions`, found recursively by vadkit.io.find_audio,
+in sorted order):
 - speech folders hold clean utterances.  The speaker of a file is the first group of the first
   `speaker_patterns` regex that matches its path relative to the folder ("/"-separated: LibriSpeech
   `<spk>-<chapter>-<utt>`, Speech Commands `<hash>_nohash_<n>`); otherwise the folder it is in
@@ -82,32 +83,7 @@ class Source:
     seconds: float
 
 
-# ---------------------------------------------------------------- finding files
-def audio_files(dirs: Sequence[str | Path], lists: Sequence[str | Path], extensions: Sequence[str]) -> list[Path]:
-    """Audio files under `dirs` (recursive) and named in `lists`, sorted, without duplicates."""
-    exts = {"." + e.lower().lstrip(".") for e in extensions}
-    files: set[Path] = set()
-    for d in dirs:
-        if not str(d):
-            raise InputError("an empty folder name was given; pass --speech-dir DIR / --noise-dir DIR")
-        if not Path(d).is_dir():
-            raise InputError(f"{d}: not a directory; give a folder of audio files")
-        found = [p for p in Path(d).rglob("*") if p.suffix.lower() in exts and p.is_file()]
-        if not found:
-            raise InputError(f"{d}: no audio files ({', '.join(sorted(exts))}) in it or below it")
-        files.update(found)
-    for lst in lists:
-        if not Path(lst).is_file():
-            raise InputError(f"{lst}: list file not found")
-        for lineno, line in enumerate(Path(lst).read_text().splitlines(), 1):
-            if line.strip():
-                p = Path(line.strip())
-                if not p.is_file():
-                    raise InputError(f"{lst}:{lineno}: {p} does not exist; fix or drop the line")
-                files.add(p)
-    return sorted(files)
-
-
+# ---------------------------------------------------------------- the sources
 def speaker_of(rel_path: str, folder_name: str, patterns: Sequence[str]) -> str:
     """Speaker id of a speech file from its path relative to its speech folder (module docstring)."""
     for pat in patterns:
@@ -353,8 +329,11 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
     """Build OUT_DIR/{train,dev,test}/mix_<set>_NNNN.wav + rttm, and per set `speakers` and `noises`
     (what it was made from) and OUT_DIR/rejected (utterances left out, why); False if up to date."""
     check_mix_config(cfg, where)
-    speech_files = audio_files(speech_dirs, [], cfg.audio_extensions)
-    noise_files = audio_files(noise_dirs, noise_lists, cfg.audio_extensions)
+    if any(not str(d) for d in [*speech_dirs, *noise_dirs]):
+        raise InputError("an empty folder name was given; pass --speech-dir DIR / --noise-dir DIR")
+    suffixes = ["." + e.lower().lstrip(".") for e in cfg.audio_extensions]
+    speech_files = io.find_audio(speech_dirs, suffixes=suffixes)
+    noise_files = io.find_audio(noise_dirs, noise_lists, suffixes=suffixes)
     if not noise_files:
         raise InputError("no noise files: give --noise-dir or --noise-list")
     signature = {"corpus": "mix", "generator_version": _VERSION, "config": config.to_dict(cfg),

@@ -15,24 +15,30 @@ from vadkit.config import DecodeConfig
 from vadkit.features.grid import FrameGrid
 
 
-def hysteresis(probs: np.ndarray, onset: float, offset: float) -> np.ndarray:
-    """(n,) probs -> (n,) int8 decisions: speech starts at prob >= onset, ends at prob < offset."""
+def hysteresis(probs: np.ndarray, onset: float, offset: float, active: bool = False) -> np.ndarray:
+    """(n,) probs -> (n,) int8 decisions: speech starts at prob >= onset, ends at prob < offset.
+
+    `active`: whether speech is on before the first frame; a stream fed in pieces passes the last
+    decision of the piece before, which gives the decisions of the whole (StreamingVad)."""
     probs = np.asarray(probs)
     if onset == offset:
         return (probs >= onset).astype(np.int8)
     out = np.zeros(len(probs), dtype=np.int8)
-    active = False
     for k, p in enumerate(probs):
         active = p >= offset if active else p >= onset
         out[k] = active
     return out
 
 
+def onset_offset(cfg: DecodeConfig) -> tuple[float, float]:
+    """The hysteresis thresholds of a config: onset and offset, each `threshold` when unset."""
+    return (cfg.threshold if cfg.onset is None else cfg.onset,
+            cfg.threshold if cfg.offset is None else cfg.offset)
+
+
 def decisions(probs: np.ndarray, cfg: DecodeConfig) -> np.ndarray:
     """Thresholded and median-smoothed frame decisions: (n,) int8."""
-    onset = cfg.threshold if cfg.onset is None else cfg.onset
-    offset = cfg.threshold if cfg.offset is None else cfg.offset
-    y = hysteresis(probs, onset, offset)
+    y = hysteresis(probs, *onset_offset(cfg))
     if cfg.median_frames > 1 and len(y):
         y = median_filter(y, size=cfg.median_frames, mode="nearest")
     return y

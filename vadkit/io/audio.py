@@ -1,16 +1,15 @@
-"""Audio files: read (whole, part, in blocks), resample, write 16-bit wavs, find the audio files of a folder."""
+"""Audio files: read (whole, part, in blocks), resample, write 16-bit wavs, find the audio files of folders."""
 from __future__ import annotations
 
 import math
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from vadkit.errors import InputError
 from vadkit.io.files import atomic_write
-from vadkit.io.tables import rec_id_of
 
 
 # ---------------------------------------------------------------- audio
@@ -187,25 +186,39 @@ def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> No
         sf.write(str(tmp), np.clip(x, -1.0, 1.0), int(sample_rate_hz), subtype="PCM_16", format="WAV")
 
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+# The audio files libsndfile (soundfile) reads, by name: the one list every search for audio uses.
+AUDIO_SUFFIXES = (".aif", ".aiff", ".au", ".caf", ".flac", ".mp3", ".nist", ".oga", ".ogg", ".opus", ".rf64", ".snd",
+                  ".sph", ".w64", ".wav")
 
 
-def find_audio(src: Path, skip: Path | None = None) -> dict[str, Path]:
-    """{rec_id: audio file} of every wav/flac/ogg under src (searched recursively; not under `skip`,
-    the data dir being written, whose wav/ holds resampled copies)."""
-    if not src.is_dir():
-        raise InputError(f"{src}: folder not found; pass the folder holding the audio files")
-    skip = skip.resolve() if skip is not None else None
-    audio: dict[str, Path] = {}
-    for f in sorted(src.rglob("*")):
-        if skip is not None and f.resolve().is_relative_to(skip):
-            continue
-        if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file():
-            rec_id = rec_id_of(f)
-            if rec_id in audio:
-                raise InputError(f"{f}: a second audio file for recording {rec_id!r} (first {audio[rec_id]}); "
-                                 "rename one")
-            audio[rec_id] = f
-    if not audio:
-        raise InputError(f"{src}: no audio files ({', '.join(AUDIO_SUFFIXES)}); pass the folder holding them")
-    return audio
+def find_audio(folders: Sequence[str | os.PathLike], lists: Sequence[str | os.PathLike] = (),
+               skip: str | os.PathLike | None = None, suffixes: Sequence[str] = AUDIO_SUFFIXES) -> list[Path]:
+    """The audio files (by name: `suffixes`, any case) in each of `folders` and below it, but not under
+    `skip` (e.g. the data dir being written inside a folder), and the files named in each of `lists`
+    (one path per line, taken whatever their name): sorted, without duplicates.
+
+    InputError naming it for a folder that is missing or holds no audio file, a list file that is
+    missing, a listed file that does not exist.
+    """
+    wanted = {x.lower() for x in suffixes}
+    skip = Path(skip).resolve() if skip is not None else None
+    files: set[Path] = set()
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder; pass the folder holding the audio files")
+        found = [f for f in folder.rglob("*") if f.suffix.lower() in wanted and f.is_file()
+                 and not (skip is not None and f.resolve().is_relative_to(skip))]
+        if not found:
+            raise InputError(f"{folder}: no audio files ({', '.join(sorted(wanted))}) in it or below it; pass the "
+                             "folder holding them")
+        files.update(found)
+    for lst in map(Path, lists):
+        if not lst.is_file():
+            raise InputError(f"{lst}: list file not found; fix the path")
+        for lineno, line in enumerate(lst.read_text().splitlines(), 1):
+            if line.strip():
+                f = Path(line.strip())
+                if not f.is_file():
+                    raise InputError(f"{lst}:{lineno}: {f} does not exist; fix or drop the line")
+                files.add(f)
+    return sorted(files)

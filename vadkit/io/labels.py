@@ -15,7 +15,12 @@ line.  Which regions are speech: every RTTM turn and Kaldi segment; in label col
 except the non-speech words in NON_SPEECH (`0`, `silence`, `noise`, ...); .voz value 1.
 Overlaps: RTTM turns and Kaldi segments are per speaker or utterance, so overlaps (two people
 talking) merge into one region; the other formats are one speech track, where an overlap means
-a broken export and is an error naming the line.  Writers keep microseconds, so regions on sample
+a broken export and is an error naming the line.
+
+Writing: one writer per format, used by the recipe (data dirs, hyp.rttm) and the VAD tool alike.
+`rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): times
+with millisecond precision (`%.3f`), segment ids `<rec_id>-<start_cs>-<end_cs>` (write_segments).
+Audacity, csv/tsv and .scv keep microseconds (and .voz is per sample), so regions on sample
 boundaries round-trip to the sample at any rate up to 1 MHz.
 """
 from __future__ import annotations
@@ -284,8 +289,9 @@ def _t(x: float) -> str:
 
 def write(path: str | os.PathLike, segments: Mapping[str, intervals.Segments], fmt: str,
           n_samples: int | None = None, sample_rate_hz: int | None = None) -> None:
-    """Write {rec_id: [(start_s, end_s)]} in `fmt`, atomically.  One-recording formats take one rec_id;
-    .voz also needs the recording's n_samples and sample_rate_hz."""
+    """Write {rec_id: [(start_s, end_s)]} in `fmt`, atomically, the regions sorted and merged.  rttm and
+    segments go through write_rttm / write_segments (the data dirs' writers); one-recording formats
+    take one rec_id; .voz also needs the recording's n_samples and sample_rate_hz."""
     check_format(fmt, str(path))
     if fmt not in MULTI_RECORDING and len(segments) != 1:
         raise ValueError(f"{fmt} holds one recording, got {len(segments)}")
@@ -297,13 +303,13 @@ def write(path: str | os.PathLike, segments: Mapping[str, intervals.Segments], f
         write_text(path, "".join("1\n" if v else "0\n" for v in voz_from_segments(segs[ids[0]], n_samples,
                                                                                      sample_rate_hz)))
         return
+    if fmt == "rttm":
+        return write_rttm(path, segs)
+    if fmt == "segments":
+        return write_segments(path, segs)
     lines = []
     for k in ids:
-        if fmt == "rttm":
-            lines += [f"SPEAKER {k} 1 {_t(s)} {_t(e - s)} <NA> <NA> speech <NA> <NA>\n" for s, e in segs[k]]
-        elif fmt == "segments":
-            lines += [f"{k}-{i:05d} {k} {_t(s)} {_t(e)}\n" for i, (s, e) in enumerate(segs[k])]
-        elif fmt == "scv":
+        if fmt == "scv":
             spans, t = [], 0.0
             for s, e in segs[k]:  # TEN-style: the whole timeline, non-speech gaps labelled 0
                 spans += ([f"{_t(t)},{_t(s)},0"] if s > t else []) + [f"{_t(s)},{_t(e)},1"]
@@ -355,7 +361,8 @@ def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
 
 
 def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """Write speech regions as RTTM SPEAKER lines (speaker label `speech`), sorted, ms precision."""
+    """The one RTTM writer: SPEAKER lines `SPEAKER <rec_id> 1 <start_s> <dur_s> <NA> <NA> speech <NA> <NA>`,
+    recordings in byte order, regions as given, times `%.3f` (the contract's millisecond precision)."""
     lines = []
     for rec_id in sorted(regions):
         for s, e in regions[rec_id]:
@@ -364,9 +371,18 @@ def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None
 
 
 def write_segments(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """Kaldi `segments`: `<rec_id>-<start_cs>-<end_cs> <rec_id> <start_s> <end_s>`."""
-    lines = []
+    """The one Kaldi `segments` writer: `<seg_id> <rec_id> <start_s> <end_s>`, times `%.3f`, lines in
+    byte order.  seg_id is `<rec_id>-<start_cs>-<end_cs>` (times in centiseconds, 7 digits); a region
+    whose id is taken (two regions round to the same centiseconds) gets `-2`, `-3`, ... appended, so
+    ids stay unique."""
+    lines, taken = [], set()
     for rec_id in sorted(regions):
         for s, e in regions[rec_id]:
-            lines.append(f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d} {rec_id} {s:.3f} {e:.3f}\n")
+            seg_id = base = f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d}"
+            n = 1
+            while seg_id in taken:
+                n += 1
+                seg_id = f"{base}-{n}"
+            taken.add(seg_id)
+            lines.append(f"{seg_id} {rec_id} {s:.3f} {e:.3f}\n")
     write_text(path, "".join(sorted(lines)))

@@ -9,7 +9,9 @@ from typing import Mapping
 from vadkit.errors import InputError
 from vadkit.io.files import write_text
 
-REC_ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_ID_CHARS = "A-Za-z0-9_.-"  # the characters of an id (README, "Data directories")
+REC_ID_RE = re.compile(f"^[{_ID_CHARS}]+$")
+_NOT_IN_REC_ID = re.compile(f"[^{_ID_CHARS}]")
 
 
 # ---------------------------------------------------------------- Kaldi text tables
@@ -43,6 +45,10 @@ def write_table(path: str | os.PathLike, rows: Mapping[str, object]) -> None:
     write_text(path, "".join(f"{k} {rows[k]}\n" for k in sorted(rows)))
 
 
-def rec_id_of(path: Path) -> str:
-    """A file's rec_id: its name without suffix, characters outside [A-Za-z0-9_.-] turned into '_'."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)
+def rec_id_of(path: str | os.PathLike, under: str | os.PathLike | None = None) -> str:
+    """The rec_id rule for file names: the file's name without suffix (with `under`, its path below that
+    folder without suffix, folders joined by '-': `a/b/c.wav` -> `a-b-c`), each character outside
+    [A-Za-z0-9_.-] turned into '_' (non-ASCII letters too); `audio` when no name is left."""
+    path = Path(path)
+    name = path.stem if under is None else "-".join(path.relative_to(under).with_suffix("").parts)
+    return _NOT_IN_REC_ID.sub("_", name) or "audio"

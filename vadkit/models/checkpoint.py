@@ -11,7 +11,7 @@ from vadkit.config import FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.networks import Ensemble, build_model, predict_logits
+from vadkit.models.networks import Ensemble, build_model, predict_logits, sigmoid
 
 
 class TrainedModel:
@@ -46,7 +46,7 @@ class TrainedModel:
         """Raw cached features [(n_i, dim)] -> speech probabilities [(n_i,) float32]."""
         d = self.model_config.input_dims
         x = [normalise(f, self.norm, self.cmvn, self.cmvn_window)[:, :d] for f in feats]
-        return [(1 / (1 + np.exp(-lg))).astype(np.float32) for lg in predict_logits(self.net, x, self.device)]
+        return [sigmoid(lg) for lg in predict_logits(self.net, x, self.device)]
 
     def require_streamable(self, what: str, allow_lookahead: bool = False) -> None:
         """InputError when `what` (Vad, StreamingVad, export) cannot run this model yet: per-file or

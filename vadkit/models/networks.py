@@ -6,10 +6,11 @@
 num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
 The notebook applied a sigmoid inside the model; we return logits so the loss can use the
-numerically stable BCE-with-logits, and apply the sigmoid at decode time.
+numerically stable BCE-with-logits, and apply the sigmoid at decode time (`sigmoid`).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -126,6 +127,12 @@ def build_model(cfg: ModelConfig) -> nn.Module:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Logits (any shape) -> probabilities 1 / (1 + exp(-x)), float32: the one decode-time sigmoid
+    (TrainedModel, Vad, StreamingVad and the energy baseline), so their probabilities agree bit for bit."""
+    return (1 / (1 + np.exp(-logits))).astype(np.float32)
 
 
 @torch.no_grad()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +23,6 @@ from vadkit.io import labels
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
-AUDIO_EXTS = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd", ".w64", ".caf",
-              ".sph", ".nist", ".rf64"}
 FORMATS = {"json": ".json", "rttm": ".rttm", "segments": ".segments", "audacity": ".txt", "voz": ".voz",
            "png": ".png"}
 COMBINABLE = {"json", "rttm", "segments"}
@@ -37,24 +34,17 @@ def list_inputs(inputs: list[str]) -> list[tuple[str, str]]:
     for inp in inputs:
         p = Path(inp)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTS and f.is_file())
-            if not found:
-                raise InputError(f"{inp}: folder holds no audio files ({', '.join(sorted(AUDIO_EXTS))})")
-            items += [(_rec_id(str(f.relative_to(p).with_suffix("")).replace(os.sep, "-")), str(f)) for f in found]
+            items += [(io.rec_id_of(f, under=p), str(f)) for f in io.find_audio([p])]
         elif p.suffix == ".scp":
             items += [(k, v[0]) for k, v in io.read_table(p).items()]
         else:
-            items.append((_rec_id(p.stem), inp))  # missing files fail later, one line each
+            items.append((io.rec_id_of(p), inp))  # missing files fail later, one line each
     seen: dict[str, int] = {}
     out = []
     for rec_id, path in items:
         n = seen[rec_id] = seen.get(rec_id, 0) + 1
         out.append((rec_id if n == 1 else f"{rec_id}-{n}", path))
     return out
-
-
-def _rec_id(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "audio"
 
 
 class Outputs:

@@ -27,9 +27,10 @@ from scipy.ndimage import median_filter
 from vadkit import io
 from vadkit.config import DecodeConfig
 from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.networks import sigmoid
 from vadkit.errors import InputError
 from vadkit.features.extract import FeatureStream, static_dim
-from vadkit.decode.postprocess import clean_segments, split_long
+from vadkit.decode.postprocess import clean_segments, hysteresis, onset_offset, split_long
 from vadkit.tool.vad import load_decode_config
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,7 @@ class StreamingVad:
         self.state = None
         self.n_in = 0
         # post-processing state (frame indices are absolute)
-        self.onset = self.cfg.threshold if self.cfg.onset is None else self.cfg.onset
-        self.offset = self.cfg.threshold if self.cfg.offset is None else self.cfg.offset
+        self.onset, self.offset = onset_offset(self.cfg)
         self.h = self.cfg.median_frames // 2 if self.cfg.median_frames > 1 else 0
         self.active = False
         self.raw = np.zeros(0, np.int8)     # hysteresis decisions from frame raw0 on
@@ -107,17 +107,16 @@ class StreamingVad:
         if len(feats):
             x = torch.from_numpy(self.model.norm.apply(feats[:, :self.model.model_config.input_dims]))[None]
             lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state)
-            probs = (1 / (1 + np.exp(-lg[0].float().cpu().numpy()))).astype(np.float32)
+            probs = sigmoid(lg[0].float().cpu().numpy())
         else:
             probs = np.zeros(0, np.float32)
         return StreamStep(first, probs, self._events(probs, final))
 
     # ------------------------------------------------------------ online post-processing
     def _events(self, probs: np.ndarray, final: bool) -> list[tuple[str, float]]:
-        raw = np.empty(len(probs), np.int8)
-        for k, p in enumerate(probs):  # hysteresis is causal: one pass, state carried
-            self.active = p >= self.offset if self.active else p >= self.onset
-            raw[k] = self.active
+        raw = hysteresis(probs, self.onset, self.offset, self.active)  # causal: the state carries over
+        if len(raw):
+            self.active = bool(raw[-1])
         self.raw, self.probs = np.concatenate([self.raw, raw]), np.concatenate([self.probs, probs])
         n = self.raw0 + len(self.raw)
         trusted = n if final else n - self.h  # the median of the last h frames still waits for look-ahead

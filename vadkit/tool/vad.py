@@ -32,6 +32,7 @@ from vadkit.decode.postprocess import probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
 from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.networks import sigmoid
 
 log = logging.getLogger(__name__)
 RECIPE_DECODE_CONF = Path(__file__).resolve().parents[2] / "conf" / "decode.yaml"
@@ -216,7 +217,7 @@ class Vad:
             logits = np.concatenate(list(chunked_logits(self.model.net, feats, self.chunk, self.context,
                                                         self.bidirectional, self.batch_size, self.model.device))
                                     or [np.zeros(0, np.float32)])
-        return (1 / (1 + np.exp(-logits))).astype(np.float32)
+        return sigmoid(logits)
 
     @torch.no_grad()
     def _one_pass(self, feats: Iterator[np.ndarray]) -> np.ndarray:

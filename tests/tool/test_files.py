@@ -1,0 +1,47 @@
+"""The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds."""
+import numpy as np
+import pytest
+import soundfile as sf
+
+from vadkit import io
+from vadkit.data import datadir
+from vadkit.tool import files
+from vadkit.tool.vad import VadResult
+
+# half-millisecond times (the frame grid's x.xx75 s), a region at 0, two regions in the same centiseconds
+REGIONS = {"rec-b": [(0.0075, 1.2345), (2.5175, 3.9925)],
+           "rec_a": [(0.0, 0.5), (2.0, 2.002), (2.003, 2.004), (4.1, 4.9875)]}
+
+
+def result(segments) -> VadResult:
+    return VadResult("x.wav", 8000, 5.0, 0.01, segments, np.zeros(0, np.float32))
+
+
+@pytest.mark.parametrize("fmt", ["rttm", "segments"])
+def test_tool_labels_equal_the_recipe_files_byte_for_byte(tmp_path, fmt):
+    wavs = {}
+    for rec_id in REGIONS:
+        wavs[rec_id] = str(tmp_path / f"{rec_id}.wav")
+        io.write_wav(wavs[rec_id], np.zeros(5 * 8000, np.float32), 8000)
+    datadir.write_data_dir(tmp_path / "data", wavs, REGIONS)     # the recipe: data dirs (hyp.rttm: io.write_rttm)
+    recipe = (tmp_path / "data" / fmt).read_bytes()
+    one = files.Outputs(str(tmp_path / f"all.{fmt}"), fmt, len(REGIONS))  # steps/vad.py -o all.<fmt>: one file
+    per = files.Outputs(f"{tmp_path}/per/", fmt, len(REGIONS))           # -o per/: one file per recording
+    for rec_id, segs in REGIONS.items():
+        one.add(rec_id, result(segs))
+        per.add(rec_id, result(segs))
+    one.close()
+    per.close()
+    assert (tmp_path / f"all.{fmt}").read_bytes() == recipe
+    assert b"".join((tmp_path / "per" / f"{k}.{fmt}").read_bytes() for k in sorted(REGIONS)) == recipe
+
+
+def test_inputs_take_their_rec_ids_from_the_one_rule(tmp_path):
+    for name in ("talk 1.wav", "sub/dir/b.flac", "sub/b.flac"):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / "in" / name, np.zeros(800, np.float32), 8000)
+    (tmp_path / "in" / "notes.txt").write_text("not audio")
+    got = files.list_inputs([str(tmp_path / "in"), str(tmp_path / "in" / "talk 1.wav")])
+    assert got == [("sub-b", str(tmp_path / "in/sub/b.flac")), ("sub-dir-b", str(tmp_path / "in/sub/dir/b.flac")),
+                   ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk 1.wav"))]
+    assert [k for k, _ in got[:3]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:3]]
