@@ -104,6 +104,7 @@ if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
   echo "run.sh: --corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)" >&2
   exit 1
 fi
+utils/setup_venv.sh requirements.txt
 . ./path.sh
 
 if [ -n "$model" ]; then
@@ -196,7 +197,7 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   steps/validate_data_dir.py --config "$feat_conf" $(printf 'data/%s ' $corpus_sets)
   if [ -n "$builtin_sets" ]; then
     log "Stage 1: data prep: data/local/builtin -> data/builtin_{dev,test}, then validate"
-    local/prepare_builtin.py --sets dev,test --prefix builtin_ data/local/builtin data
+    local/prepare_builtin.py --sets "dev test" --prefix builtin_ data/local/builtin data
     steps/validate_data_dir.py --config "$feat_conf" data/builtin_dev data/builtin_test
   fi
   if [ -n "$ami_dir" ]; then
@@ -209,8 +210,8 @@ fi
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   for s in $feat_sets; do
     log "Stage 2: features ($feat_format): data/$s -> data/$s/feats.*, cmvn.json"
-    steps/make_feats.sh --nj "$nj" --cmd "$feats_cmd" --format "$feat_format" --overwrite "$overwrite" \
-      "$feat_conf" "data/$s"
+    steps/make_feats.sh --config "$feat_conf" --feat-format "$feat_format" --nj "$nj" --cmd "$feats_cmd" \
+      --overwrite "$overwrite" "data/$s"
   done
 fi
 
@@ -227,8 +228,8 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for e in $exps; do
     for s in $eval_sets; do
       log "Stage 4: decode data/$s with exp/$e -> exp/$e/decode_$s"
-      steps/decode.sh --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
-        conf/decode.yaml "exp/$e" "data/$s" "exp/$e/decode_$s"
+      steps/decode.sh --config conf/decode.yaml --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
+        "exp/$e" "data/$s" "exp/$e/decode_$s"
     done
   done
 fi
@@ -248,9 +249,9 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
     done
   done
   log "Stage 5: ROC and precision-recall curves of every scored system in exp/ -> exp/plots/"
-  local/plot_curves.py --out exp/plots exp/*
-  log "Stage 5: summary (local/score.py${seeds:+ --seeds} exp/...)"
-  local/score.py ${seeds:+--seeds} $(printf 'exp/%s ' $exps)
+  local/plot_curves.py exp/* exp/plots
+  log "Stage 5: summary (local/score.py${seeds:+ --seeds true} exp/...)"
+  local/score.py --seeds "$([ -n "$seeds" ] && echo true || echo false)" $(printf 'exp/%s ' $exps)
 fi
 
 log "done in ${SECONDS}s"

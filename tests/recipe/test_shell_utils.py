@@ -86,6 +86,9 @@ def test_parse_options_help(caller, flag):
         (["--stage"], "caller.sh: option '--stage' needs a value"),
         (["--stop-stage=3"], "caller.sh: option '--stop-stage=3': write '--stop-stage 3'"),
         (["--overwrite", "yes"], "caller.sh: option '--overwrite' takes true or false, not 'yes'"),
+        (["--stage", "abc"], "caller.sh: option '--stage' takes an integer, not 'abc'"),
+        (["--stop-stage", "1.5"], "caller.sh: option '--stop-stage' takes an integer, not '1.5'"),
+        (["--help-message", "x"], "caller.sh: unknown option '--help-message'"),
     ],
 )
 def test_parse_options_errors(caller, args, message):
@@ -105,6 +108,54 @@ def test_parse_options_without_help_message(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("Usage: bare.sh")
     r = run(["bash", script, "--bad", "1"], tmp_path)
     assert r.returncode == 1 and r.stderr.startswith("bare.sh: unknown option '--bad'\nUsage: bare.sh")
+
+
+WRAPPER = """#!/usr/bin/env bash
+set -euo pipefail
+config=
+feat_format=ark
+help_message="Usage: wrapper.sh [options] <in-dir> <out-dir>"
+nargs=2
+renamed_options="--format:--feat-format --fmt:--feat-format"
+old_first_arg=config
+. "{parse_options}"
+echo "config=$config feat_format=$feat_format args=$*"
+"""
+
+
+@pytest.fixture
+def wrapper(tmp_path):
+    script = tmp_path / "wrapper.sh"
+    script.write_text(WRAPPER.format(parse_options=PARSE_OPTIONS))
+    script.chmod(0o755)
+    return lambda *args: run([script, *args], tmp_path)
+
+
+def test_parse_options_checks_the_number_of_arguments(wrapper):
+    r = wrapper("--config", "c.yaml", "a", "b")
+    assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=ark args=a b\n" and r.stderr == ""
+    for args, got in ((["a"], 1), (["a", "b", "c", "d"], 4)):
+        r = wrapper(*args)
+        assert r.returncode == 1 and r.stderr.startswith(f"wrapper.sh: expected 2 arguments after the options, got {got}\n")
+
+
+def test_parse_options_old_spellings_warn_once_each(wrapper):
+    r = wrapper("--format", "hdf5", "c.yaml", "a", "b")  # an old option name and the old first argument
+    assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=hdf5 args=a b\n"
+    assert r.stderr.splitlines() == [
+        "wrapper.sh: --format is deprecated (accepted until the next release); use --feat-format",
+        "wrapper.sh: <config> as the first argument is deprecated (accepted until the next release); "
+        "write --config c.yaml"]
+    r = wrapper("--fmt", "x", "--nargs", "1", "a", "b")
+    assert r.returncode == 1 and r.stderr.splitlines()[1] == "wrapper.sh: unknown option '--nargs'"
+
+
+def test_parse_options_at_least_n_arguments(tmp_path):
+    script = tmp_path / "many.sh"
+    script.write_text(f'set -euo pipefail\nnargs=2+\n. "{PARSE_OPTIONS}"\necho "$#"\n')
+    assert run(["bash", script, "a", "b", "c"], tmp_path).stdout == "3\n"
+    r = run(["bash", script, "a"], tmp_path)
+    assert r.returncode == 1 and r.stderr.startswith("many.sh: expected 2 or more arguments after the options, got 1")
 
 
 # ---------------------------------------------------------------- run_local.sh
