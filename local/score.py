@@ -17,9 +17,11 @@ from vadkit.eval import report
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("--config", default="conf/score.yaml", help="bootstrap settings for --compare (default: %(default)s)")
+    p.add_argument("--config", default="conf/score.yaml",
+                   help="bootstrap settings for --compare (default: %(default)s)")
     p.add_bool("--seeds", help="true: merge <model>_seed<k> rows into mean±std over seeds (default false)")
-    p.add_list("--columns", help="columns to show after set and model (default: all; e.g. \"f1 f1_ci95 roc_auc dcf der tuned_f1\")")
+    p.add_list("--columns", help="columns to show after set and model (default: all; "
+               "e.g. \"f1 f1_ci95 roc_auc dcf der tuned_f1\")")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of system A minus system B")
     p.add_argument("exp_dirs", nargs="*", metavar="exp_dir")
     a = p.parse_args(argv)

@@ -21,10 +21,6 @@ nargs=3
 old_first_arg=config
 
 . utils/parse_options.sh
-if ((nj < 1)); then
-  echo "decode.sh: --nj takes a positive integer, not '$nj'" >&2
-  exit 1
-fi
 model=$1
 data=$2
 dir=$3

@@ -24,10 +24,6 @@ renamed_options="--format:--feat-format"
 old_first_arg=config
 
 . utils/parse_options.sh
-if ((nj < 1)); then
-  echo "make_feats.sh: --nj takes a positive integer, not '$nj'" >&2
-  exit 1
-fi
 data=$1
 
 $cmd JOB=1:"$nj" "$data/log/make_feats.JOB.log" steps/make_feats.py --config "$config" \

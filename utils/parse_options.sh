@@ -1,8 +1,9 @@
 # Option parsing for our scripts, sourced with no arguments (". utils/parse_options.sh") after the caller has
 # set its defaults and help_message; it reads and shifts the caller's "$@".
 #   --foo-bar VALUE  sets foo_bar, which the caller must already have set (even to empty); a default of
-#                    true/false makes the option boolean, an integer default makes it an integer. Parsing
-#                    stops at the first argument not starting with "--"; a literal "--" ends the options.
+#                    true/false makes the option boolean, an integer default makes it an integer (and
+#                    --nj, the number of jobs in every script, a positive one). Parsing stops at the first
+#                    argument not starting with "--"; a literal "--" ends the options.
 #   --help, -h       prints $help_message to stdout and exits 0.
 # The caller may also set (these are settings, not options):
 #   nargs=N or N+    the number of arguments left after the options: exactly N, or at least N
@@ -64,6 +65,9 @@ _po_parse() {
     fi
     if [[ ${!_po_name} =~ ^-?[0-9]+$ && ! $2 =~ ^-?[0-9]+$ ]]; then
       _po_fail "option '$_po_opt' takes an integer, not '$2'"
+    fi
+    if [[ $_po_name == nj && ! $2 =~ ^[1-9][0-9]*$ ]]; then
+      _po_fail "option '--nj' takes a positive integer (the number of jobs), not '$2'"
     fi
     # printf -v stores the value as plain data: nothing in it is evaluated.
     if ! printf -v "$_po_name" '%s' "$2" 2>/dev/null; then

@@ -17,6 +17,7 @@ CALLER = """#!/usr/bin/env bash
 set -euo pipefail
 stage=0
 stop_stage=100
+nj=2
 models="lstm blstm"
 overwrite=false
 mirror=
@@ -39,12 +40,17 @@ def run(args, cwd, timeout=10):
 # ---------------------------------------------------------------- parse_options.sh
 
 
-@pytest.fixture
-def caller(tmp_path):
-    script = tmp_path / "caller.sh"
-    script.write_text(CALLER.format(parse_options=PARSE_OPTIONS))
+def shell_script(tmp_path, name, text):
+    """tmp_path/name with text (its {parse_options} filled in), as a function running it with arguments."""
+    script = tmp_path / name
+    script.write_text(text.format(parse_options=PARSE_OPTIONS))
     script.chmod(0o755)
     return lambda *args: run([script, *args], tmp_path)
+
+
+@pytest.fixture
+def caller(tmp_path):
+    return shell_script(tmp_path, "caller.sh", CALLER)
 
 
 def test_parse_options_defaults_untouched(caller):
@@ -89,6 +95,7 @@ def test_parse_options_help(caller, flag):
         (["--stage", "abc"], "caller.sh: option '--stage' takes an integer, not 'abc'"),
         (["--stop-stage", "1.5"], "caller.sh: option '--stop-stage' takes an integer, not '1.5'"),
         (["--help-message", "x"], "caller.sh: unknown option '--help-message'"),
+        (["--nj", "0"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not '0'"),
     ],
 )
 def test_parse_options_errors(caller, args, message):
@@ -125,10 +132,7 @@ echo "config=$config feat_format=$feat_format args=$*"
 
 @pytest.fixture
 def wrapper(tmp_path):
-    script = tmp_path / "wrapper.sh"
-    script.write_text(WRAPPER.format(parse_options=PARSE_OPTIONS))
-    script.chmod(0o755)
-    return lambda *args: run([script, *args], tmp_path)
+    return shell_script(tmp_path, "wrapper.sh", WRAPPER)
 
 
 def test_parse_options_checks_the_number_of_arguments(wrapper):
@@ -442,20 +446,25 @@ if [[ -n $array ]]; then echo "77.$first-$last:1"; else echo 77; fi
 """
 
 
-def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
-    bin_dir = tmp_path / "bin"
+@pytest.fixture
+def fake_sge(tmp_path):
+    bin_dir = tmp_path / "sge_bin"
     bin_dir.mkdir()
     (bin_dir / "qsub").write_text(FAKE_QSUB)
     (bin_dir / "qstat").write_text("#!/bin/sh\nexit 1\n")  # the job has left the system
     (bin_dir / "qdel").write_text("#!/bin/sh\nexit 0\n")
     for f in bin_dir.iterdir():
         f.chmod(0o755)
-    (tmp_path / "sge.conf").write_text("-P proj  # our project\n")
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
-    r = subprocess.run([str(SGE), "--config", "sge.conf", "--gpus", "1", "--mem", "2G", "--time", "1:00:00",
-                        "--num-threads", "2", "--queue", "g.q", "--max-jobs-run", "5", "JOB=1:2", "log/s.JOB.log",
-                        "echo threads=$OMP_NUM_THREADS; exit $((JOB - 1))"], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=20)
+    return lambda *args: subprocess.run([str(SGE), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
+                                        text=True, timeout=20)
+
+
+def test_sge_maps_options_and_reports_failed_jobs(tmp_path, fake_sge):
+    (tmp_path / "sge.conf").write_text("-P proj  # our project\n")
+    r = fake_sge("--config", "sge.conf", "--gpus", "1", "--mem", "2G", "--time", "1:00:00", "--num-threads", "2",
+                 "--queue", "g.q", "--max-jobs-run", "5", "JOB=1:2", "log/s.JOB.log",
+                 "echo threads=$OMP_NUM_THREADS; exit $((JOB - 1))")
     args = (tmp_path / "qsub.args").read_text().splitlines()
     assert args[:16] == ["-terse", "-P", "proj", "-l", "gpu=1", "-l", "mem_free=2G,ram_free=2G", "-l", "h_rt=1:00:00",
                          "-pe", "smp", "2", "-q", "g.q", "-t", "1-2"]
@@ -465,6 +474,33 @@ def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
     assert r.returncode == 1
     assert r.stderr.splitlines()[0] == "sge.sh: job 2 failed (exit 1; sge job 77.2), log: log/s.2.log"
     assert r.stderr.splitlines()[-1] == "sge.sh: 1 / 2 jobs failed"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--gpu", "-1", "log/x.log", "true"], "--gpu takes a number of GPUs, not '-1'"),
+        (["--num-threads", "0", "log/x.log", "true"], "--num-threads takes a positive integer, not '0'"),
+        (["--partition", "p", "log/x.log", "true"], "unknown option '--partition'"),  # Slurm's, not SGE's
+        (["--queue"], "option '--queue' needs a value"),
+    ],
+)
+def test_sge_usage_errors(tmp_path, fake_sge, args, message):
+    r = fake_sge(*args)
+    assert r.returncode == 1 and r.stderr.splitlines()[0] == f"sge.sh: {message}"
+    assert "Usage: sge.sh [options]" in r.stderr and not (tmp_path / "qsub.args").exists()
+
+
+def test_cluster_launchers_poll_max_s_and_its_old_name(tmp_path, fake_slurm, fake_sge):
+    for launch, name in ((fake_slurm, "slurm.sh"), (fake_sge, "sge.sh")):
+        r = launch("--poll-max-s", "2", "--gpus", "0", "log/x.log", "true")
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        r = launch("--poll-max", "2", "log/x.log", "true")
+        assert r.returncode == 0
+        assert r.stderr == f"{name}: --poll-max is deprecated (accepted until the next release); use --poll-max-s\n"
+        r = launch("--poll-max-s", "x", "log/x.log", "true")
+        assert r.returncode == 1 and f"{name}: --poll-max-s takes a positive integer, not 'x'" in r.stderr
+    assert "--gres" not in (tmp_path / "sbatch.args").read_text()  # --gpus 0: no GPU asked for
 
 
 def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
