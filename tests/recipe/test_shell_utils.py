@@ -140,7 +140,8 @@ def test_parse_options_checks_the_number_of_arguments(wrapper):
     assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=ark args=a b\n" and r.stderr == ""
     for args, got in ((["a"], 1), (["a", "b", "c", "d"], 4)):
         r = wrapper(*args)
-        assert r.returncode == 1 and r.stderr.startswith(f"wrapper.sh: expected 2 arguments after the options, got {got}\n")
+        assert r.returncode == 1
+        assert r.stderr.startswith(f"wrapper.sh: expected 2 arguments after the options, got {got}\n")
 
 
 def test_parse_options_old_spellings_warn_once_each(wrapper):
@@ -361,18 +362,24 @@ echo 42
 """
 
 
+EXIT_0 = "#!/bin/sh\nexit 0\n"
+
+
+def with_fake_scheduler(tmp_path, launcher, commands):
+    """A function running launcher in tmp_path with stand-ins {name: script} for the scheduler's commands."""
+    bin_dir = tmp_path / f"bin_{launcher.stem}"
+    bin_dir.mkdir()
+    for name, text in commands.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
+    return lambda *args: subprocess.run([str(launcher), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
+                                        text=True, timeout=20)
+
+
 @pytest.fixture
 def fake_slurm(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
-    for name in ("squeue", "scancel"):
-        (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
-    for f in bin_dir.iterdir():
-        f.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
-    return lambda *args: subprocess.run([str(SLURM), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
-                                        text=True, timeout=20)
+    return with_fake_scheduler(tmp_path, SLURM, {"sbatch": FAKE_SBATCH, "squeue": EXIT_0, "scancel": EXIT_0})
 
 
 def test_slurm_maps_options_and_reports_failed_jobs(tmp_path, fake_slurm):
@@ -448,16 +455,8 @@ if [[ -n $array ]]; then echo "77.$first-$last:1"; else echo 77; fi
 
 @pytest.fixture
 def fake_sge(tmp_path):
-    bin_dir = tmp_path / "sge_bin"
-    bin_dir.mkdir()
-    (bin_dir / "qsub").write_text(FAKE_QSUB)
-    (bin_dir / "qstat").write_text("#!/bin/sh\nexit 1\n")  # the job has left the system
-    (bin_dir / "qdel").write_text("#!/bin/sh\nexit 0\n")
-    for f in bin_dir.iterdir():
-        f.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
-    return lambda *args: subprocess.run([str(SGE), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
-                                        text=True, timeout=20)
+    # qstat fails: the job has left the system
+    return with_fake_scheduler(tmp_path, SGE, {"qsub": FAKE_QSUB, "qstat": "#!/bin/sh\nexit 1\n", "qdel": EXIT_0})
 
 
 def test_sge_maps_options_and_reports_failed_jobs(tmp_path, fake_sge):
