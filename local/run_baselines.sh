@@ -55,12 +55,9 @@ for b in $baselines; do
     log "baseline $b: data/$s -> $dir/decode_$s"
     $decode_cmd "$dir/log/decode_$s.log" local/decode_baseline.py --config "$config" \
       --baseline-config "$baseline_config" --overwrite "$overwrite" "$b" "data/$s" "$dir/decode_$s"
-    tune=$(utils/tune_set.sh "$s")    # thresholds: the same corpus' dev set (decoded first), never test
-    tune_opt=
-    if [[ " $todo_sets " == *" $tune "* ]]; then
-      tune_opt="--tune-on data/$tune $dir/decode_$tune"
-    fi
-    $decode_cmd "$dir/log/score_$s.log" steps/score.py --config conf/score.yaml $tune_opt "data/$s" "$dir/decode_$s"
+    tune=$(utils/tune_set.sh "$s" $todo_sets)   # thresholds: the same corpus' dev set (decoded first), never test
+    $decode_cmd "$dir/log/score_$s.log" steps/score.py --config conf/score.yaml \
+      ${tune:+--tune-on "data/$tune" "$dir/decode_$tune"} "data/$s" "$dir/decode_$s"
   done
   done_dirs="$done_dirs $dir"
 done

@@ -502,7 +502,7 @@ def test_cluster_launchers_poll_max_s_and_its_old_name(tmp_path, fake_slurm, fak
     assert "--gres" not in (tmp_path / "sbatch.args").read_text()  # --gpus 0: no GPU asked for
 
 
-def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
+def test_train_sh_trains_each_exp_dir_with_its_config_and_seed(tmp_path):
     fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of training
     fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
     fake.chmod(0o755)
@@ -510,18 +510,26 @@ def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
         os.symlink(ROOT / d, tmp_path / d)
 
     def train_sh(*args):
-        return subprocess.run(["steps/train.sh", "--cmd", str(fake), *args, "d/train", "d/dev", "exp", "lstm", "blstm"],
-                              cwd=tmp_path, capture_output=True, text=True)
+        return subprocess.run(["steps/train.sh", "--cmd", str(fake), *args], cwd=tmp_path, capture_output=True,
+                              text=True)
 
-    assert train_sh("--seeds", "1 2").returncode == 0
-    logs = sorted(p.relative_to(tmp_path / "exp").as_posix() for p in (tmp_path / "exp").glob("*/log/train.log"))
-    assert logs == [f"{m}_seed{k}/log/train.log" for m in ("blstm", "lstm") for k in (1, 2)]
+    exps = [f"exp/{m}_seed{k}" for m in ("lstm", "blstm") for k in (1, 2)]
+    r = train_sh("--config", "conf/lstm.yaml conf/lstm.yaml conf/blstm.yaml conf/blstm.yaml", "--seed", "1 2 1 2",
+                 "d/train", "d/dev", *exps)
+    assert r.returncode == 0, r.stderr
+    logs = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "exp").glob("*/log/train.log"))
+    assert logs == sorted(f"{e}/log/train.log" for e in exps)
     line = (tmp_path / "exp/blstm_seed2/log/train.log").read_text()
-    assert "--config conf/blstm.yaml --seed 2 " in line and line.rstrip().endswith("exp/blstm_seed2")
-    assert train_sh("--seeds", "").returncode == 0  # no seeds: the conf's seed, exp/<model>/
-    assert "--seed" not in (tmp_path / "exp/lstm/log/train.log").read_text()
-    bad = train_sh("--seeds", "1 x")
-    assert bad.returncode == 1 and "--seeds takes integers, not 'x'" in bad.stderr
+    assert "--config conf/blstm.yaml --seed 2 " in line and line.rstrip().endswith("d/train d/dev exp/blstm_seed2")
+    assert train_sh("--config", "conf/lstm.yaml", "d/train", "d/dev", "exp/a", "exp/b").returncode == 0  # one: all
+    assert "--config conf/lstm.yaml --overwrite" in (tmp_path / "exp/b/log/train.log").read_text()  # no seed
+    for args, message in ((["--seed", "1 x"], "--seed takes integers, not 'x'"),
+                          (["--seed", "1 2 3"], "--seed takes one seed or one per exp dir (2), not 3"),
+                          (["--config", "conf/lstm.yaml conf/nosuch.yaml"], "conf/nosuch.yaml not found"),
+                          (["--config", ""], "--config takes one model config or one per exp dir (2), not 0")):
+        r = train_sh(*(["--config", "conf/lstm.yaml"] if args[0] != "--config" else []), *args,
+                     "d/train", "d/dev", "exp/a", "exp/b")
+        assert r.returncode == 1 and r.stderr.startswith(f"train.sh: {message}"), r.stderr
 
 
 def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
