@@ -9,6 +9,7 @@ Reads exp/<system>/decode_<set>/scoring/{metrics.json, frame_stats.npz} (stage 5
 from pathlib import Path
 
 from vadkit import cli
+from vadkit.errors import InputError
 from vadkit.eval import plots, report
 
 
@@ -18,6 +19,8 @@ def main(argv=None):
     p.add_argument("out_dir", help="where the figures go, e.g. exp/plots")
     p.to_positional("--out", "last")
     a = p.parse_args(argv)
+    if any(Path(a.out_dir).glob("decode_*/scoring/metrics.json")):  # the old form had no output argument
+        raise InputError(f"{a.out_dir}: a scored system, not an output folder; give the folder last, e.g. exp/plots")
     curves = report.set_curves(a.exp_dirs)
     if not curves:
         cli.log.warning("no scored decodes with both classes under %s; nothing plotted", " ".join(a.exp_dirs))

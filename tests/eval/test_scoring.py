@@ -209,6 +209,9 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     assert "A-B" in out and "f1 (higher is better)" in out
     load("local/plot_curves.py").main([str(a), str(b), str(tmp_path / "plots")])
     assert (tmp_path / "plots/curves_test.png").is_file()
+    with pytest.raises(InputError, match="a scored system, not an output folder"):  # the old form, without one
+        load("local/plot_curves.py").main([str(a), str(b)])
+    assert not list(b.glob("curves_*"))
     with pytest.raises(InputError, match="tune_metric must be f1 or dcf"):
         cfg.write_text("tune_metric: auc\n")
         score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])
