@@ -2,6 +2,7 @@
 #   $cmd [JOB=1:N] <log-path> <command> ...   (JOB is replaced by 1..N in the log path and command)
 # and the same resource options: --gpus N (--gpu N), --mem X, --time T, --num-threads N (ignored locally).
 # --gpus N in train_cmd also sets how many DDP processes a training runs (run.sh passes it on).
+# feats_cmd runs stages 0-2 (corpus, data prep, features), train_cmd stage 3, decode_cmd stages 4 and 5.
 # Local machine (default): jobs run here, at most --max-jobs-run at a time.
 export train_cmd="utils/run_local.sh"
 export decode_cmd="utils/run_local.sh"

@@ -2,7 +2,7 @@
 """Part 1 of the notebook as a tool: waveform, label tracks and mel spectrogram of (a window of) a recording.
 
 e.g.: local/plot_recording.py --ref data/test/rttm --hyp exp/blstm/decode_test/hyp.rttm \
-        --start 10 --dur 10 -o window.png audio_sample_test.wav
+        --start-s 10 --dur-s 10 audio_sample_test.wav window.png
 
 Draws the waveform (peak-normalised) with each label track as label*2-1 (speech +1, non-speech -1),
 over a 23-band mel spectrogram (20 ms window, 10 ms hop, dB), time in seconds; writes the PNG.
@@ -34,27 +34,32 @@ def main(argv=None):
     p.add_argument("--hyp", help="hypothesis labels (e.g. a decode dir's hyp.rttm)")
     p.add_argument("--label-format", default="auto", help=f"auto or one of: {', '.join(labels.FORMATS)}")
     p.add_argument("--rec-id", help="recording to take from multi-recording label files (default: the audio's name)")
-    p.add_argument("--start", type=float, default=0.0, help="window start, seconds (default 0)")
-    p.add_argument("--dur", type=float, help="window length, seconds (default: to the end)")
-    p.add_argument("-o", "--output", required=True, help="PNG to write")
+    p.add_argument("--start-s", type=float, default=0.0, help="window start, seconds (default 0)")
+    p.add_argument("--dur-s", type=float, help="window length, seconds (default: to the end)")
     p.add_argument("audio")
+    p.add_argument("output", help="PNG to write")
+    p.rename("--start", "--start-s")
+    p.rename("--dur", "--dur-s")
+    p.to_positional("-o", "last")
+    p.to_positional("--output", "last")
     a = p.parse_args(argv)
     x, rate = io.read_audio(a.audio)
     n, dur = len(x), len(x) / rate
     rec_id = a.rec_id or tables.rec_id_of(Path(a.audio))
     fmt = None if a.label_format == "auto" else a.label_format
     tracks = {name: track(f, fmt, rec_id, rate, n) for name, f in (("reference", a.ref), ("hypothesis", a.hyp)) if f}
-    if not 0 <= a.start < dur or (a.dur is not None and a.dur <= 0):
-        raise InputError(f"{a.audio}: window --start {a.start} --dur {a.dur} is outside the audio (0-{dur:.2f} s)")
-    end = dur if a.dur is None else min(dur, a.start + a.dur)
+    if not 0 <= a.start_s < dur or (a.dur_s is not None and a.dur_s <= 0):
+        raise InputError(f"{a.audio}: window --start-s {a.start_s} --dur-s {a.dur_s} is outside the audio "
+                         f"(0-{dur:.2f} s)")
+    end = dur if a.dur_s is None else min(dur, a.start_s + a.dur_s)
     print(f"{a.audio}: duration {dur:.3f} s, sample rate {rate} Hz, {n} samples")
     for name, segs in tracks.items():
         speech = sum(e - s for s, e in segs)
         print(f"  {name:10s} speech {speech:9.3f} s ({100 * speech / dur:5.1f} %), non-speech {dur - speech:9.3f} s "
               f"({100 * (dur - speech) / dur:5.1f} %), {len(segs)} regions")
-    w = x[round(a.start * rate):round(end * rate)]
-    plots.recording(w, rate, a.start, tracks, mel_spectrogram_db(w, rate, hop_s=MEL_HOP_S), MEL_HOP_S, a.output,
-                    f"{Path(a.audio).name}: {a.start:.2f}-{end:.2f} s")
+    w = x[round(a.start_s * rate):round(end * rate)]
+    plots.recording(w, rate, a.start_s, tracks, mel_spectrogram_db(w, rate, hop_s=MEL_HOP_S), MEL_HOP_S, a.output,
+                    f"{Path(a.audio).name}: {a.start_s:.2f}-{end:.2f} s")
     cli.log.info("wrote %s", a.output)
 
 

@@ -2,7 +2,7 @@
 """Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test}/ from its folders.
 
 e.g.: local/prepare_builtin.py data/local/builtin data
-      local/prepare_builtin.py --sets dev,test --prefix builtin_ data/local/builtin data   # data/builtin_{dev,test}
+      local/prepare_builtin.py --sets "dev test" --prefix builtin_ data/local/builtin data   # data/builtin_{dev,test}
 
 Reads <corpus>/<set>/*.wav and <corpus>/<set>/rttm; writes <data-root>/<set>/ wav.scp,
 reco2dur, rttm, segments, utt2spk, spk2utt (README, "Data directories").
@@ -18,15 +18,14 @@ SETS = ("train", "dev", "test")
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("--sets", default=",".join(SETS), help="which of the corpus's sets (default: %(default)s)")
+    p.add_list("--sets", default=list(SETS), help=f"which of the corpus's sets (default: \"{' '.join(SETS)}\")")
     p.add_argument("--prefix", default="", help="data dir name prefix, e.g. builtin_ (default: none)")
     p.add_argument("corpus_dir")
     p.add_argument("data_root")
     a = p.parse_args(argv)
-    names = a.sets.split(",")
-    if not set(names) <= set(SETS):
-        p.error(f"--sets takes a comma-separated subset of {','.join(SETS)}, not {a.sets!r}")
-    for name in names:
+    if not a.sets or not set(a.sets) <= set(SETS):
+        p.error(f"--sets takes a subset of \"{' '.join(SETS)}\", not {' '.join(a.sets)!r}")
+    for name in a.sets:
         src = Path(a.corpus_dir) / name
         wavs = {w.stem: str(w) for w in sorted(src.glob("*.wav"))}
         if not wavs:

@@ -2,7 +2,8 @@
 """Compare scored systems: one aligned row per (system, set), with intervals and the always-speech baseline.
 
 e.g.: local/score.py exp/*
-      local/score.py --seeds exp/*                  # <model>_seed<k> systems as mean±std over seeds
+      local/score.py --seeds true exp/*             # <model>_seed<k> systems as mean±std over seeds
+      local/score.py --columns "f1 f1_ci95 tuned_f1" exp/*
       local/score.py --compare exp/blstm exp/lstm   # paired bootstrap difference A - B per set
 
 Reads exp/<system>/decode_<set>/scoring/metrics.json and frame_stats.npz (made by stage 5);
@@ -16,10 +17,11 @@ from vadkit.eval import report
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("--config", default="conf/score.yaml", help="bootstrap settings for --compare (default: %(default)s)")
-    p.add_argument("--seeds", action="store_true", help="merge <model>_seed<k> rows into mean±std over seeds")
-    p.add_argument("--columns", help="comma-separated columns to show after set and model "
-                   "(default: all; e.g. f1,f1_ci95,roc_auc,dcf,der,tuned_f1)")
+    p.add_argument("--config", default="conf/score.yaml",
+                   help="bootstrap settings for --compare (default: %(default)s)")
+    p.add_bool("--seeds", help="true: merge <model>_seed<k> rows into mean±std over seeds (default false)")
+    p.add_list("--columns", help="columns to show after set and model (default: all; "
+               "e.g. \"f1 f1_ci95 roc_auc dcf der tuned_f1\")")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of system A minus system B")
     p.add_argument("exp_dirs", nargs="*", metavar="exp_dir")
     a = p.parse_args(argv)
@@ -37,7 +39,7 @@ def main(argv=None):
         cli.log.warning("%s", n)
     cols = None
     if a.columns:
-        cols = ["set", "model", *a.columns.split(",")]
+        cols = ["set", "model", *a.columns]
         unknown = [c for c in cols[2:] if c not in dict(report.COLUMNS)]
         if unknown:
             p.error(f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(c for c, _ in report.COLUMNS)}")

@@ -2,9 +2,9 @@
 """Frame speech probabilities and hypothesis segments for a data dir (one job of nj, or the merge).
 
 e.g.: steps/decode.py --config conf/decode.yaml --nj 1 --job 1 exp/blstm data/test exp/blstm/decode_test
-      steps/decode.py --config conf/decode.yaml --nj 1 --merge exp/blstm data/test exp/blstm/decode_test
+      steps/decode.py --config conf/decode.yaml --nj 1 --merge true exp/blstm data/test exp/blstm/decode_test
 
-Reads exp/<model>/final.pt and the set's feature cache; --merge writes probs (ark/scp or
+Reads exp/<model>/final.pt and the set's feature cache; a job writes its part, --merge true writes probs (ark/scp or
 probs.h5, as the cache), decode.yaml and hyp.rttm (last).  Usually called through steps/decode.sh.
 """
 from pathlib import Path
@@ -19,7 +19,7 @@ def main(argv=None):
     p.add_argument("--config", required=True, help="post-processing config, e.g. conf/decode.yaml")
     p.add_argument("--nj", type=int, default=1)
     p.add_argument("--job", type=int, default=1)
-    p.add_argument("--merge", action="store_true", help="merge the finished jobs' parts")
+    p.add_bool("--merge", help="true: merge the finished jobs' parts (default false)")
     p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="true: decode again even if up to date")
     p.add_argument("model_dir")
     p.add_argument("data_dir")

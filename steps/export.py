@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Export a trained model to TorchScript and ONNX (normalisation included; features documented).
 
-e.g.: steps/export.py --model exp/lstm exp/lstm/export
+e.g.: steps/export.py exp/lstm exp/lstm/export
 
 Writes <out-dir>/model.pt (TorchScript), model.onnx and features.json (the feature config and the
 inputs/outputs: feats (batch, frames, input_dims) -> probs (batch, frames); unidirectional models
@@ -13,9 +13,10 @@ from vadkit.tool import export
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
     p.add_argument("--format", default="both", choices=["torchscript", "onnx", "both"])
+    p.add_argument("model", help="exp/<model> (holding final.pt) or a .pt file")
     p.add_argument("out_dir")
+    p.to_positional("--model", "first")
     a = p.parse_args(argv)
     formats = ("torchscript", "onnx") if a.format == "both" else (a.format,)
     for path in export.export(a.model, a.out_dir, formats):

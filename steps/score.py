@@ -21,15 +21,16 @@ def main(argv=None):
     p.add_argument("--frame-shift", type=int, default=0, help="score the hypothesis delayed by this many frames "
                    "(negative: advanced; default 0); the best shift is searched and reported anyway")
     p.add_argument("--plot-rec-id", help="recording for the 10-second figure (default: the first)")
-    p.add_argument("--plot-start", type=float, help="start of the 10-second window in seconds (default: 10 s "
+    p.add_argument("--plot-start-s", type=float, help="start of the 10-second window in seconds (default: 10 s "
                    "into the recording when it is long enough, else 0)")
+    p.rename("--plot-start", "--plot-start-s")
     p.add_argument("data_dir")
     p.add_argument("decode_dir")
     a = p.parse_args(argv)
     cfg = config.load(a.config, ScoreConfig)
     if a.tune_metric:
         cfg.tune_metric = a.tune_metric
-    m = scoring.score(a.data_dir, a.decode_dir, cfg, a.tune_on, a.frame_shift, a.plot_rec_id, a.plot_start)
+    m = scoring.score(a.data_dir, a.decode_dir, cfg, a.tune_on, a.frame_shift, a.plot_rec_id, a.plot_start_s)
     ci = m.get("ci95", {}).get("f1")
     cli.log.info("%s: f1 %.4f %s auc %.4f dcf %.4f der %.4f over %d frames, %d files (all-speech f1 %.4f)%s",
                  a.decode_dir, m["f1"] or 0, f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "", m["roc_auc"] or 0,

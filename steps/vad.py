@@ -9,7 +9,7 @@ INPUT: audio files (any rate, resampled to the model's; stereo mixed down unless
 folders (searched recursively) or Kaldi wav.scp files.  -o OUT: a folder (one <rec_id>.<ext> per
 input) or one file (json: a list; rttm, segments: all lines); without -o, text goes to stdout.
 JSON per input: {"file", "sample_rate", "duration", "frame_shift", "segments": [{"start", "end"}]}
-(+ "probs", one per 10 ms frame, frame k centred at k*10 ms + 12.5 ms, with --probs).
+(+ "probs", one per 10 ms frame, frame k centred at k*10 ms + 12.5 ms, with --probs true).
 Post-processing: --config (default conf/decode.yaml), then --tuned (the threshold, gap bridging and
 padding that scoring tuned on a dev set), then any key given below.
 A recording that fails gets one error line naming it; the others are still done; the exit
@@ -25,7 +25,7 @@ def main(argv=None):
     p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
     p.add_argument("--format", default="json", choices=sorted(files.FORMATS), help="output format (json)")
     p.add_argument("-o", "--output", help="output folder (ends in / or exists) or file; default stdout")
-    p.add_argument("--probs", action="store_true", help="json: add the frame probabilities")
+    p.add_bool("--probs", help="json: add the frame probabilities (default false)")
     p.add_argument("--channel", type=int, help="use this channel (0-based) instead of the mix of all")
     p.add_argument("--nj", type=int, default=1, help="parallel worker processes on the CPU (1)")
     p.add_argument("--chunk-s", type=float, default=20.0, help="network chunk length; 0: one exact pass (20)")

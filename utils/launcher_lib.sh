@@ -1,7 +1,19 @@
 # Sourced by utils/run_local.sh, utils/slurm.sh and utils/sge.sh: the parts of Kaldi's run.pl contract they
-# share (job spec, per-job logs and command lines, the failure report), so the launchers cannot drift apart.
-# The caller defines $prog and die_usage (the cluster launchers also die), and declares the associative arrays
-# log_of and line_of.
+# share (job spec, per-job logs and command lines, the failure report; the cluster launchers' options), so the
+# launchers cannot drift apart. The caller defines $prog and $usage (the cluster launchers also option_words),
+# and declares the associative arrays log_of and line_of.
+
+# die_usage MESSAGE: a usage mistake: "<prog>: MESSAGE" and the usage on stderr, exit 1.
+die_usage() {
+  printf '%s: %s\n%s\n' "$prog" "$1" "$usage" >&2
+  exit 1
+}
+
+# die MESSAGE: "<prog>: MESSAGE" on stderr, exit 1.
+die() {
+  printf '%s: %s\n' "$prog" "$1" >&2
+  exit 1
+}
 
 # parse_job_spec "$@": a first argument shaped NAME=... is a job spec (so a typo like JOB=1-4 is an error, not
 # a log path). Sets job_name (empty: one job), first, last, num_jobs and spec_words (1 if it was a spec, so
@@ -134,4 +146,137 @@ require_tools() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null || die "$tool not found: this launcher needs $what (or use utils/run_local.sh in cmd.sh)"
   done
+}
+
+# parse_launcher_options "$@" (slurm.sh, sge.sh): the options every cluster launcher takes, turned into
+# scheduler words by the caller's associative array option_words: option -> its words (split on spaces),
+# VALUE replaced by the option's value; --requeue B maps through the keys --requeue=true and --requeue=false,
+# and an option without a key there is unknown. Sets opts (the words, in the order given), config,
+# max_jobs_run, num_threads, poll_max_s and num_option_words (the arguments to shift). --help prints $usage.
+parse_launcher_options() {
+  local opt value word
+  opts=()
+  config=
+  max_jobs_run=
+  num_threads=
+  poll_max_s=10
+  num_option_words=0
+  while (($# > 0)); do
+    opt=$1
+    case $opt in
+      --help | -h) printf '%s\n' "$usage"; exit 0 ;;
+      --gpu) opt=--gpus ;;
+      --poll-max)
+        printf '%s: --poll-max is deprecated (accepted until the next release); use --poll-max-s\n' "$prog" >&2
+        opt=--poll-max-s ;;
+      --*) ;;
+      *) return 0 ;;
+    esac
+    if [[ -z ${option_words[$opt]+x} && ! $opt =~ ^--(requeue|max-jobs-run|config|poll-max-s)$ ]]; then
+      die_usage "unknown option '$1'"
+    fi
+    if (($# < 2)); then
+      die_usage "option '$1' needs a value"
+    fi
+    value=$2
+    if [[ $opt == --gpus && ! $value =~ ^[0-9]+$ ]]; then
+      die_usage "$1 takes a number of GPUs, not '$value'"
+    elif [[ $opt =~ ^--(num-threads|max-jobs-run|poll-max-s)$ && ! $value =~ ^[1-9][0-9]*$ ]]; then
+      die_usage "$1 takes a positive integer, not '$value'"
+    elif [[ $opt == --requeue && ! $value =~ ^(true|false)$ ]]; then
+      die_usage "--requeue takes true or false, not '$value'"
+    fi
+    case $opt in
+      --gpus) if ((value == 0)); then opt=none; fi ;;  # no GPU: no words
+      --requeue) opt=--requeue=$value ;;
+      --num-threads) num_threads=$value ;;
+      --max-jobs-run) max_jobs_run=$value ;;
+      --config) config=$value ;;
+      --poll-max-s) poll_max_s=$value ;;
+    esac
+    for word in ${option_words[$opt]:-}; do  # split on purpose: one template, several words
+      opts+=("${word//VALUE/$value}")
+    done
+    num_option_words=$((num_option_words + 2))
+    shift 2
+  done
+}
+
+# wait_for_jobs STATE (cluster launchers, after submitting): returns when every job has left its exit code in
+# $qdir (checked twice a second), or the scheduler has none of them any more (a killed, cancelled or timed-out
+# job leaves no code). STATE prints "running" (a job is pending or running), "done" (none left) or "unknown"
+# (the query failed: the scheduler purges finished jobs, or is briefly unreachable; three in a row count as
+# done). It is asked every 0.5 s at first, 1.5 times less often each time, then every poll_max_s seconds.
+wait_for_jobs() {
+  local state_of=$1 next=$first pause=5 wait_ds=0 unknown=0  # pause, wait_ds: tenths of a second
+  while true; do
+    while ((next <= last)) && [[ -e $qdir/$base.$next.rc ]]; do
+      next=$((next + 1))
+    done
+    if ((next > last)); then
+      return 0
+    fi
+    sleep 0.5
+    wait_ds=$((wait_ds + 5))
+    if ((wait_ds < pause)); then
+      continue
+    fi
+    wait_ds=0
+    pause=$((pause * 3 / 2 < poll_max_s * 10 ? pause * 3 / 2 : poll_max_s * 10))
+    case $("$state_of") in
+      running) unknown=0 ;;
+      done) sleep 1; return 0 ;;  # the last code may be landing on the shared file system
+      *) unknown=$((unknown + 1)); if ((unknown >= 3)); then return 0; fi ;;
+    esac
+  done
+}
+
+# queued_job_rc INDEX (cluster launchers, for report_jobs): the exit code job INDEX left in $qdir, or "none".
+queued_job_rc() {
+  cat -- "$qdir/$base.$1.rc" 2>/dev/null || echo none
+}
+
+# write_job_script INDEX WHO THREADS (cluster launchers, after plan_queue_dir): writes $script, which runs one
+# index's command line (run_local.sh's quoting) with a header and footer around the job's output, and writes
+# its exit code to $qdir by rename (so a job killed mid-way leaves no code at all). The arguments are shell
+# text the job runs or expands: INDEX sets $index (the array index), WHO names the job in the header (e.g.
+# its scheduler id), THREADS is the number of threads it got.
+write_job_script() {
+  local index=$1 who=$2 threads=$3 rc
+  rc=$(printf '%q' "$qdir/$base").\$index.rc
+  cat >"$script.tmp" <<SCRIPT
+#!/usr/bin/env bash
+# Written by utils/$prog for: $log_path
+cd $(printf '%q' "$PWD") || exit 1
+$index
+case \$index in
+$cases  *) echo "no command for index \$index" >&2; exit 1 ;;
+esac
+${num_threads:+export OMP_NUM_THREADS=$num_threads}
+printf '# %s\n# Started at %s on %s (%s)\n' "\$line" "\$(date)" "\$(hostname)" "$who"
+start=\$SECONDS
+rc=0
+bash -c "\$line" </dev/null || rc=\$?
+printf '# Accounting: time=%d threads=%s\n# Ended (code %d) at %s\n' "\$((SECONDS - start))" "$threads" "\$rc" \
+  "\$(date)"
+echo "\$rc" >$rc.tmp && mv $rc.tmp $rc
+exit "\$rc"
+SCRIPT
+  mv -- "$script.tmp" "$script"
+}
+
+# plan_queued_jobs CONF_DEFAULT TOOL EXAMPLE CLIENT "$@" (cluster launchers, after parse_launcher_options):
+# the site options (read_conf_opts), the job spec and the jobs (parse_job_spec, plan_jobs: sets log_path),
+# a check that the scheduler's CLIENT commands (space-separated) are installed, then the queue dir
+# (plan_queue_dir).
+plan_queued_jobs() {
+  local conf_default=$1 tool=$2 example=$3 client=$4
+  shift 4
+  read_conf_opts "$config" "$conf_default" "$tool" "$example"
+  parse_job_spec "$@"
+  shift "$spec_words"
+  log_path=${1:-}
+  plan_jobs "$@"
+  require_tools "$client" $client  # the command names, split on purpose
+  plan_queue_dir "$log_path"
 }

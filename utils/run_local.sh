@@ -19,11 +19,6 @@ Options:
   --gpus N (or --gpu N), --mem X, --time X, --num-threads N
                      resource requests for cluster launchers: accepted and ignored here"
 
-die_usage() {
-  printf '%s: %s\n%s\n' "$prog" "$1" "$usage" >&2
-  exit 1
-}
-
 if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 3))); then
   printf '%s: needs bash >= 4.3 (for wait -n), this is %s\n' "$prog" "$BASH_VERSION" >&2
   exit 1

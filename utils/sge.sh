@@ -25,96 +25,19 @@ Options (each adds qsub options; those from --config come first):
   --requeue B         true: -r y (the job may be rerun after a node failure or by qmod -rj)
   --qsub-opt OPT      any other qsub word, e.g. --qsub-opt -P --qsub-opt myproject (repeatable)
   --config FILE       qsub options, one per line ('-P myproject'), # comments (default: conf/sge.conf if it exists)
-  --poll-max S        longest pause between two qstat polls, seconds (default 10)"
+  --poll-max-s S      longest pause between two qstat polls, seconds (default 10)"
 
-die_usage() {
-  printf '%s: %s\n%s\n' "$prog" "$1" "$usage" >&2
-  exit 1
-}
-die() {
-  printf '%s: %s\n' "$prog" "$1" >&2
-  exit 1
-}
+# How each option becomes qsub options (parse_launcher_options in launcher_lib.sh)
+declare -A option_words=([--gpus]="-l gpu=VALUE" [--mem]="-l mem_free=VALUE,ram_free=VALUE" [--time]="-l h_rt=VALUE"
+  [--num-threads]="-pe smp VALUE" [--queue]="-q VALUE" [--requeue=true]="-r y" [--requeue=false]="-r n"
+  [--qsub-opt]="VALUE")
+parse_launcher_options "$@"
+shift "$num_option_words"
 
-opts=()
-config=
-max_jobs_run=
-num_threads=
-poll_max=10
-while (($# > 0)); do
-  case $1 in
-    --help | -h) printf '%s\n' "$usage"; exit 0 ;;
-    --gpus | --gpu | --mem | --time | --num-threads | --queue | --max-jobs-run | --requeue | --qsub-opt \
-      | --config | --poll-max)
-      if (($# < 2)); then
-        die_usage "option '$1' needs a value"
-      fi
-      case $1 in
-        --gpus | --gpu)
-          [[ $2 =~ ^[0-9]+$ ]] || die_usage "$1 takes a number of GPUs, not '$2'"
-          if (($2 > 0)); then opts+=(-l "gpu=$2"); fi ;;
-        --mem) opts+=(-l "mem_free=$2,ram_free=$2") ;;
-        --time) opts+=(-l "h_rt=$2") ;;
-        --num-threads)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--num-threads takes a positive integer, not '$2'"
-          num_threads=$2
-          opts+=(-pe smp "$2") ;;
-        --queue) opts+=(-q "$2") ;;
-        --max-jobs-run)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--max-jobs-run takes a positive integer, not '$2'"
-          max_jobs_run=$2 ;;
-        --requeue)
-          case $2 in
-            true) opts+=(-r y) ;;
-            false) opts+=(-r n) ;;
-            *) die_usage "--requeue takes true or false, not '$2'" ;;
-          esac ;;
-        --qsub-opt) opts+=("$2") ;;
-        --config) config=$2 ;;
-        --poll-max)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--poll-max takes a positive integer, not '$2'"
-          poll_max=$2 ;;
-      esac
-      shift 2 ;;
-    --*) die_usage "unknown option '$1'" ;;
-    *) break ;;
-  esac
-done
-
-read_conf_opts "$config" conf/sge.conf qsub '-P myproject'
-
-parse_job_spec "$@"
-shift "$spec_words"
-log_path=${1:-}
 declare -A log_of=() line_of=()
-plan_jobs "$@"
-shift
-require_tools "the Grid Engine client commands" qsub qstat qdel
-
-# The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
-# output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).
-plan_queue_dir "$log_path"
-cat >"$script.tmp" <<EOF
-#!/usr/bin/env bash
-# Written by utils/sge.sh for: ${log_path}
-cd $(printf '%q' "$PWD") || exit 1
-index=\${SGE_TASK_ID:-undefined}
-if [[ \$index == undefined ]]; then index=$first; fi
-case \$index in
-$cases  *) echo "no command for index \$index" >&2; exit 1 ;;
-esac
-${num_threads:+export OMP_NUM_THREADS=$num_threads}
-printf '# %s\n# Started at %s on %s (sge job %s.%s, restarted %s)\n' "\$line" "\$(date)" "\$(hostname)" \\
-  "\${JOB_ID:-?}" "\$index" "\${RESTARTED:-0}"
-start=\$SECONDS
-rc=0
-bash -c "\$line" </dev/null || rc=\$?
-printf '# Accounting: time=%d threads=%s\n# Ended (code %d) at %s\n' "\$((SECONDS - start))" \\
-  "\${NSLOTS:-1}" "\$rc" "\$(date)"
-echo "\$rc" >$(printf '%q' "$qdir/$base").\$index.rc.tmp && mv $(printf '%q' "$qdir/$base").\$index.rc.tmp $(printf '%q' "$qdir/$base").\$index.rc
-exit "\$rc"
-EOF
-mv -- "$script.tmp" "$script"
+plan_queued_jobs conf/sge.conf qsub '-P myproject' "qsub qstat qdel" "$@"
+write_job_script 'index=${SGE_TASK_ID:-undefined}; if [[ $index == undefined ]]; then index='"$first"'; fi' \
+  'sge job ${JOB_ID:-?}.$index, restarted ${RESTARTED:-0}' '${NSLOTS:-1}'
 
 # Grid Engine writes the output file itself: the log path with $TASK_ID for the array index.
 out=$log_path
@@ -144,43 +67,18 @@ if ! job_id=$(qsub -terse "${conf_opts[@]}" "${opts[@]}" "${array[@]}" -N "${bas
 fi
 job_id=${job_id%%.*}  # an array job prints 123.1-4:1
 
-# Wait: done when every job has left its exit code (checked twice a second), or qstat no longer knows the job
-# (a killed or deleted job leaves no code). qstat is asked every 0.5 s at first, 1.5 times less often each
-# time, then every --poll-max s.
-next=first
-all_done() {
-  while ((next <= last)) && [[ -e $qdir/$base.$next.rc ]]; do
-    next=$((next + 1))
-  done
-  ((next > last))
-}
-pause=5  # tenths of a second between qstat calls
-wait_ds=0
-gone=0
-while ! all_done; do
-  sleep 0.5
-  wait_ds=$((wait_ds + 5))
-  if ((wait_ds < pause)); then
-    continue
-  fi
-  wait_ds=0
-  pause=$((pause * 3 / 2 < poll_max * 10 ? pause * 3 / 2 : poll_max * 10))
-  # qstat -j fails once the job has left the system, and also when qmaster is briefly unreachable: 3 in a row.
+# Wait for every job: qstat -j fails once a job has left the system (or qmaster is briefly unreachable).
+job_state() {
   if qstat -j "$job_id" >/dev/null 2>&1; then
-    gone=0
+    echo running
   else
-    gone=$((gone + 1))
-    if ((gone >= 3)); then
-      break
-    fi
+    echo unknown
   fi
-done
+}
+wait_for_jobs job_state
 trap - INT TERM
 
-job_rc() {
-  cat -- "$qdir/$base.$1.rc" 2>/dev/null || echo none
-}
 job_who() {
   printf '; sge job %s%s' "$job_id" "${job_name:+.$1}"
 }
-report_jobs job_rc job_who
+report_jobs queued_job_rc job_who

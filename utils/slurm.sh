@@ -26,95 +26,20 @@ Options (each adds sbatch options; sbatch options from --config come first, so t
   --requeue B         true: --requeue (a preempted or failed node's job is resubmitted by Slurm)
   --sbatch-opt OPT    any other sbatch option, one word, e.g. --sbatch-opt --account=myproject (repeatable)
   --config FILE       sbatch options, one per line, # comments (default: conf/slurm.conf if it exists)
-  --poll-max S        longest pause between two squeue polls, seconds (default 10)"
+  --poll-max-s S      longest pause between two squeue polls, seconds (default 10)"
 
-die_usage() {
-  printf '%s: %s\n%s\n' "$prog" "$1" "$usage" >&2
-  exit 1
-}
-die() {
-  printf '%s: %s\n' "$prog" "$1" >&2
-  exit 1
-}
+# How each option becomes sbatch options (parse_launcher_options in launcher_lib.sh)
+declare -A option_words=([--gpus]="--gres=gpu:VALUE" [--mem]="--mem=VALUE" [--time]="--time=VALUE"
+  [--num-threads]="--cpus-per-task=VALUE" [--partition]="--partition=VALUE" [--requeue=true]="--requeue"
+  [--requeue=false]="--no-requeue" [--sbatch-opt]="VALUE")
+parse_launcher_options "$@"
+shift "$num_option_words"
 
-opts=()
-config=
-max_jobs_run=
-num_threads=
-poll_max=10
-while (($# > 0)); do
-  case $1 in
-    --help | -h) printf '%s\n' "$usage"; exit 0 ;;
-    --gpus | --gpu | --mem | --time | --num-threads | --partition | --max-jobs-run | --requeue | --sbatch-opt \
-      | --config | --poll-max)
-      if (($# < 2)); then
-        die_usage "option '$1' needs a value"
-      fi
-      case $1 in
-        --gpus | --gpu)
-          [[ $2 =~ ^[0-9]+$ ]] || die_usage "$1 takes a number of GPUs, not '$2'"
-          if (($2 > 0)); then opts+=("--gres=gpu:$2"); fi ;;
-        --mem) opts+=("--mem=$2") ;;
-        --time) opts+=("--time=$2") ;;
-        --num-threads)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--num-threads takes a positive integer, not '$2'"
-          num_threads=$2
-          opts+=("--cpus-per-task=$2") ;;
-        --partition) opts+=("--partition=$2") ;;
-        --max-jobs-run)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--max-jobs-run takes a positive integer, not '$2'"
-          max_jobs_run=$2 ;;
-        --requeue)
-          case $2 in
-            true) opts+=(--requeue) ;;
-            false) opts+=(--no-requeue) ;;
-            *) die_usage "--requeue takes true or false, not '$2'" ;;
-          esac ;;
-        --sbatch-opt) opts+=("$2") ;;
-        --config) config=$2 ;;
-        --poll-max)
-          [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--poll-max takes a positive integer, not '$2'"
-          poll_max=$2 ;;
-      esac
-      shift 2 ;;
-    --*) die_usage "unknown option '$1'" ;;
-    *) break ;;
-  esac
-done
-
-read_conf_opts "$config" conf/slurm.conf sbatch '--partition=gpu'
-
-parse_job_spec "$@"
-shift "$spec_words"
-log_path=${1:-}
 declare -A log_of=() line_of=()
-plan_jobs "$@"
-shift
-require_tools "the Slurm client commands" sbatch squeue scancel
-
-# The job script: each index's command line (run_local.sh's quoting), a header and footer around the job's
-# output, and its exit code written to q/ by rename (so a job killed mid-way leaves no code at all).
-plan_queue_dir "$log_path"
-cat >"$script.tmp" <<EOF
-#!/usr/bin/env bash
-# Written by utils/slurm.sh for: ${log_path}
-cd $(printf '%q' "$PWD") || exit 1
-index=\${SLURM_ARRAY_TASK_ID:-$first}
-case \$index in
-$cases  *) echo "no command for index \$index" >&2; exit 1 ;;
-esac
-${num_threads:+export OMP_NUM_THREADS=$num_threads}
-printf '# %s\n# Started at %s on %s (slurm job %s, restart %s)\n' "\$line" "\$(date)" "\$(hostname)" \\
-  "\${SLURM_ARRAY_JOB_ID:-\${SLURM_JOB_ID:-?}}\${SLURM_ARRAY_TASK_ID:+_\$SLURM_ARRAY_TASK_ID}" "\${SLURM_RESTART_COUNT:-0}"
-start=\$SECONDS
-rc=0
-bash -c "\$line" </dev/null || rc=\$?
-printf '# Accounting: time=%d threads=%s\n# Ended (code %d) at %s\n' "\$((SECONDS - start))" \\
-  "\${SLURM_CPUS_PER_TASK:-1}" "\$rc" "\$(date)"
-echo "\$rc" >$(printf '%q' "$qdir/$base").\$index.rc.tmp && mv $(printf '%q' "$qdir/$base").\$index.rc.tmp $(printf '%q' "$qdir/$base").\$index.rc
-exit "\$rc"
-EOF
-mv -- "$script.tmp" "$script"
+plan_queued_jobs conf/slurm.conf sbatch '--partition=gpu' "sbatch squeue scancel" "$@"
+array_id='${SLURM_ARRAY_JOB_ID:-${SLURM_JOB_ID:-?}}${SLURM_ARRAY_TASK_ID:+_$SLURM_ARRAY_TASK_ID}'  # as the job sees it
+write_job_script 'index=${SLURM_ARRAY_TASK_ID:-'"$first"'}' "slurm job $array_id, restart \${SLURM_RESTART_COUNT:-0}" \
+  '${SLURM_CPUS_PER_TASK:-1}'
 
 # Slurm writes the output file itself: the log path with %a for the array index (a literal % doubled).
 out=${log_path//%/%%}
@@ -143,48 +68,22 @@ if ! job_id=$(sbatch --parsable "${conf_opts[@]}" "${opts[@]}" "${array[@]}" --j
 fi
 job_id=${job_id%%;*}
 
-# Wait: done when every job has left its exit code (checked twice a second), or Slurm lists none of them as
-# pending or running any more (a killed, cancelled or timed-out job leaves no code). squeue is asked every
-# 0.5 s at first, 1.5 times less often each time, then every --poll-max s.
-next=first
-all_done() {
-  while ((next <= last)) && [[ -e $qdir/$base.$next.rc ]]; do
-    next=$((next + 1))
-  done
-  ((next > last))
-}
-pause=5  # tenths of a second between squeue calls
-wait_ds=0
-fails=0
-while ! all_done; do
-  sleep 0.5
-  wait_ds=$((wait_ds + 5))
-  if ((wait_ds < pause)); then
-    continue
-  fi
-  wait_ds=0
-  pause=$((pause * 3 / 2 < poll_max * 10 ? pause * 3 / 2 : poll_max * 10))
-  if states=$(squeue -h -j "$job_id" -o %T 2>/dev/null); then
-    fails=0
-    if [[ -z $states ]] || ! grep -qvE '^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE)$' \
-      <<<"$states"; then
-      sleep 1  # the last code may be landing on the shared file system
-      break
-    fi
+# Wait for every job: Slurm lists a finished (or killed) job in a final state for a while, then forgets it.
+job_state() {
+  local states
+  if ! states=$(squeue -h -j "$job_id" -o %T 2>/dev/null); then
+    echo unknown
+  elif [[ -z $states ]] || ! grep -qvE \
+    '^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE)$' <<<"$states"; then
+    echo done
   else
-    # squeue fails for a job id Slurm has purged (finished) and when slurmctld is briefly unreachable.
-    fails=$((fails + 1))
-    if ((fails >= 3)); then
-      break
-    fi
+    echo running
   fi
-done
+}
+wait_for_jobs job_state
 trap - INT TERM
 
-job_rc() {
-  cat -- "$qdir/$base.$1.rc" 2>/dev/null || echo none
-}
 job_who() {
   printf '; slurm job %s%s' "$job_id" "${job_name:+_$1}"
 }
-report_jobs job_rc job_who
+report_jobs queued_job_rc job_who

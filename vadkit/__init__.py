@@ -3,8 +3,9 @@
 The subpackages are layers; a module imports only from its own subpackage or from a layer below
 (tests/test_layers.py checks it).  Bottom to top:
 
-  errors, config, cli, intervals   InputError, one dataclass per YAML, the step-script wrapper,
-                                   region arithmetic
+  errors, config, intervals, plan, cli
+                                   InputError, one dataclass per YAML, region arithmetic, what a run of
+                                   run.sh does (sets, experiment names), the step-script wrapper
   io         file formats: atomic writes, audio, Kaldi tables, label formats, ark | HDF5, .mat
   data       the data-directory contract
   features   the frame grid, MFCC/log-mel + deltas, normalisation, stage 2's feature cache
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 # each other).  tests/test_layers.py reads it.
 LAYERS = (
     ("errors",),
-    ("config", "intervals"),
+    ("config", "intervals", "plan"),
     ("cli",),
     ("io",),
     ("data",),

@@ -32,13 +32,16 @@ if [ $# -ne 0 ] || [ -z "$speech_dir" ] || [ -z "$noise_dir" ] || [ -z "$ami_dir
   echo "$help_message" >&2
   exit 1
 fi
+utils/setup_venv.sh requirements.txt
 . ./path.sh
 
 log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 
 recipe=$(pwd)
 speech_dir=$(readlink -f "$speech_dir"); noise_dir=$(readlink -f "$noise_dir"); ami_dir=$(readlink -f "$ami_dir")
-[ -n "$variants" ] || variants=$(local/ablation/ablation.py --config "$config" list)
+if [ -z "$variants" ]; then
+  variants=$(local/ablation/ablation.py --config "$config" list)
+fi
 
 run_variant() {             # <variant>: conf, links, then the recipe in <root>/<variant>/
   local v=$1 dir=$root/$1
@@ -60,7 +63,13 @@ for v in $variants; do
   { run_variant "$v" || { touch "$root/$v/FAILED"; log "variant $v failed: see $root/$v/run.log"; }; } &
 done
 wait
-failed=$(for v in $variants; do [ ! -f "$root/$v/FAILED" ] || echo -n " $v"; done)
+failed=
+for v in $variants; do
+  if [ -f "$root/$v/FAILED" ]; then failed="$failed $v"; fi
+done
 log "table of every trained variant -> $root/ablation.md"
 local/ablation/ablation.py --config "$config" table "$root"
-[ -z "$failed" ] || { echo "run_ablation.sh: failed variants:$failed" >&2; exit 1; }
+if [ -n "$failed" ]; then
+  echo "run_ablation.sh: failed variants:$failed" >&2
+  exit 1
+fi

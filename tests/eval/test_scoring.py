@@ -197,18 +197,21 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:4] == ["set", "model", "accuracy", "precision"] and "f1_ci95" in out[0]
     assert [line.split()[1] for line in out[1:]] == ["a", "b"]
-    summary.main(["--columns", "f1,der,tuned_f1", str(a), str(b)])
+    summary.main(["--columns", "f1 der tuned_f1", str(a), str(b)])
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["set", "model", "f1", "der", "tuned_f1"]
     assert {r.split()[1]: r.split()[4] != "-" for r in out[1:]} == {"a": True, "b": False}  # only a was tuned
     with pytest.raises(SystemExit):
-        summary.main(["--columns", "f1,nope", str(a)])
+        summary.main(["--columns", "f1,nope", str(a)])  # the old commas: still read
     assert "unknown column(s) nope" in capsys.readouterr().err
     summary.main(["--config", str(cfg), "--compare", str(a), str(b)])
     out = capsys.readouterr().out
     assert "A-B" in out and "f1 (higher is better)" in out
-    load("local/plot_curves.py").main(["--out", str(tmp_path / "plots"), str(a), str(b)])
+    load("local/plot_curves.py").main([str(a), str(b), str(tmp_path / "plots")])
     assert (tmp_path / "plots/curves_test.png").is_file()
+    with pytest.raises(InputError, match="a scored system, not an output folder"):  # the old form, without one
+        load("local/plot_curves.py").main([str(a), str(b)])
+    assert not list(b.glob("curves_*"))
     with pytest.raises(InputError, match="tune_metric must be f1 or dcf"):
         cfg.write_text("tune_metric: auc\n")
         score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])

@@ -104,7 +104,7 @@ def test_prepare_builtin_picks_sets_and_prefix(tmp_path):
         io.write_wav(tmp_path / "c" / s / f"{s}1.wav", np.zeros(8000, np.float32), 8000)
         io.write_rttm(tmp_path / "c" / s / "rttm", {f"{s}1": [(0.2, 0.6)]})
     run = [str(ROOT / "local/prepare_builtin.py"), str(tmp_path / "c"), str(tmp_path / "data")]
-    p = subprocess.run([run[0], "--sets", "dev,test", "--prefix", "builtin_", *run[1:]], cwd=ROOT, capture_output=True, text=True)
+    p = subprocess.run([run[0], "--sets", "dev test", "--prefix", "builtin_", *run[1:]], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["builtin_dev", "builtin_test"]
     assert (tmp_path / "data" / "builtin_test" / "wav.scp").read_text().startswith("test1 ")

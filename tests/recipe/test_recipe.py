@@ -49,6 +49,16 @@ def test_full_run_produces_every_output(recipe):
             assert m_["roc_auc"] > 0.6, (m, s, m_["roc_auc"])  # beats chance (0.5) after 30 tiny steps
     table = [line for line in p.stdout.splitlines() if line.startswith(("dev ", "test "))]
     assert len(table) == 6
+    # what the options resolved to, logged once before stage 0; stages 0, 1 and the summary log through $cmd
+    assert "sets: train dev test (features: train dev test; scored: dev test); systems: exp/lstm exp/blstm " \
+           "exp/lstm2" in p.stdout
+    logs = {f: (recipe / f).read_text() for f in ("data/local/log/builtin.log", "data/local/log/prepare_builtin.log",
+                                                  "data/local/log/validate.log", "exp/log/plot_curves.log",
+                                                  "exp/log/summary.log")}
+    assert logs["data/local/log/builtin.log"].startswith("# local/make_builtin_corpus.py --config "
+                                                         "conf/corpus_builtin.yaml --nj 2 data/local/builtin\n")
+    assert "data/test: OK (" in logs["data/local/log/validate.log"] and table[0] in logs["exp/log/summary.log"]
+    assert all("# Ended (code 0)" in text for text in logs.values())
 
 
 @pytest.mark.slow
@@ -94,8 +104,9 @@ def test_truncated_wav_stops_stage_1_naming_it(recipe):
 def test_ami_dir_adds_scored_sets(recipe, tmp_path):
     from builders import make_ami_corpus
     p = run(recipe, "--stage", "1", "--model", "lstm", "--ami-dir", str(make_ami_corpus(tmp_path)))
-    assert "data/ami_dev: OK (2 recordings" in p.stderr and "data/ami_test: OK (2 recordings" in p.stderr
-    assert "data/ami_test_tel: OK (2 recordings" in p.stderr                # the telephone copy (default)
+    validated = (recipe / "data/local/log/validate.log").read_text()
+    assert "data/ami_dev: OK (2 recordings" in validated and "data/ami_test: OK (2 recordings" in validated
+    assert "data/ami_test_tel: OK (2 recordings" in validated                # the telephone copy (default)
     for s in ("ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel"):
         m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
         assert m["n_files"] == 2

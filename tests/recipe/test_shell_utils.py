@@ -17,6 +17,7 @@ CALLER = """#!/usr/bin/env bash
 set -euo pipefail
 stage=0
 stop_stage=100
+nj=2
 models="lstm blstm"
 overwrite=false
 mirror=
@@ -39,12 +40,17 @@ def run(args, cwd, timeout=10):
 # ---------------------------------------------------------------- parse_options.sh
 
 
-@pytest.fixture
-def caller(tmp_path):
-    script = tmp_path / "caller.sh"
-    script.write_text(CALLER.format(parse_options=PARSE_OPTIONS))
+def shell_script(tmp_path, name, text):
+    """tmp_path/name with text (its {parse_options} filled in), as a function running it with arguments."""
+    script = tmp_path / name
+    script.write_text(text.format(parse_options=PARSE_OPTIONS))
     script.chmod(0o755)
     return lambda *args: run([script, *args], tmp_path)
+
+
+@pytest.fixture
+def caller(tmp_path):
+    return shell_script(tmp_path, "caller.sh", CALLER)
 
 
 def test_parse_options_defaults_untouched(caller):
@@ -86,6 +92,10 @@ def test_parse_options_help(caller, flag):
         (["--stage"], "caller.sh: option '--stage' needs a value"),
         (["--stop-stage=3"], "caller.sh: option '--stop-stage=3': write '--stop-stage 3'"),
         (["--overwrite", "yes"], "caller.sh: option '--overwrite' takes true or false, not 'yes'"),
+        (["--stage", "abc"], "caller.sh: option '--stage' takes an integer, not 'abc'"),
+        (["--stop-stage", "1.5"], "caller.sh: option '--stop-stage' takes an integer, not '1.5'"),
+        (["--help-message", "x"], "caller.sh: unknown option '--help-message'"),
+        (["--nj", "0"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not '0'"),
     ],
 )
 def test_parse_options_errors(caller, args, message):
@@ -105,6 +115,52 @@ def test_parse_options_without_help_message(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("Usage: bare.sh")
     r = run(["bash", script, "--bad", "1"], tmp_path)
     assert r.returncode == 1 and r.stderr.startswith("bare.sh: unknown option '--bad'\nUsage: bare.sh")
+
+
+WRAPPER = """#!/usr/bin/env bash
+set -euo pipefail
+config=
+feat_format=ark
+help_message="Usage: wrapper.sh [options] <in-dir> <out-dir>"
+nargs=2
+renamed_options="--format:--feat-format --fmt:--feat-format"
+old_first_arg=config
+. "{parse_options}"
+echo "config=$config feat_format=$feat_format args=$*"
+"""
+
+
+@pytest.fixture
+def wrapper(tmp_path):
+    return shell_script(tmp_path, "wrapper.sh", WRAPPER)
+
+
+def test_parse_options_checks_the_number_of_arguments(wrapper):
+    r = wrapper("--config", "c.yaml", "a", "b")
+    assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=ark args=a b\n" and r.stderr == ""
+    for args, got in ((["a"], 1), (["a", "b", "c", "d"], 4)):
+        r = wrapper(*args)
+        assert r.returncode == 1
+        assert r.stderr.startswith(f"wrapper.sh: expected 2 arguments after the options, got {got}\n")
+
+
+def test_parse_options_old_spellings_warn_once_each(wrapper):
+    r = wrapper("--format", "hdf5", "c.yaml", "a", "b")  # an old option name and the old first argument
+    assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=hdf5 args=a b\n"
+    assert r.stderr.splitlines() == [
+        "wrapper.sh: --format is deprecated (accepted until the next release); use --feat-format",
+        "wrapper.sh: <config> as the first argument is deprecated (accepted until the next release); "
+        "write --config c.yaml"]
+    r = wrapper("--fmt", "x", "--nargs", "1", "a", "b")
+    assert r.returncode == 1 and r.stderr.splitlines()[1] == "wrapper.sh: unknown option '--nargs'"
+
+
+def test_parse_options_at_least_n_arguments(tmp_path):
+    script = tmp_path / "many.sh"
+    script.write_text(f'set -euo pipefail\nnargs=2+\n. "{PARSE_OPTIONS}"\necho "$#"\n')
+    assert run(["bash", script, "a", "b", "c"], tmp_path).stdout == "3\n"
+    r = run(["bash", script, "a"], tmp_path)
+    assert r.returncode == 1 and r.stderr.startswith("many.sh: expected 2 or more arguments after the options, got 1")
 
 
 # ---------------------------------------------------------------- run_local.sh
@@ -306,18 +362,24 @@ echo 42
 """
 
 
+EXIT_0 = "#!/bin/sh\nexit 0\n"
+
+
+def with_fake_scheduler(tmp_path, launcher, commands):
+    """A function running launcher in tmp_path with stand-ins {name: script} for the scheduler's commands."""
+    bin_dir = tmp_path / f"bin_{launcher.stem}"
+    bin_dir.mkdir()
+    for name, text in commands.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
+    return lambda *args: subprocess.run([str(launcher), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
+                                        text=True, timeout=20)
+
+
 @pytest.fixture
 def fake_slurm(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
-    for name in ("squeue", "scancel"):
-        (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
-    for f in bin_dir.iterdir():
-        f.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
-    return lambda *args: subprocess.run([str(SLURM), *map(str, args)], cwd=tmp_path, env=env, capture_output=True,
-                                        text=True, timeout=20)
+    return with_fake_scheduler(tmp_path, SLURM, {"sbatch": FAKE_SBATCH, "squeue": EXIT_0, "scancel": EXIT_0})
 
 
 def test_slurm_maps_options_and_reports_failed_jobs(tmp_path, fake_slurm):
@@ -391,20 +453,17 @@ if [[ -n $array ]]; then echo "77.$first-$last:1"; else echo 77; fi
 """
 
 
-def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "qsub").write_text(FAKE_QSUB)
-    (bin_dir / "qstat").write_text("#!/bin/sh\nexit 1\n")  # the job has left the system
-    (bin_dir / "qdel").write_text("#!/bin/sh\nexit 0\n")
-    for f in bin_dir.iterdir():
-        f.chmod(0o755)
+@pytest.fixture
+def fake_sge(tmp_path):
+    # qstat fails: the job has left the system
+    return with_fake_scheduler(tmp_path, SGE, {"qsub": FAKE_QSUB, "qstat": "#!/bin/sh\nexit 1\n", "qdel": EXIT_0})
+
+
+def test_sge_maps_options_and_reports_failed_jobs(tmp_path, fake_sge):
     (tmp_path / "sge.conf").write_text("-P proj  # our project\n")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path)}
-    r = subprocess.run([str(SGE), "--config", "sge.conf", "--gpus", "1", "--mem", "2G", "--time", "1:00:00",
-                        "--num-threads", "2", "--queue", "g.q", "--max-jobs-run", "5", "JOB=1:2", "log/s.JOB.log",
-                        "echo threads=$OMP_NUM_THREADS; exit $((JOB - 1))"], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=20)
+    r = fake_sge("--config", "sge.conf", "--gpus", "1", "--mem", "2G", "--time", "1:00:00", "--num-threads", "2",
+                 "--queue", "g.q", "--max-jobs-run", "5", "JOB=1:2", "log/s.JOB.log",
+                 "echo threads=$OMP_NUM_THREADS; exit $((JOB - 1))")
     args = (tmp_path / "qsub.args").read_text().splitlines()
     assert args[:16] == ["-terse", "-P", "proj", "-l", "gpu=1", "-l", "mem_free=2G,ram_free=2G", "-l", "h_rt=1:00:00",
                          "-pe", "smp", "2", "-q", "g.q", "-t", "1-2"]
@@ -416,7 +475,34 @@ def test_sge_maps_options_and_reports_failed_jobs(tmp_path):
     assert r.stderr.splitlines()[-1] == "sge.sh: 1 / 2 jobs failed"
 
 
-def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--gpu", "-1", "log/x.log", "true"], "--gpu takes a number of GPUs, not '-1'"),
+        (["--num-threads", "0", "log/x.log", "true"], "--num-threads takes a positive integer, not '0'"),
+        (["--partition", "p", "log/x.log", "true"], "unknown option '--partition'"),  # Slurm's, not SGE's
+        (["--queue"], "option '--queue' needs a value"),
+    ],
+)
+def test_sge_usage_errors(tmp_path, fake_sge, args, message):
+    r = fake_sge(*args)
+    assert r.returncode == 1 and r.stderr.splitlines()[0] == f"sge.sh: {message}"
+    assert "Usage: sge.sh [options]" in r.stderr and not (tmp_path / "qsub.args").exists()
+
+
+def test_cluster_launchers_poll_max_s_and_its_old_name(tmp_path, fake_slurm, fake_sge):
+    for launch, name in ((fake_slurm, "slurm.sh"), (fake_sge, "sge.sh")):
+        r = launch("--poll-max-s", "2", "--gpus", "0", "log/x.log", "true")
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        r = launch("--poll-max", "2", "log/x.log", "true")
+        assert r.returncode == 0
+        assert r.stderr == f"{name}: --poll-max is deprecated (accepted until the next release); use --poll-max-s\n"
+        r = launch("--poll-max-s", "x", "log/x.log", "true")
+        assert r.returncode == 1 and f"{name}: --poll-max-s takes a positive integer, not 'x'" in r.stderr
+    assert "--gres" not in (tmp_path / "sbatch.args").read_text()  # --gpus 0: no GPU asked for
+
+
+def test_train_sh_trains_each_exp_dir_with_its_config_and_seed(tmp_path):
     fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of training
     fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
     fake.chmod(0o755)
@@ -424,18 +510,26 @@ def test_train_sh_seeds_make_one_job_per_model_and_seed(tmp_path):
         os.symlink(ROOT / d, tmp_path / d)
 
     def train_sh(*args):
-        return subprocess.run(["steps/train.sh", "--cmd", str(fake), *args, "d/train", "d/dev", "exp", "lstm", "blstm"],
-                              cwd=tmp_path, capture_output=True, text=True)
+        return subprocess.run(["steps/train.sh", "--cmd", str(fake), *args], cwd=tmp_path, capture_output=True,
+                              text=True)
 
-    assert train_sh("--seeds", "1 2").returncode == 0
-    logs = sorted(p.relative_to(tmp_path / "exp").as_posix() for p in (tmp_path / "exp").glob("*/log/train.log"))
-    assert logs == [f"{m}_seed{k}/log/train.log" for m in ("blstm", "lstm") for k in (1, 2)]
+    exps = [f"exp/{m}_seed{k}" for m in ("lstm", "blstm") for k in (1, 2)]
+    r = train_sh("--config", "conf/lstm.yaml conf/lstm.yaml conf/blstm.yaml conf/blstm.yaml", "--seed", "1 2 1 2",
+                 "d/train", "d/dev", *exps)
+    assert r.returncode == 0, r.stderr
+    logs = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "exp").glob("*/log/train.log"))
+    assert logs == sorted(f"{e}/log/train.log" for e in exps)
     line = (tmp_path / "exp/blstm_seed2/log/train.log").read_text()
-    assert "--config conf/blstm.yaml --seed 2 " in line and line.rstrip().endswith("exp/blstm_seed2")
-    assert train_sh("--seeds", "").returncode == 0  # no seeds: the conf's seed, exp/<model>/
-    assert "--seed" not in (tmp_path / "exp/lstm/log/train.log").read_text()
-    bad = train_sh("--seeds", "1 x")
-    assert bad.returncode == 1 and "--seeds takes integers, not 'x'" in bad.stderr
+    assert "--config conf/blstm.yaml --seed 2 " in line and line.rstrip().endswith("d/train d/dev exp/blstm_seed2")
+    assert train_sh("--config", "conf/lstm.yaml", "d/train", "d/dev", "exp/a", "exp/b").returncode == 0  # one: all
+    assert "--config conf/lstm.yaml --overwrite" in (tmp_path / "exp/b/log/train.log").read_text()  # no seed
+    for args, message in ((["--seed", "1 x"], "--seed takes integers, not 'x'"),
+                          (["--seed", "1 2 3"], "--seed takes one seed or one per exp dir (2), not 3"),
+                          (["--config", "conf/lstm.yaml conf/nosuch.yaml"], "conf/nosuch.yaml not found"),
+                          (["--config", ""], "--config takes one model config or one per exp dir (2), not 0")):
+        r = train_sh(*(["--config", "conf/lstm.yaml"] if args[0] != "--config" else []), *args,
+                     "d/train", "d/dev", "exp/a", "exp/b")
+        assert r.returncode == 1 and r.stderr.startswith(f"train.sh: {message}"), r.stderr
 
 
 def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):

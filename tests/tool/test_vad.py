@@ -97,7 +97,7 @@ def test_cli_bad_files_are_reported_and_counted(models, wav, tmp_path):
     sf.write(d / "nan.wav", y, 8000, subtype="FLOAT")
     (d / "junk.wav").write_bytes(b"not audio at all" * 20)
     out = tmp_path / "out"
-    r = run_cli("--model", models["uni"], "--format", "json", "--probs", "-o", f"{out}/", "--median-frames", 3,
+    r = run_cli("--model", models["uni"], "--format", "json", "--probs", "true", "-o", f"{out}/", "--median-frames", 3,
                 "--nj", 2, d)  # two worker processes
     assert r.returncode == 4, r.stderr
     errors = [line for line in r.stderr.splitlines() if " ERROR " in line]

@@ -90,7 +90,8 @@ def test_two_processes_match_one_and_resume(setup):
         (setup / name).symlink_to(ROOT / name)
     (setup / "conf").mkdir()
     shutil.copy(setup / "conf.yaml", setup / "conf/two.yaml")
-    p = subprocess.run(["steps/train.sh", "--cmd", "utils/run_local.sh --gpu 2", "train", "dev", ".", "two"],
+    p = subprocess.run(["steps/train.sh", "--cmd", "utils/run_local.sh --gpu 2", "--config", "conf/two.yaml", "train",
+                        "dev", "two"],
                        cwd=setup, capture_output=True, text=True, timeout=300,
                        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT),
                             "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"})

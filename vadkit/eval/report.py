@@ -6,12 +6,11 @@ that layout (our models, exp/baseline_<name>/) is ranked by the same code.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
-from vadkit import io
+from vadkit import io, plan
 from vadkit.eval import bootstrap, metrics, scoring
 from vadkit.config import ScoreConfig
 from vadkit.errors import InputError
@@ -26,7 +25,6 @@ COLUMNS = (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "rec
            ("tuned_dcf", "tuned.dcf"), ("best_shift", "shift_search.best_shift_frames"),
            ("all_speech_acc", "baseline_all_speech.accuracy"), ("all_speech_f1", "baseline_all_speech.f1"),
            ("n_files", "n_files"), ("n_frames", "n_frames"))
-SEED_RE = re.compile(r"^(?P<model>.+)_seed(?P<seed>\d+)$")
 # compared metric -> (where in metrics.json, which way is better); tuned_f1 needs both scored with --tune-on
 COMPARED = {"f1": ("f1", "higher"), "roc_auc": ("roc_auc", "higher"), "dcf": ("dcf", "lower"),
             "tuned_f1": ("tuned.f1", "higher")}
@@ -60,15 +58,14 @@ def summary_rows(exp_dirs: list[str | Path]) -> tuple[list[dict], list[str]]:
 
 
 def seed_rows(rows: list[dict]) -> list[dict]:
-    """Rows of <model>_seed<k> systems merged into one row per (model, set): "mean±std" over seeds
-    (sample std); other rows unchanged.  Interval columns are dropped from merged rows."""
+    """Rows of <model>_seed<k> systems (plan.seed_group) merged into one row per (model, set): "mean±std"
+    over seeds (sample std); other rows unchanged.  Interval columns are dropped from merged rows."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        m = SEED_RE.match(r["model"])
-        groups.setdefault((r["set"], m["model"] + "_seed*" if m else r["model"]), []).append(r)
+        groups.setdefault((r["set"], plan.seed_group(r["model"]) or r["model"]), []).append(r)
     out = []
     for (set_, model), rs in groups.items():
-        if len(rs) == 1 and not SEED_RE.match(rs[0]["model"]):
+        if len(rs) == 1 and not plan.seed_group(rs[0]["model"]):
             out.append(rs[0])
             continue
         row = {"model": f"{model}({len(rs)})", "set": set_, "_f1": np.mean([r["f1"] or 0 for r in rs])}

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Plan a run of run.sh: print, as shell assignments, the sets and experiment dirs its options resolve to.
+
+e.g.: local/plan_run.py --corpus mix --seeds "1 2" --ami-dir ../shared/corpora/dev_rttm
+
+run.sh evaluates the output once, before stage 0, so the names are computed in one place (vadkit/plan.py):
+models; the sets stage 1 prepares (corpus_sets, ami_sets, builtin_sets, and all of them: sets), feat_sets
+(stage 2), eval_sets (stages 4, 5); train_exps with their train_confs and train_seeds (stage 3, one each, in
+order; no seeds: the configs' own), ensembles and members_of (an associative array: ensemble dir -> its
+members' dirs); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as
+mean ± sd).  Lists are space-separated.  Writes nothing.
+"""
+import shlex
+
+from vadkit import cli, plan
+
+
+def main(argv=None):
+    p = cli.parser(__doc__)
+    p.add_argument("--corpus", default="builtin", help=f"one of: {', '.join(plan.CORPORA)} (default builtin)")
+    p.add_list("--models", default=[], help="models (default, as run.sh: lstm blstm lstm2; mix, librimix: + blstm60)")
+    p.add_argument("--model", default="", help="one model; overrides --models")
+    p.add_argument("--seeds", default="", help="e.g. \"1 2 3\": each model once per seed (default: the config's)")
+    p.add_bool("--ensemble", default=True, help="with two or more seeds, also their ensemble (default true)")
+    p.add_argument("--ami-dir", default="", help="given: also the AMI sets")
+    p.add_argument("--ami-telephone", default="mulaw", help="none: no telephone copies of the AMI sets")
+    p.add_bool("--builtin-eval", help="true: also the built-in corpus's dev and test (default false)")
+    p.add_argument("--train-dir", default="", help="--corpus dir: empty means evaluate a test folder only")
+    a = p.parse_args(argv)
+    r = plan.plan(a.corpus, " ".join(a.models), a.model, a.seeds, a.ensemble, bool(a.ami_dir), a.ami_telephone,
+                  a.builtin_eval, train=a.corpus != "dir" or bool(a.train_dir))
+    t = r.trainings
+    values = {"models": r.models, "corpus_sets": r.corpus_sets, "ami_sets": r.ami_sets,
+              "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,
+              "train_exps": [x.exp_dir for x in t], "train_confs": [x.config for x in t],
+              "train_seeds": [str(x.seed) for x in t if x.seed is not None], "ensembles": list(r.ensembles),
+              "exps": r.exps, "merge_seeds": ["true" if r.merge_seeds else "false"]}
+    for name, words in values.items():
+        print(f"{name}={shlex.quote(' '.join(words))}")
+    members = " ".join(f"[{shlex.quote(e)}]={shlex.quote(' '.join(m))}" for e, m in r.ensembles.items())
+    print(f"declare -A members_of=({members})")
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,63 @@
+"""vadkit.cli.Parser: the command-line conventions and one release of deprecated spellings."""
+import logging
+
+import pytest
+
+from vadkit import cli
+
+
+def make_parser():
+    p = cli.parser("test script.  e.g.: x.py --probs true in.wav out.png")
+    p.add_argument("--start-s", type=float, default=0.0)
+    p.rename("--start", "--start-s")
+    p.add_bool("--probs")
+    p.add_list("--sets", default=["train", "dev"])
+    p.to_positional("-o", "last")
+    p.to_positional("--model", "first")
+    p.add_argument("model")
+    p.add_argument("inputs", nargs="*")
+    p.add_argument("out")
+    return p
+
+
+def test_current_spellings_parse_without_warnings(caplog):
+    a = make_parser().parse_args(["--start-s", "2", "--probs", "false", "--sets", "dev test", "m", "a", "b", "o"])
+    assert (a.start_s, a.probs, a.sets, a.model, a.inputs, a.out) == (2.0, False, ["dev", "test"], "m", ["a", "b"], "o")
+    assert make_parser().parse_args(["m", "o"]).sets == ["train", "dev"] and not caplog.records
+
+
+@pytest.mark.parametrize("old, new", [
+    (["--start", "2", "m", "o"], ["--start-s", "2", "m", "o"]),
+    (["--start=2", "m", "o"], ["--start-s=2", "m", "o"]),
+    (["--probs", "m", "o"], ["--probs", "true", "m", "o"]),
+    (["m", "o", "--probs"], ["m", "o", "--probs", "true"]),
+    (["--sets", "dev,test", "m", "o"], ["--sets", "dev test", "m", "o"]),
+    (["--sets=dev,test", "m", "o"], ["--sets", "dev test", "m", "o"]),
+    (["-o", "o", "m", "a"], ["m", "a", "o"]),
+    (["--model", "m", "a", "o"], ["m", "a", "o"]),
+])
+def test_deprecated_spellings_are_rewritten_with_one_warning(caplog, old, new):
+    p = make_parser()
+    with caplog.at_level(logging.WARNING, logger="vadkit.cli"):
+        assert p._upgrade(old) == new
+    assert len(caplog.records) == 1 and "deprecated" in caplog.records[0].getMessage()
+    assert "\n" not in caplog.records[0].getMessage()
+    assert p.parse_args(old) == p.parse_args(new)
+
+
+def test_values_after_double_dash_are_left_alone():
+    assert make_parser()._upgrade(["--", "--probs", "-o"]) == ["--", "--probs", "-o"]
+
+
+def test_bool_takes_only_true_or_false(capsys):
+    # (--probs yes is the old bare flag followed by the positional "yes")
+    with pytest.raises(SystemExit) as e:
+        make_parser().parse_args(["--probs=yes", "m", "o"])
+    assert e.value.code == 2 and "--probs: expected true or false, got 'yes'" in capsys.readouterr().err
+
+
+def test_help_lists_the_deprecated_spellings():
+    text = make_parser().format_help()
+    assert "e.g.: x.py" in text
+    assert "--start (now --start-s)" in text and "bare --probs (now --probs true)" in text
+    assert "-o X (now X as the last argument)" in text and '--sets A,B (now --sets "A B")' in text

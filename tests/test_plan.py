@@ -1,0 +1,67 @@
+"""vadkit.plan: what run.sh's options resolve to (sets, experiment dirs), and local/plan_run.py's output."""
+import subprocess
+
+import pytest
+
+from vadkit import plan
+from vadkit.errors import InputError
+
+from conftest import ROOT
+
+
+def test_experiment_names_have_one_rule():
+    assert plan.exp_name("blstm") == "blstm" and plan.exp_name("blstm", 3) == "blstm_seed3"
+    assert plan.ensemble_name("blstm") == "blstm_ens"
+    assert plan.seed_group(plan.exp_name("lstm2_small", 12)) == "lstm2_small_seed*"
+    assert [plan.seed_group(n) for n in ("blstm", "blstm_ens", "blstm_seed", "x_seed1y")] == [None] * 4
+
+
+def test_default_run():
+    p = plan.plan("builtin")
+    assert p.models == ["lstm", "blstm", "lstm2"] and p.sets == p.feat_sets == ["train", "dev", "test"]
+    assert p.eval_sets == ["dev", "test"] and p.exps == ["exp/lstm", "exp/blstm", "exp/lstm2"]
+    assert [(t.config, t.seed, t.exp_dir) for t in p.trainings][0] == ("conf/lstm.yaml", None, "exp/lstm")
+    assert not p.ensembles and not p.merge_seeds
+
+
+def test_models_per_corpus_and_the_model_option():
+    assert plan.plan("mix").models == ["lstm", "blstm", "lstm2", "blstm60"]
+    assert plan.plan("librimix", models="lstm blstm").models == ["lstm", "blstm"]
+    assert plan.plan("mix", models="lstm blstm", model="lstm2").models == ["lstm2"]
+
+
+def test_seeds_and_their_ensembles():
+    p = plan.plan("builtin", model="lstm", seeds="1 2")
+    assert [(t.seed, t.exp_dir) for t in p.trainings] == [(1, "exp/lstm_seed1"), (2, "exp/lstm_seed2")]
+    assert p.ensembles == {"exp/lstm_ens": ["exp/lstm_seed1", "exp/lstm_seed2"]} and p.merge_seeds
+    assert p.exps == ["exp/lstm_seed1", "exp/lstm_seed2", "exp/lstm_ens"]
+    assert not plan.plan("builtin", model="lstm", seeds="1 2", ensemble=False).ensembles
+    one = plan.plan("builtin", model="lstm", seeds="7")
+    assert one.exps == ["exp/lstm_seed7"] and not one.ensembles and one.merge_seeds
+    with pytest.raises(InputError, match="--seeds takes integers"):
+        plan.plan("builtin", seeds="1 two")
+
+
+def test_extra_sets_and_evaluating_a_test_folder_alone():
+    p = plan.plan("mix", ami=True, builtin_eval=True)
+    assert p.sets == ["train", "dev", "test", "ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel", "builtin_dev",
+                      "builtin_test"]
+    assert p.eval_sets == p.sets[1:] and p.feat_sets == p.sets
+    assert plan.plan("builtin", ami=True, ami_telephone="none", builtin_eval=True).sets[3:] == ["ami_dev", "ami_test"]
+    assert plan.plan("mat", ami=True, ami_telephone="none").feat_sets == ["ami_dev", "ami_test"]
+    alone = plan.plan("dir", model="lstm", seeds="1 2", train=False)  # decoded with the models trained before
+    assert alone.sets == alone.eval_sets == ["test"] and not alone.trainings and not alone.ensembles
+    assert alone.exps == ["exp/lstm_seed1", "exp/lstm_seed2", "exp/lstm_ens"]
+    with pytest.raises(InputError, match="unknown --corpus 'nosuch'"):
+        plan.plan("nosuch")
+
+
+def test_plan_run_prints_what_bash_evaluates():
+    p = subprocess.run([str(ROOT / "local/plan_run.py"), "--corpus", "mix", "--models", "lstm blstm", "--seeds", "1 2"],
+                       cwd=ROOT, capture_output=True, text=True, check=True)
+    script = p.stdout + 'echo "$exps|$train_confs|$train_seeds|$ensembles|${members_of[exp/blstm_ens]}|$merge_seeds"'
+    out = subprocess.run(["bash", "-euc", script], capture_output=True, text=True, check=True).stdout.strip()
+    assert out.split("|") == [
+        "exp/lstm_seed1 exp/lstm_seed2 exp/blstm_seed1 exp/blstm_seed2 exp/lstm_ens exp/blstm_ens",
+        "conf/lstm.yaml conf/lstm.yaml conf/blstm.yaml conf/blstm.yaml", "1 2 1 2", "exp/lstm_ens exp/blstm_ens",
+        "exp/blstm_seed1 exp/blstm_seed2", "true"]

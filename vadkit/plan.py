@@ -1,0 +1,103 @@
+"""What a run of run.sh does, resolved once from its options: the data sets each stage handles and the
+experiment dirs it trains, decodes and scores (local/plan_run.py prints them for run.sh).
+
+Experiment names have one rule, here: exp/<model> is trained with its config's seed, exp/<model>_seed<k>
+with seed k (run.sh --seeds), exp/<model>_ens is the ensemble of a model's seeds; <model> is the stem of
+conf/<model>.yaml.  report.seed_rows groups seeds by seed_group.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vadkit.errors import InputError
+
+CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
+DEFAULT_MODELS = ("lstm", "blstm", "lstm2")      # the notebook's three
+REAL_SPEECH_MODELS = ("blstm60",)                # added for mix and librimix: the pick on real meetings (README)
+CORPUS_SETS = ("train", "dev", "test")
+SEED_SUFFIX = "_seed"
+ENSEMBLE_SUFFIX = "_ens"
+_SEEDED = re.compile(rf"^(?P<model>.+){SEED_SUFFIX}(?P<seed>\d+)$")
+
+
+def exp_name(model: str, seed: int | None = None) -> str:
+    """The exp dir name of `model` trained with `seed` (None: its config's seed)."""
+    return model if seed is None else f"{model}{SEED_SUFFIX}{seed}"
+
+
+def ensemble_name(model: str) -> str:
+    """The exp dir name of the ensemble of `model`'s seeds."""
+    return model + ENSEMBLE_SUFFIX
+
+
+def seed_group(name: str) -> str | None:
+    """'<model>_seed*' for the exp name of a seeded training (exp_name(model, k)), else None."""
+    m = _SEEDED.match(name)
+    return f"{m['model']}{SEED_SUFFIX}*" if m else None
+
+
+@dataclass
+class Training:
+    """One training of stage 3: the config it reads, the seed it overrides (None: the config's) and its dir."""
+    config: str
+    seed: int | None
+    exp_dir: str
+
+
+@dataclass
+class Plan:
+    """A run's sets (names under data/) and experiment dirs, stage by stage."""
+    models: list[str]
+    corpus_sets: list[str]                    # stage 1 makes them from the corpus
+    ami_sets: list[str] = field(default_factory=list)       # --ami-dir
+    builtin_sets: list[str] = field(default_factory=list)   # --builtin-eval
+    feat_sets: list[str] = field(default_factory=list)      # stage 2 (mat: stage 1 caches its own)
+    eval_sets: list[str] = field(default_factory=list)      # stages 4 and 5
+    trainings: list[Training] = field(default_factory=list)  # stage 3
+    ensembles: dict[str, list[str]] = field(default_factory=dict)  # stage 3: ensemble dir -> its members' dirs
+    exps: list[str] = field(default_factory=list)           # stages 4 and 5: every system
+    merge_seeds: bool = False                 # the summary shows seeds as mean ± sd
+
+    @property
+    def sets(self) -> list[str]:
+        """Every set stage 1 prepares."""
+        return self.corpus_sets + self.ami_sets + self.builtin_sets
+
+
+def parse_seeds(seeds: str) -> list[int]:
+    """'1 2 3' -> [1, 2, 3]; the error names the option."""
+    try:
+        return [int(k) for k in seeds.split()]
+    except ValueError:
+        raise InputError(f"--seeds takes integers, e.g. \"1 2 3\", not {seeds!r}") from None
+
+
+def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemble: bool = True,
+         ami: bool = False, ami_telephone: str = "mulaw", builtin_eval: bool = False, train: bool = True,
+         exp_root: str = "exp", conf_dir: str = "conf") -> Plan:
+    """The plan of run.sh with these options (models and seeds: space-separated, as run.sh takes them;
+    ami: --ami-dir given; train: false when --corpus dir has a test folder alone, to evaluate only)."""
+    if corpus not in CORPORA:
+        raise InputError(f"unknown --corpus {corpus!r} ({', '.join(CORPORA)})")
+    names = model.split() or models.split() or list(DEFAULT_MODELS)
+    if not (model or models) and corpus in ("mix", "librimix"):
+        names += REAL_SPEECH_MODELS
+    ks: list[int | None] = [*parse_seeds(seeds)] or [None]
+    p = Plan(names, list(CORPUS_SETS) if train else ["test"], merge_seeds=ks != [None])
+    if ami:
+        p.ami_sets = ["ami_dev", "ami_test"] + (["ami_dev_tel", "ami_test_tel"] if ami_telephone != "none" else [])
+    if builtin_eval and corpus != "builtin":
+        p.builtin_sets = ["builtin_dev", "builtin_test"]
+    p.feat_sets = p.sets if corpus != "mat" else p.ami_sets + p.builtin_sets
+    p.eval_sets = [s for s in p.sets if s != "train"]
+    for m in names:
+        members = [str(Path(exp_root) / exp_name(m, k)) for k in ks]
+        p.exps += members
+        if train:
+            p.trainings += [Training(str(Path(conf_dir) / f"{m}.yaml"), k, e) for k, e in zip(ks, members)]
+            if ensemble and len(ks) >= 2:
+                p.ensembles[str(Path(exp_root) / ensemble_name(m))] = members
+    p.exps += [str(Path(exp_root) / ensemble_name(m)) for m in names if ensemble and len(ks) >= 2]
+    return p
