@@ -21,7 +21,7 @@ from conftest import ROOT
 
 def reweighted(src, dst, seed, **model):
     """A model dir with src's features and normalisation, other weights (and model config changes)."""
-    ck = torch.load(src / "final.pt", weights_only=False)
+    ck = torch.load(src / "final.pt", weights_only=True)
     mc = ModelConfig(**{**ck["model_config"], **model})
     torch.manual_seed(seed)
     ck.update(model_config=config.to_dict(mc), model_state=build_model(mc).state_dict())
@@ -74,8 +74,8 @@ def test_rerun_skips_until_a_member_changes(members, tmp_path):
     assert (out / "final.pt").stat().st_mtime_ns == before
     reweighted(members["uni"], m2, 8)              # a member retrained
     assert ensemble.make_ensemble(ms, out)
-    now = torch.load(out / "final.pt", weights_only=False)["members"][0]["model_state"]
-    want = torch.load(m2 / "final.pt", weights_only=False)["model_state"]
+    now = torch.load(out / "final.pt", weights_only=True)["members"][0]["model_state"]
+    want = torch.load(m2 / "final.pt", weights_only=True)["model_state"]
     assert all(torch.equal(now[k], want[k]) for k in want)
 
 

@@ -155,7 +155,7 @@ def test_spec_augment_changes_training_but_not_batches(sets, tmp_path):  # noqa:
         cfg = ExperimentConfig(ModelConfig(hidden_size=8),
                                TrainConfig(epochs=1, steps_per_epoch=3, batch_size=8, segment_frames=100, **kw))
         training.run(cfg, sets["train"], sets["dev"], tmp_path / name)
-        return torch.load(tmp_path / name / "final.pt", weights_only=False)["model_state"]
+        return torch.load(tmp_path / name / "final.pt", weights_only=True)["model_state"]
     plain, again, aug = run("a"), run("b"), run("c", specaug=True)
     assert all(torch.equal(plain[k], again[k]) for k in plain)
     assert not all(torch.equal(plain[k], aug[k]) for k in plain)
@@ -166,9 +166,9 @@ def test_final_model_averages_the_last_epochs(sets, tmp_path):  # noqa: F811
         cfg = ExperimentConfig(ModelConfig(hidden_size=8),
                                TrainConfig(epochs=3, steps_per_epoch=2, batch_size=8, segment_frames=100, **kw))
         training.run(cfg, sets["train"], sets["dev"], tmp_path / name)
-        return torch.load(tmp_path / name / "final.pt", weights_only=False)
+        return torch.load(tmp_path / name / "final.pt", weights_only=True)
     final = run("avg", select_on="last", average_epochs=2)
-    ckpt = {e: torch.load(tmp_path / f"avg/checkpoints/epoch-{e}.pt", weights_only=False)["model"] for e in (2, 3)}
+    ckpt = {e: torch.load(tmp_path / f"avg/checkpoints/epoch-{e}.pt", weights_only=True)["model"] for e in (2, 3)}
     assert final["epoch"] == 3 and final["epochs_averaged"] == [2, 3]
     for k, v in final["model_state"].items():
         assert torch.allclose(v, (ckpt[2][k] + ckpt[3][k]) / 2, atol=1e-7), k

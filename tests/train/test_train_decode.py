@@ -25,7 +25,7 @@ def test_train_writes_layout_and_resumes_identically(sets, tmp_path):
     training.run(small_cfg(), sets["train"], sets["dev"], full)
     for name in ("config.yaml", "final.pt", "history.json", "curves.png", "checkpoints/epoch-3.pt"):
         assert (full / name).is_file(), name
-    ck = torch.load(full / "final.pt", weights_only=False)
+    ck = torch.load(full / "final.pt", weights_only=True)
     assert {"model_state", "model_config", "feature_config", "norm_stats", "epoch"} <= set(ck)
     # an interrupted run: stop after epoch 1, then resume
     training.run(small_cfg(epochs=1), sets["train"], sets["dev"], cut)
@@ -43,7 +43,7 @@ def test_changed_config_needs_overwrite(sets, tmp_path):
     with pytest.raises(InputError, match="trained with another config.*--overwrite true"):
         training.run(small_cfg(epochs=1, bidirectional=True), sets["train"], sets["dev"], tmp_path / "m")
     training.run(small_cfg(epochs=1, bidirectional=True), sets["train"], sets["dev"], tmp_path / "m", overwrite=True)
-    assert torch.load(tmp_path / "m/final.pt", weights_only=False)["model_config"]["bidirectional"]
+    assert torch.load(tmp_path / "m/final.pt", weights_only=True)["model_config"]["bidirectional"]
 
 
 def test_decode_and_score(sets, tmp_path):

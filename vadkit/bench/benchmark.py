@@ -212,9 +212,10 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
     from vadkit import config
     from vadkit.config import ExperimentConfig
     from vadkit.features import cache
+    from vadkit.models.checkpoint import load_checkpoint
     from vadkit.models.networks import build_model
     from vadkit.train import training
-    ck = torch.load(Path(model_dir) / "final.pt", map_location="cpu", weights_only=False)
+    ck = load_checkpoint(Path(model_dir) / "final.pt")
     cfg = ExperimentConfig(config.from_dict(config.ModelConfig, ck["model_config"]), config.TrainConfig())
     feats, labels, _ = cache.load(data_dir, require_labels=False, rec_ids=rec_ids)
     ids = sorted(feats)

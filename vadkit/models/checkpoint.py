@@ -1,4 +1,10 @@
-"""Loading a trained model: final.pt with its feature config, normalisation and CMVN mode."""
+"""Loading a trained model: final.pt with its feature config, normalisation and CMVN mode.
+
+Every .pt file the recipe reads goes through `load_checkpoint`, with `weights_only=True`: a model
+file someone shared can hold tensors, numbers, strings and containers, never code to run.  It says
+what a file is when it is not what the caller wants: a final model, a training checkpoint
+(checkpoints/epoch-N.pt), or not a file of this recipe at all.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +20,47 @@ from vadkit.features.norm import NormStats, normalise
 from vadkit.models.networks import Ensemble, build_model, predict_logits, sigmoid
 
 
+FINAL_KEYS = ("model_config", "feature_config", "norm_stats")   # exp/<model>/final.pt, + model_state or members
+EPOCH_KEYS = ("model", "optimizer", "epoch", "history")         # checkpoints/epoch-N.pt
+
+
+def _is(ck, keys: tuple[str, ...], kind: str) -> bool:
+    weights = kind != "final" or "model_state" in ck or "members" in ck   # one model, or an ensemble's
+    return isinstance(ck, dict) and weights and all(k in ck for k in keys)
+
+
+def load_checkpoint(path: str | Path, kind: str = "final", map_location="cpu") -> dict:
+    """The dict saved in `path`, checked to be a `kind` ("final" model or training "epoch") file."""
+    path = Path(path)
+    try:
+        ck = torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; train the model first (stage 3) or fix the path") from None
+    except Exception as e:  # a truncated zip, random bytes, pickled code: torch raises many kinds
+        raise InputError(f"{path}: not a model file of this recipe, or damaged ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:120] if str(e) else 'unreadable'}); train it again or fetch "
+                         "the file again") from None
+    want, other = (FINAL_KEYS, EPOCH_KEYS) if kind == "final" else (EPOCH_KEYS, FINAL_KEYS)
+    if _is(ck, want, kind):
+        return ck
+    if _is(ck, other, "epoch" if kind == "final" else "final"):
+        what = "a training checkpoint (checkpoints/epoch-N.pt)" if kind == "final" else "a final model"
+        fix = "pass exp/<model>/ or its final.pt" if kind == "final" else "pass a file of checkpoints/"
+        raise InputError(f"{path}: {what}, not {'a final model' if kind == 'final' else 'a training checkpoint'}; "
+                         f"{fix}")
+    missing = [k for k in (("model_state",) if kind == "final" else ()) + want if not isinstance(ck, dict) or k not in ck]
+    raise InputError(f"{path}: not a {'trained model (final.pt)' if kind == 'final' else 'training checkpoint'} of "
+                     f"this recipe (missing {', '.join(missing)})")
+
+
+def _load_weights(net: torch.nn.Module, state: dict, path: Path) -> None:
+    try:
+        net.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: its weights do not fit its model config ({str(e).splitlines()[0][:160]}); "
+                         "the file is damaged or was edited: train the model again") from None
+
+
 class TrainedModel:
     """A model from final.pt with what it needs: feature config, normalisation, input dims."""
 
@@ -22,7 +69,7 @@ class TrainedModel:
         self.path = path if path.suffix == ".pt" else path / "final.pt"
         if not self.path.is_file():
             raise InputError(f"{self.path}: no trained model here; train it first (stage 3) or fix the path")
-        ck = torch.load(self.path, map_location="cpu", weights_only=False)
+        ck = load_checkpoint(self.path)
         self.model_config = config.from_dict(ModelConfig, ck["model_config"], str(self.path))
         self.feature_config = config.from_dict(FeatureConfig, ck["feature_config"], str(self.path))
         self.norm = NormStats.from_dict(ck["norm_stats"])
@@ -34,11 +81,11 @@ class TrainedModel:
             nets = []
             for i, m in enumerate(ck["members"]):
                 nets.append(build_model(config.from_dict(ModelConfig, m["model_config"], f"{self.path} member {i}")))
-                nets[-1].load_state_dict(m["model_state"])
+                _load_weights(nets[-1], m["model_state"], self.path)
             self.net = Ensemble(nets)
         else:
             self.net = build_model(self.model_config)
-            self.net.load_state_dict(ck["model_state"])
+            _load_weights(self.net, ck["model_state"], self.path)
         self.net.to(self.device).eval()
         self.grid = FrameGrid.from_config(self.feature_config)
 

@@ -97,6 +97,49 @@ class _Spill:
         self.f.close()
 
 
+MAX_CHANNELS = 16   # a 2-D array with one side this short is (samples, channels) or (channels, samples)
+
+
+def as_mono(audio, name: str = "audio") -> np.ndarray:
+    """(n,) float32 in [-1, 1] from (n,), (n, channels) or (channels, n) samples (channels averaged).
+
+    Integer PCM is scaled by its type (int16 by 32768, uint8 around 128, ...); a 2-D shape whose
+    channel axis cannot be told (both sides, or neither, at most MAX_CHANNELS long) is an InputError,
+    as are empty, non-numeric and non-finite arrays."""
+    x = np.asarray(audio)
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        mid = (int(info.max) + int(info.min) + 1) / 2           # 0 for signed, 128 for uint8
+        x = (x.astype(np.float64) - mid) / (int(info.max) + 1 - mid)
+    elif x.dtype.kind != "f":
+        raise InputError(f"{name}: samples of type {x.dtype} are not audio; pass float or integer PCM samples")
+    if x.ndim == 2:
+        short = [d <= MAX_CHANNELS for d in x.shape]
+        if short[0] == short[1]:
+            raise InputError(f"{name}: shape {x.shape} does not say which axis holds the channels; pass "
+                             f"(samples,) or (samples, channels) with at most {MAX_CHANNELS} channels")
+        x = x.mean(axis=1 if short[1] else 0)
+    if x.ndim != 1:
+        raise InputError(f"{name}: audio must be (samples,) or (samples, channels), got shape {x.shape}")
+    if len(x) == 0:
+        raise InputError(f"{name}: empty signal (0 samples)")
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"{name}: NaN or infinite samples; fix the signal before the VAD")
+    return x.astype(np.float32)
+
+
+def _check_rate(sample_rate_hz) -> int:
+    try:
+        ok = not isinstance(sample_rate_hz, (bool, np.bool_)) and float(sample_rate_hz).is_integer() \
+            and int(sample_rate_hz) > 0
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise InputError(f"sample_rate_hz must be a positive whole number of samples per second, got "
+                         f"{sample_rate_hz!r}")
+    return int(sample_rate_hz)
+
+
 class Vad:
     """A trained model plus post-processing.  model: exp/<model>/ or a final.pt; decode: a
     DecodeConfig or YAML path (None: conf/decode.yaml); chunk_s=None: one exact pass."""
@@ -126,24 +169,17 @@ class Vad:
 
     # ------------------------------------------------------------ public API
     def probs(self, audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-        """(n,) or (n, channels) samples -> (n_frames,) float32 speech probabilities (channels averaged)."""
-        x = self._check_array(audio, sample_rate_hz)
-        lm = log_mel(x, self.sample_rate_hz, self.fc)
-        if len(lm) == 0:
-            return np.zeros(0, np.float32)
-        floor = float(lm.max()) - TOP_DB
-        blocks = (lm[a:a + self.block_frames] for a in range(0, len(lm), self.block_frames))
-        return self._probs_of_log_mel(blocks, floor)
+        """Samples (see `as_mono`) -> (n_frames,) float32 speech probabilities on the model's grid."""
+        return self._probs(self._at_model_rate(as_mono(audio), _check_rate(sample_rate_hz)))
 
     def run(self, audio: np.ndarray, sample_rate_hz: int, name: str | None = None) -> VadResult:
-        """Probabilities and segments of an in-memory signal."""
-        x = np.asarray(audio)
-        n = x.shape[0]
-        if n == 0:
-            raise InputError(f"{name or 'audio'}: empty signal (0 samples)")
-        probs = self.probs(x, sample_rate_hz)
-        silent = not np.any(x)
-        return self._result(name, sample_rate_hz, n / sample_rate_hz, probs, silent)
+        """Probabilities and segments of an in-memory signal: `audio` is (n,) mono, or (n, channels) /
+        (channels, n) with at most MAX_CHANNELS channels (averaged); float in [-1, 1] or integer PCM
+        (int16, int32, uint8, ... scaled by its type, as scipy.io.wavfile.read returns it)."""
+        x = as_mono(audio, name or "audio")
+        rate = _check_rate(sample_rate_hz)
+        probs = self._probs(self._at_model_rate(x, rate, name))
+        return self._result(name, rate, len(x) / rate, probs, not np.any(x))
 
     def segments(self, audio: np.ndarray, sample_rate_hz: int) -> intervals.Segments:
         """Speech regions [(start_s, end_s)] of an in-memory signal."""
@@ -175,19 +211,22 @@ class Vad:
         return self.run_file(path, channel).segments
 
     # ------------------------------------------------------------ internals
-    def _check_array(self, audio: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-        x = np.asarray(audio, dtype=np.float32)
-        if x.ndim == 2:
-            x = x.mean(axis=1)
-        if x.ndim != 1:
-            raise InputError(f"audio must be (samples,) or (samples, channels), got shape {x.shape}")
-        if not np.all(np.isfinite(x)):
-            raise InputError("audio contains NaN or infinite samples")
-        if sample_rate_hz != self.sample_rate_hz:
-            x = io.resample(x, sample_rate_hz, self.sample_rate_hz)
+    def _at_model_rate(self, x: np.ndarray, rate: int, name: str | None = None) -> np.ndarray:
+        """Mono samples at the model's rate; InputError when too short for one frame."""
+        if rate != self.sample_rate_hz:
+            x = io.resample(x, rate, self.sample_rate_hz)
         if self.grid.n_frames(len(x), self.sample_rate_hz) == 0:
-            raise InputError(f"audio is shorter than one {self.fc.win_ms:g} ms frame")
+            raise InputError(f"{name or 'audio'}: shorter than one {self.fc.win_ms:g} ms frame "
+                             f"({len(x)} samples at {self.sample_rate_hz} Hz)")
         return x
+
+    def _probs(self, x: np.ndarray) -> np.ndarray:
+        lm = log_mel(x, self.sample_rate_hz, self.fc)
+        if len(lm) == 0:
+            return np.zeros(0, np.float32)
+        floor = float(lm.max()) - TOP_DB
+        blocks = (lm[a:a + self.block_frames] for a in range(0, len(lm), self.block_frames))
+        return self._probs_of_log_mel(blocks, floor)
 
     def _result(self, name, rate, duration_s, probs, silent) -> VadResult:
         warnings = []

@@ -33,6 +33,7 @@ from vadkit.train import distributed
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
+from vadkit.models.checkpoint import load_checkpoint
 from vadkit.models.networks import build_model, count_parameters, predict_logits
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def _resume(exp_dir: Path, model, opt, scaler, device) -> tuple[list, dict | Non
     ckpt_path = _last_checkpoint(exp_dir)
     if ckpt_path is None:
         return [], None, 1
-    ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+    ckpt = load_checkpoint(ckpt_path, "epoch", map_location=device)
     model.load_state_dict(ckpt["model"])
     opt.load_state_dict(ckpt["optimizer"])
     if ckpt.get("scaler") and scaler.is_enabled():
@@ -265,7 +266,7 @@ def average_checkpoints(paths: list[Path]) -> dict:
     """The element-wise mean of the model weights saved in these epoch checkpoints (icefall's --avg):
     with a decaying learning rate the late epochs lie close together, and their mean is smoother than
     any one of them."""
-    states = [torch.load(p, map_location="cpu", weights_only=False)["model"] for p in paths]
+    states = [load_checkpoint(p, "epoch")["model"] for p in paths]
     return {k: (sum(s[k].double() for s in states) / len(states)).to(v.dtype) if v.is_floating_point() else v
             for k, v in states[0].items()}
 
