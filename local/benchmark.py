@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Speed and memory of every system on the same audio, in one run: prints tables, writes benchmark.json.
 
 e.g.: local/benchmark.py --max-audio-s 120 --rss-hours "0.05 1" data/test exp/lstm exp/blstm exp/lstm2 exp/benchmark

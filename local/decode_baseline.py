@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Decode a data dir with a public VAD into our models' decode layout (probs, decode.yaml, hyp.rttm).
 
 e.g.: local/decode_baseline.py --config conf/decode.yaml --baseline-config conf/baselines.yaml \

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Fetch the --corpus librimix sources: mini LibriSpeech (OpenSLR 31) and MUSAN (OpenSLR 17).
 
 e.g.: local/download_librimix.py --config conf/download_librimix.yaml data/local/downloads

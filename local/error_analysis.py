@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Where a decode's frame errors are: by the frame's level and by its place in the reference.
 
 e.g.: local/error_analysis.py data/ami_test exp/lstm/decode_ami_test

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Build the built-in corpus offline: espeak-ng speech in pauses, noise, hum, music, tones and clicks.
 
 e.g.: local/make_builtin_corpus.py --config conf/corpus_builtin.yaml data/local/builtin

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Build the mix corpus: real clean speech utterances over real noise and music, with pauses.
 
 e.g.: local/make_mix.py --config conf/corpus_mix.yaml --speech-dir ../shared/corpora/speech \

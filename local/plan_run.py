@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Plan a run of run.sh: print, as shell assignments, the sets and experiment dirs its options resolve to.
 
 e.g.: local/plan_run.py --corpus mix --seeds "1 2" --ami-dir ../shared/corpora/dev_rttm

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """ROC and precision-recall curves per set, every scored system overlaid.
 
 e.g.: local/plot_curves.py exp/* exp/plots

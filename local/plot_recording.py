@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Part 1 of the notebook as a tool: waveform, label tracks and mel spectrogram of (a window of) a recording.
 
 e.g.: local/plot_recording.py --ref data/test/rttm --hyp exp/blstm/decode_test/hyp.rttm \

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Data prep for real meeting speech with human RTTM (AMI excerpts): data/ami_dev, data/ami_test.
 
 e.g.: local/prepare_ami.py --config conf/features.yaml ../shared/corpora/dev_rttm data

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test}/ from its folders.
 
 e.g.: local/prepare_builtin.py data/local/builtin data

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Data prep for your own recordings: a folder of audio with labels -> one data dir.
 
 e.g.: local/prepare_dir.py --config conf/features.yaml my_recordings/train data/train

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Data prep for the notebook's .mat features: data/{train,dev,test} with their feature caches.
 
 e.g.: local/prepare_mat.py --config conf/features.yaml --feat-format ark /path/to/notebook data

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Compare scored systems: one aligned row per (system, set), with intervals and the always-speech baseline.
 
 e.g.: local/score.py exp/*

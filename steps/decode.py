@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Frame speech probabilities and hypothesis segments for a data dir (one job of nj, or the merge).
 
 e.g.: steps/decode.py --config conf/decode.yaml --nj 1 --job 1 exp/blstm data/test exp/blstm/decode_test

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Export a trained model to TorchScript and ONNX (normalisation included; features documented).
 
 e.g.: steps/export.py exp/lstm exp/lstm/export

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Combine trained models into one that outputs the mean of their speech probabilities.
 
 e.g.: steps/make_ensemble.py exp/blstm_seed1 exp/blstm_seed2 exp/blstm_seed3 exp/blstm_ens

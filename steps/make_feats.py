@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Cache features and frame labels of a data dir (one job of nj, or the merge of all jobs).
 
 e.g.: steps/make_feats.py --config conf/features.yaml --feat-format ark --nj 2 --job 1 data/train

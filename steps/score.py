@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Score a decode dir against its data dir's reference rttm, on the 10 ms frame grid.
 
 e.g.: steps/score.py --tune-on data/dev exp/blstm/decode_dev data/test exp/blstm/decode_test

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Train one VAD model on a data dir's cached features, selecting the epoch on a dev dir.
 
 e.g.: steps/train.py --config conf/blstm.yaml data/train data/dev exp/blstm

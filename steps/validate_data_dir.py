@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """Check data dirs against the contract (README, "Data directories"); stop at the first bad line.
 
 e.g.: steps/validate_data_dir.py --config conf/features.yaml data/train data/dev data/test

@@ -39,3 +39,12 @@ for req in "$@"; do
   (cd "$(dirname "$req")" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$(basename "$req")")
   cp "$req" "$stamp"
 done
+# Scripts called straight from a shell (local/score.py exp/*, no path.sh) run on this venv's python
+# (their first line) and find vadkit in this checkout through a .pth file.  A venv linked from another
+# checkout (a copy of the recipe) keeps pointing at its own.
+if [ ! -L "$venv" ]; then
+  site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  if [ "$(cat "$site/vadkit-recipe.pth" 2>/dev/null)" != "$root" ]; then
+    echo "$root" > "$site/vadkit-recipe.pth"
+  fi
+fi

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env -S sh -c 'p="${0%/*}/../../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
 """The ablation loop's two Python steps (local/ablation/run_ablation.sh calls them).
 
   conf VARIANT OUT_CONF_DIR   write the recipe's conf/ with VARIANT's changes into OUT_CONF_DIR:
