@@ -3,7 +3,8 @@
 The VAD tool's command line: steps/vad.py in the recipe, `vadkit-vad` once the package is installed
 (the same options).
 
-e.g.: steps/vad.py --model exp/lstm --format json -o out/ data/local/builtin/dev
+e.g.: steps/vad.py --format rttm -o out/ talk.wav more_audio/       (the shipped model, no training)
+      steps/vad.py --model exp/lstm --format json -o out/ data/local/builtin/dev
       steps/vad.py --model exp/blstm --format rttm --min-silence-ms 200 talk.wav > talk.rttm
       steps/vad.py --model exp/blstm60 --tuned exp/blstm60/decode_ami_test/scoring/metrics.json meeting.wav
 
@@ -12,19 +13,21 @@ folders (searched recursively) or Kaldi wav.scp files.  -o OUT: a folder (one <r
 input) or one file (json: a list; rttm, segments: all lines); without -o, text goes to stdout.
 JSON per input: {"file", "sample_rate", "duration", "frame_shift", "segments": [{"start", "end"}]}
 (+ "probs", one per 10 ms frame, frame k centred at k*10 ms + 12.5 ms, with --probs true).
-Post-processing: --config (default conf/decode.yaml), then --tuned (the threshold, gap bridging and
+Model: --model, or the shipped offline model (vadkit/pretrained/, MODEL_CARD.md there).
+Post-processing: --config (default: the model's own decode.yaml, else conf/decode.yaml), then --tuned (the threshold, gap bridging and
 padding that scoring tuned on a dev set), then any key given below.
 A recording that fails gets one error line naming it; the others are still done; the exit
 status is the number that failed (at most 125).
 """
 from vadkit import cli
 from vadkit.config import DecodeConfig
-from vadkit.tool import files, vad
+from vadkit.tool import files, pretrained, vad
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("--model", required=True, help="exp/<model> (holding final.pt) or a .pt file")
+    p.add_argument("--model", help=f"exp/<model> (holding final.pt), a .pt file or a shipped model's name "
+                   f"(default: the shipped {pretrained.OFFLINE})")
     p.add_argument("--format", default="json", choices=sorted(files.FORMATS), help="output format (json)")
     p.add_argument("-o", "--output", help="output folder (ends in / or exists) or file; default stdout")
     p.add_bool("--probs", help="json: add the frame probabilities (default false)")
@@ -33,7 +36,7 @@ def main(argv=None):
     p.add_argument("--chunk-s", type=float, default=20.0, help="network chunk length; 0: one exact pass (20)")
     p.add_argument("--context-s", type=float, default=3.0, help="context before (and after) each chunk (3)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--config", default=str(vad.RECIPE_DECODE_CONF), help="post-processing YAML (conf/decode.yaml)")
+    p.add_argument("--config", help="post-processing YAML (default: the model's own decode.yaml, else conf/decode.yaml)")
     p.add_argument("--tuned", metavar="METRICS_JSON", help="use the threshold and post-processing tuned on dev "
                    "in this scoring/metrics.json (steps/score.py --tune-on; stage 5)")
     cli.add_config_options(p, DecodeConfig, "post-processing (override --config and --tuned)")
@@ -41,11 +44,12 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.nj < 1:
         p.error("--nj must be >= 1")
-    decode = vad.load_decode_config(a.config)
+    model = pretrained.resolve(a.model)
+    decode = vad.load_decode_config(a.config, model if model.suffix == ".pt" else model / "final.pt")
     if a.tuned:
         decode = vad.tuned_decode_config(a.tuned, decode)
     decode = cli.apply_config_options(decode, a)
-    return files.run(a.model, a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
+    return files.run(str(model), a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
                       chunk_s=a.chunk_s or None, context_s=a.context_s, device=a.device)
 
 

@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from vadkit import config, io
-from vadkit.models.checkpoint import TrainedModel
 from vadkit.errors import InputError
+from vadkit.models.checkpoint import TrainedModel
 
 log = logging.getLogger(__name__)
 

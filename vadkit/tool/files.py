@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from vadkit import io
-from vadkit.io import labels
 from vadkit.errors import InputError
+from vadkit.io import labels
 
 log = logging.getLogger(__name__)
 FORMATS = {"json": ".json", "rttm": ".rttm", "segments": ".segments", "audacity": ".txt", "voz": ".voz",
@@ -136,6 +136,7 @@ _WORKER = None
 def _init_worker(model_dir: str, decode, vad_kwargs: dict) -> None:
     global _WORKER
     import torch
+
     from vadkit.tool.vad import Vad
     torch.set_num_threads(1)  # --nj workers share the cores
     _WORKER = Vad(model_dir, decode, **vad_kwargs)

@@ -26,11 +26,12 @@ from scipy.ndimage import median_filter
 
 from vadkit import io
 from vadkit.config import DecodeConfig
-from vadkit.models.checkpoint import TrainedModel
-from vadkit.models.networks import sigmoid
+from vadkit.decode.postprocess import clean_segments, hysteresis, onset_offset, split_long
 from vadkit.errors import InputError
 from vadkit.features.extract import FeatureStream, static_dim
-from vadkit.decode.postprocess import clean_segments, hysteresis, onset_offset, split_long
+from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.networks import sigmoid
+from vadkit.tool import pretrained
 from vadkit.tool.vad import load_decode_config
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,17 @@ class StreamStep:
 
 
 class StreamingVad:
-    def __init__(self, model: str | Path | TrainedModel, decode: DecodeConfig | str | Path | None = None,
+    def __init__(self, model: str | Path | TrainedModel | None = None, decode: DecodeConfig | str | Path | None = None,
                  sample_rate_hz: int | None = None, device: str | None = "cpu"):
+        # model None: the shipped streaming model (vadkit.tool.pretrained.STREAMING)
+        model = model if isinstance(model, TrainedModel) else pretrained.resolve(model, pretrained.STREAMING)
         self.model = model if isinstance(model, TrainedModel) else TrainedModel(model, device)
         mc, self.fc = self.model.model_config, self.model.feature_config
         if mc.bidirectional:
             raise InputError(f"{self.model.path}: a bidirectional model needs the whole recording (its backward "
                              "LSTM starts at the end), so it cannot stream; use a unidirectional model "
                              "(lstm, lstm2, lstm_small) or vadkit.Vad on files")
-        self.cfg = load_decode_config(decode)
+        self.cfg = load_decode_config(decode, self.model.path)
         self.grid = self.model.grid
         self.input_rate = sample_rate_hz or self.fc.sample_rate_hz
         self.resampler = io.BlockResampler(self.input_rate, self.fc.sample_rate_hz)

@@ -33,6 +33,7 @@ from vadkit.errors import InputError
 from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.models.networks import sigmoid
+from vadkit.tool import pretrained
 
 log = logging.getLogger(__name__)
 RECIPE_DECODE_CONF = Path(__file__).resolve().parents[2] / "conf" / "decode.yaml"
@@ -60,12 +61,17 @@ class VadResult:
         return d
 
 
-def load_decode_config(decode: DecodeConfig | str | Path | None) -> DecodeConfig:
-    """None: the recipe's conf/decode.yaml (chosen on dev) when present, else DecodeConfig defaults."""
+def load_decode_config(decode: DecodeConfig | str | Path | None, model_path: str | Path | None = None) -> DecodeConfig:
+    """None: the model's own decode.yaml (a shipped model's, tuned on dev), else the recipe's
+    conf/decode.yaml (chosen on dev) when present, else DecodeConfig defaults."""
     if isinstance(decode, DecodeConfig):
         return decode
     if decode is None:
-        return config.load(RECIPE_DECODE_CONF, DecodeConfig) if RECIPE_DECODE_CONF.is_file() else DecodeConfig()
+        own = None if model_path is None else Path(model_path).parent / "decode.yaml"
+        for f in (own, RECIPE_DECODE_CONF):
+            if f is not None and f.is_file():
+                return config.load(f, DecodeConfig)
+        return DecodeConfig()
     return config.load(decode, DecodeConfig)
 
 
@@ -141,14 +147,15 @@ def _check_rate(sample_rate_hz) -> int:
 
 
 class Vad:
-    """A trained model plus post-processing.  model: exp/<model>/ or a final.pt; decode: a
-    DecodeConfig or YAML path (None: conf/decode.yaml); chunk_s=None: one exact pass."""
+    """A trained model plus post-processing.  model: exp/<model>/, a final.pt, a shipped model's name,
+    or None: the shipped offline model (vadkit.tool.pretrained); decode: a DecodeConfig or YAML path
+    (None: the model's own decode.yaml, else conf/decode.yaml); chunk_s=None: one exact pass."""
 
-    def __init__(self, model: str | Path | TrainedModel, decode: DecodeConfig | str | Path | None = None,
+    def __init__(self, model: str | Path | TrainedModel | None = None, decode: DecodeConfig | str | Path | None = None,
                  device: str | None = None, chunk_s: float | None = 20.0, context_s: float = 3.0,
                  batch_size: int = 16, block_s: float = 60.0):
-        self.model = model if isinstance(model, TrainedModel) else TrainedModel(model, device)
-        self.decode = load_decode_config(decode)
+        self.model = model if isinstance(model, TrainedModel) else TrainedModel(pretrained.resolve(model), device)
+        self.decode = load_decode_config(decode, self.model.path)
         self.fc = self.model.feature_config
         self.grid = self.model.grid
         self.dims = self.model.model_config.input_dims

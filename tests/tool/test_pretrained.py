@@ -1,0 +1,64 @@
+"""Shipped models (vadkit.tool.pretrained): packaging a trained model, and the defaults that use it."""
+import numpy as np
+import pytest
+import torch
+
+from vadkit import StreamingVad, Vad, io
+from vadkit.config import DecodeConfig, FeatureConfig
+from vadkit.errors import InputError
+from vadkit.features.extract import compute_features
+from vadkit.models.checkpoint import TrainedModel
+from vadkit.tool import pretrained
+
+from builders import make_model_dir, toy_recording
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """A pretrained/ folder with an offline and a streaming model packaged from random-weight models."""
+    root = tmp_path / "pretrained"
+    monkeypatch.setattr(pretrained, "ROOT", root)
+    feats = [compute_features(toy_recording(np.random.default_rng(k), 6.0)[0], 8000, FeatureConfig()) for k in (1, 2)]
+    out = {}
+    for name, bi in ((pretrained.OFFLINE, True), (pretrained.STREAMING, False)):
+        exp = make_model_dir(tmp_path / "exp" / name, bidirectional=bi)
+        io.write_json(exp / "history.json", [{"epoch": 1, "seconds": 60.0}])
+        io.write_json(exp / "decode_ami_dev/scoring/metrics.json",
+                      {"roc_auc": 0.9, "f1": 0.8, "ci95": {"roc_auc": [0.85, 0.95]}, "tuned": {"f1": 0.85}})
+        decode = DecodeConfig(threshold=0.3, median_frames=5)
+        card = pretrained.card_text(exp, name, decode, "## Training\nthe notes")
+        out[name] = (exp, pretrained.package(exp, root / name, decode, feats, card), feats)
+    return out
+
+
+def test_package_halves_the_weights_within_tolerance(shipped):
+    exp, done, feats = shipped[pretrained.OFFLINE]
+    folder = pretrained.ROOT / pretrained.OFFLINE
+    assert done["precision"] == "float16" and done["max_abs_dp"] <= pretrained.HALF_TOLERANCE
+    state = torch.load(folder / "final.pt", weights_only=True)["model_state"]
+    assert all(v.dtype == torch.float16 for v in state.values() if torch.is_floating_point(v))
+    assert done["bytes"] < (exp / "final.pt").stat().st_size      # tiny here: the zip container dominates
+    a, b = TrainedModel(exp, "cpu").probs(feats), TrainedModel(folder, "cpu").probs(feats)
+    assert max(float(np.abs(x - y).max()) for x, y in zip(a, b)) <= pretrained.HALF_TOLERANCE
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "weights float16 (largest speech-probability change" in card
+    assert "| ami_dev | 0.900 [0.850, 0.950] | 0.800 | 0.850 |" in card and "the notes" in card
+    assert pretrained.available() == sorted([pretrained.OFFLINE, pretrained.STREAMING])
+
+
+def test_defaults_use_the_shipped_models_and_their_post_processing(shipped):
+    v = Vad()
+    assert v.model.path == pretrained.ROOT / pretrained.OFFLINE / "final.pt"
+    assert (v.decode.threshold, v.decode.median_frames) == (0.3, 5)       # its decode.yaml, not conf/decode.yaml
+    assert Vad(pretrained.STREAMING).model.path.parent.name == pretrained.STREAMING
+    s = StreamingVad()
+    assert s.model.path.parent.name == pretrained.STREAMING and s.cfg.threshold == 0.3
+    x, _ = toy_recording(np.random.default_rng(0), 5.0)
+    assert Vad().run(x, 8000).duration_s == 5.0
+
+
+def test_no_shipped_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(pretrained, "ROOT", tmp_path / "none")
+    with pytest.raises(InputError, match="shipped model 'blstm60' is not in .*; pass a model"):
+        Vad()
+    assert pretrained.available() == []
