@@ -62,3 +62,19 @@ def test_no_shipped_model_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="shipped model 'blstm60' is not in .*; pass a model"):
         Vad()
     assert pretrained.available() == []
+
+
+def test_the_shipped_models_run_and_take_int16():
+    """The committed models: they load weights-only, say what they are, and int16 samples give the
+    segments float samples give."""
+    assert pretrained.available() == sorted([pretrained.OFFLINE, pretrained.STREAMING])
+    x, _ = toy_recording(np.random.default_rng(7), 20.0)
+    x = x * 3.0                                                     # a louder toy: speech-like bursts
+    pcm = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+    for name in pretrained.available():
+        folder = pretrained.ROOT / name
+        assert "## Training data and licences" in (folder / "MODEL_CARD.md").read_text()
+        v = Vad(name, device="cpu")
+        assert v.decode == Vad(folder / "final.pt", device="cpu").decode          # its own decode.yaml
+        a, b = v.run(x, 8000), v.run(pcm, 8000)
+        assert np.abs(a.probs - b.probs).max() < 1e-3 and a.segments == b.segments

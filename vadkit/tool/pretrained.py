@@ -77,8 +77,8 @@ def package(exp_dir: str | Path, out_dir: str | Path, decode: DecodeConfig, chec
 
 
 def _score_rows(exp_dir: Path) -> list[str]:
-    rows = ["| set | ROC-AUC [95% CI] | F1 at the decode threshold | F1, post-processing tuned on dev |",
-            "|---|---|---|---|"]
+    rows = ["| set | ROC-AUC [95% CI] | F1 at the decode threshold "
+            "| F1, tuned on the matching dev set (ami_dev for ami_*) |", "|---|---|---|---|"]
     for s in CARD_SETS:
         f = exp_dir / f"decode_{s}" / "scoring" / "metrics.json"
         if f.is_file():
