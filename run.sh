@@ -68,7 +68,9 @@ Options (default):
 e.g.: ./run.sh --stage 3 --model blstm
       ./run.sh --corpus mix --speech-dir ../shared/corpora/speech --noise-dir ../shared/corpora/noise --model lstm
       ./run.sh --corpus dir --train-dir rec/train --dev-dir rec/dev --test-dir rec/test
-      ./run.sh --stage 3 --models \"lstm blstm\" --seeds \"1 2 3\""
+      ./run.sh --stage 3 --models \"lstm blstm\" --seeds \"1 2 3\"
+Then: local/score.py exp/*           compare the scored systems (--columns all: every metric)
+      steps/vad.py talk.wav          the shipped model on your files (--model exp/<model>: one trained here)"
 nargs=0
 
 . ./cmd.sh

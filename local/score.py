@@ -3,7 +3,7 @@
 
 e.g.: local/score.py exp/*
       local/score.py --seeds true exp/*             # <model>_seed<k> systems as mean±std over seeds
-      local/score.py --columns "f1 f1_ci95 tuned_f1" exp/*
+      local/score.py --columns "f1 f1_ci95 tuned_f1" exp/*     # or --columns all: every column
       local/score.py --compare exp/blstm exp/lstm   # paired bootstrap difference A - B per set
 
 Reads exp/<system>/decode_<set>/scoring/metrics.json and frame_stats.npz (made by stage 5);
@@ -20,8 +20,8 @@ def main(argv=None):
     p.add_argument("--config", default="conf/score.yaml",
                    help="bootstrap settings for --compare (default: %(default)s)")
     p.add_bool("--seeds", help="true: merge <model>_seed<k> rows into mean±std over seeds (default false)")
-    p.add_list("--columns", help="columns to show after set and model (default: all; "
-               "e.g. \"f1 f1_ci95 roc_auc dcf der tuned_f1\")")
+    p.add_list("--columns", help="columns to show after set and model: names, or all (default: "
+               f"\"{' '.join(report.DEFAULT_COLUMNS)}\")")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of system A minus system B")
     p.add_argument("exp_dirs", nargs="*", metavar="exp_dir")
     a = p.parse_args(argv)
@@ -37,9 +37,8 @@ def main(argv=None):
     rows, notes = report.summary_rows(a.exp_dirs)
     for n in notes:
         cli.log.warning("%s", n)
-    cols = None
-    if a.columns:
-        cols = ["set", "model", *a.columns]
+    cols = None if a.columns == ["all"] else ["set", "model", *(a.columns or report.DEFAULT_COLUMNS)]
+    if cols:
         unknown = [c for c in cols[2:] if c not in dict(report.COLUMNS)]
         if unknown:
             p.error(f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(c for c, _ in report.COLUMNS)}")

@@ -25,6 +25,10 @@ COLUMNS = (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "rec
            ("tuned_dcf", "tuned.dcf"), ("best_shift", "shift_search.best_shift_frames"),
            ("all_speech_acc", "baseline_all_speech.accuracy"), ("all_speech_f1", "baseline_all_speech.f1"),
            ("n_files", "n_files"), ("n_frames", "n_frames"))
+# what `local/score.py` shows unless asked for more (`--columns all`): quality at the decode threshold and
+# tuned on dev, with the intervals that say whether two rows differ, and the always-speech floor
+DEFAULT_COLUMNS = ("accuracy", "precision", "recall", "f1", "f1_ci95", "roc_auc", "dcf", "tuned_thr", "tuned_f1",
+                   "all_speech_acc")
 # compared metric -> (where in metrics.json, which way is better); tuned_f1 needs both scored with --tune-on
 COMPARED = {"f1": ("f1", "higher"), "roc_auc": ("roc_auc", "higher"), "dcf": ("dcf", "lower"),
             "tuned_f1": ("tuned.f1", "higher")}
