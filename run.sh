@@ -24,6 +24,7 @@ builtin_eval=false           # true: also score on the built-in corpus's dev and
 train_dir=                   # --corpus dir: folder of training audio + labels (local/prepare_dir.py)
 dev_dir=                     # --corpus dir: folder of dev audio + labels (selects the epoch kept)
 test_dir=                    # --corpus dir: folder of test audio + labels; alone: scored by trained exp/<model>/
+test_name=                   # --test-dir alone: its set is data/eval_<name> (default: the folder's name)
 label_format=auto            # --corpus dir: auto (detected per file) or rttm, segments, voz, audacity, csv, tsv, scv
 mat_dir=                     # --corpus mat: folder with training_VAD.lst, valid_VAD.lst, audio_sample_test.{mat,wav}
 
@@ -62,6 +63,7 @@ Options (default):
   --ami-telephone C  with --ami-dir: telephone copy data/ami_*_tel with codec mulaw or alaw, or none ($ami_telephone)
   --builtin-eval B   true: also score on the built-in corpus's dev/test (data/builtin_{dev,test}) ($builtin_eval)
   --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
+  --test-name NAME   --test-dir alone: its set is data/eval_NAME (default: the folder's name)
   --label-format F   --corpus dir: label format ($label_format)
   --mat-dir DIR      --corpus mat: the notebook's files
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
@@ -100,7 +102,7 @@ log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 # train_exps/confs/seeds, ensembles and members_of, exps; see local/plan_run.py --help.
 plan=$(local/plan_run.py --corpus "$corpus" --models "$models" --model "$model" --seeds "$seeds" \
   --ensemble "$ensemble" --ami-dir "$ami_dir" --ami-telephone "$ami_telephone" --builtin-eval "$builtin_eval" \
-  --train-dir "$train_dir")
+  --train-dir "$train_dir" --dev-dir "$dev_dir" --test-dir "$test_dir" --test-name "$test_name")
 eval "$plan"
 log "sets: $sets (features: ${feat_sets:-none}; scored: $eval_sets); systems: $exps"
 
@@ -125,9 +127,8 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   log "Stage 1: data prep: $corpus -> data/{${sets// /,}}, then validation (logs: data/local/log/)"
   case $corpus in
     dir) for s in $corpus_sets; do
-        src=${s}_dir           # --train-dir, --dev-dir, --test-dir
         $feats_cmd "data/local/log/prepare_$s.log" local/prepare_dir.py --config "$feat_conf" \
-          --label-format "$label_format" --require-labels true "${!src}" "data/$s"
+          --label-format "$label_format" --require-labels true "${folder_of[$s]}" "data/$s"
       done ;;
     mat) $feats_cmd data/local/log/prepare_mat.log \
       local/prepare_mat.py --config "$feat_conf" --feat-format "$feat_format" "$mat_dir" data ;;

@@ -8,7 +8,8 @@ models; the sets stage 1 prepares (corpus_sets, ami_sets, builtin_sets, and all 
 (stage 2), eval_sets (stages 4, 5); train_exps with their train_confs and train_seeds (stage 3, one each, in
 order; no seeds: the configs' own), ensembles and members_of (an associative array: ensemble dir -> its
 members' dirs); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as
-mean ± sd).  Lists are space-separated.  Writes nothing.
+mean ± sd); folder_of (--corpus dir: set -> the folder it is made from; a test folder alone is the set
+eval_<--test-name or its folder's name>, so it never replaces data/test or exp/<model>/decode_test).  Lists are space-separated.  Writes nothing.
 """
 import shlex
 
@@ -26,9 +27,15 @@ def main(argv=None):
     p.add_argument("--ami-telephone", default="mulaw", help="none: no telephone copies of the AMI sets")
     p.add_bool("--builtin-eval", help="true: also the built-in corpus's dev and test (default false)")
     p.add_argument("--train-dir", default="", help="--corpus dir: empty means evaluate a test folder only")
+    p.add_argument("--dev-dir", default="", help="--corpus dir: the dev folder")
+    p.add_argument("--test-dir", default="", help="--corpus dir: the test folder")
+    p.add_argument("--test-name", default="", help="a test folder alone: its set is data/eval_<name> (default: "
+                   "the folder's name)")
     a = p.parse_args(argv)
+    train = a.corpus != "dir" or bool(a.train_dir)
+    eval_set = plan.eval_set_name(a.test_dir, a.test_name)
     r = plan.plan(a.corpus, " ".join(a.models), a.model, a.seeds, a.ensemble, bool(a.ami_dir), a.ami_telephone,
-                  a.builtin_eval, train=a.corpus != "dir" or bool(a.train_dir))
+                  a.builtin_eval, train=train, eval_set=eval_set)
     t = r.trainings
     values = {"models": r.models, "corpus_sets": r.corpus_sets, "ami_sets": r.ami_sets,
               "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,
@@ -39,6 +46,8 @@ def main(argv=None):
         print(f"{name}={shlex.quote(' '.join(words))}")
     members = " ".join(f"[{shlex.quote(e)}]={shlex.quote(' '.join(m))}" for e, m in r.ensembles.items())
     print(f"declare -A members_of=({members})")
+    folders = {"train": a.train_dir, "dev": a.dev_dir, "test": a.test_dir} if train else {eval_set: a.test_dir}
+    print("declare -A folder_of=(" + " ".join(f"[{k}]={shlex.quote(v)}" for k, v in folders.items()) + ")")
 
 
 if __name__ == "__main__":

@@ -49,8 +49,13 @@ def test_extra_sets_and_evaluating_a_test_folder_alone():
     assert p.eval_sets == p.sets[1:] and p.feat_sets == p.sets
     assert plan.plan("builtin", ami=True, ami_telephone="none", builtin_eval=True).sets[3:] == ["ami_dev", "ami_test"]
     assert plan.plan("mat", ami=True, ami_telephone="none").feat_sets == ["ami_dev", "ami_test"]
-    alone = plan.plan("dir", model="lstm", seeds="1 2", train=False)  # decoded with the models trained before
-    assert alone.sets == alone.eval_sets == ["test"] and not alone.trainings and not alone.ensembles
+    alone = plan.plan("dir", model="lstm", seeds="1 2", train=False,  # decoded with the models trained before
+                      eval_set=plan.eval_set_name("rec/new/"))
+    assert alone.sets == alone.eval_sets == ["eval_new"] and not alone.trainings and not alone.ensembles
+    assert plan.eval_set_name("rec/test") == "eval_test" and plan.eval_set_name("a/my calls") == "eval_my_calls"
+    assert plan.eval_set_name("rec/x", "calls") == "eval_calls"
+    with pytest.raises(InputError, match="--test-name 'a b': use letters"):
+        plan.eval_set_name("rec/x", "a b")
     assert alone.exps == ["exp/lstm_seed1", "exp/lstm_seed2", "exp/lstm_ens"]
     with pytest.raises(InputError, match="unknown --corpus 'nosuch'"):
         plan.plan("nosuch")

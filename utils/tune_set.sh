@@ -5,13 +5,16 @@
 set -euo pipefail
 if [ $# -lt 1 ] || [ "$1" = --help ]; then
   echo "Usage: utils/tune_set.sh <set> [<set decoded> ...]
-Prints the set that tunes <set>'s threshold (nothing when the sets decoded are given and it is not one).
+Prints the set that tunes <set>'s threshold (nothing when the sets decoded are given and it is not one,
+and nothing for a test folder evaluated alone, eval_<name>: it has no dev set of its own).
 e.g.: utils/tune_set.sh ami_test_tel   (prints ami_dev_tel)" >&2
   if [ $# -lt 1 ]; then exit 1; fi
   exit 0
 fi
 tune=${1/test/dev}
+set_name=$1
 shift
-if [ $# -eq 0 ] || [[ " $* " == *" $tune "* ]]; then
+# A set with no matching dev set (a test folder evaluated alone: eval_<name>) is never tuned on itself.
+if [[ "$set_name" != eval_* ]] && { [ $# -eq 0 ] || [[ " $* " == *" $tune "* ]]; }; then
   echo "$tune"
 fi

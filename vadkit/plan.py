@@ -74,18 +74,31 @@ def parse_seeds(seeds: str) -> list[int]:
         raise InputError(f"--seeds takes integers, e.g. \"1 2 3\", not {seeds!r}") from None
 
 
+EVAL_PREFIX = "eval_"   # a test folder evaluated alone: data/eval_<name>, never another set's data dir
+
+
+def eval_set_name(test_dir: str, test_name: str = "") -> str:
+    """The set of a test folder evaluated alone (run.sh --corpus dir --test-dir DIR): eval_<test_name>, or
+    eval_<the folder's name> with characters outside [A-Za-z0-9_.-] turned into '_'."""
+    name = test_name or re.sub(r"[^A-Za-z0-9_.-]", "_", Path(test_dir.rstrip("/")).name) or "folder"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InputError(f"--test-name {name!r}: use letters, digits, '_', '.' and '-' only")
+    return EVAL_PREFIX + name
+
+
 def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemble: bool = True,
          ami: bool = False, ami_telephone: str = "mulaw", builtin_eval: bool = False, train: bool = True,
-         exp_root: str = "exp", conf_dir: str = "conf") -> Plan:
+         exp_root: str = "exp", conf_dir: str = "conf", eval_set: str = "eval_test") -> Plan:
     """The plan of run.sh with these options (models and seeds: space-separated, as run.sh takes them;
-    ami: --ami-dir given; train: false when --corpus dir has a test folder alone, to evaluate only)."""
+    ami: --ami-dir given; train: false when --corpus dir has a test folder alone, to evaluate only, as
+    the set `eval_set` (eval_set_name))."""
     if corpus not in CORPORA:
         raise InputError(f"unknown --corpus {corpus!r} ({', '.join(CORPORA)})")
     names = model.split() or models.split() or list(DEFAULT_MODELS)
     if not (model or models) and corpus in ("mix", "librimix"):
         names += REAL_SPEECH_MODELS
     ks: list[int | None] = [*parse_seeds(seeds)] or [None]
-    p = Plan(names, list(CORPUS_SETS) if train else ["test"], merge_seeds=ks != [None])
+    p = Plan(names, list(CORPUS_SETS) if train else [eval_set], merge_seeds=ks != [None])
     if ami:
         p.ami_sets = ["ami_dev", "ami_test"] + (["ami_dev_tel", "ami_test_tel"] if ami_telephone != "none" else [])
     if builtin_eval and corpus != "builtin":

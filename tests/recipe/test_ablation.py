@@ -71,7 +71,7 @@ def test_table_means_over_seeds(tmp_path):
 
 @pytest.mark.parametrize("s,tune", [("test", "dev"), ("dev", "dev"), ("ami_test", "ami_dev"),
                                     ("ami_dev", "ami_dev"), ("ami_test_tel", "ami_dev_tel"),
-                                    ("builtin_test", "builtin_dev")])
+                                    ("builtin_test", "builtin_dev"), ("eval_test", ""), ("eval_new", "")])
 def test_tune_set(s, tune):
     p = subprocess.run(["utils/tune_set.sh", s], cwd=ROOT, capture_output=True, text=True, check=True)
     assert p.stdout.strip() == tune

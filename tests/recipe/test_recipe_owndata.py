@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vadkit import io
+from vadkit.data import datadir
 from vadkit.io import labels
 
 from builders import toy_mat, write_audio
@@ -50,10 +51,14 @@ def test_corpus_dir_trains_then_evaluates_a_test_folder_alone(recipe, tmp_path):
     final = (recipe / "exp/lstm/final.pt").stat().st_mtime_ns
     # a labelled test folder alone, scored with the model trained above
     folder(tmp_path / "ev", 3, 8000, "audacity", 40)
+    test_metrics = (recipe / "exp/lstm/decode_test/scoring/metrics.json").read_bytes()
     p = run(recipe, "--corpus", "dir", "--test-dir", str(tmp_path / "ev"), "--model", "lstm", "--stage", "1")
     assert "Stage 3:" not in p.stdout and (recipe / "exp/lstm/final.pt").stat().st_mtime_ns == final
-    m = io.read_json(recipe / "exp/lstm/decode_test/scoring/metrics.json")
+    m = io.read_json(recipe / "exp/lstm/decode_eval_ev/scoring/metrics.json")      # a set of its own
     assert m["n_files"] == 3 and [f["rec_id"] for f in m["per_file"]] == ["ev0", "ev1", "ev2"]
+    assert "tuned" not in m                                                         # never tuned on itself
+    assert (recipe / "exp/lstm/decode_test/scoring/metrics.json").read_bytes() == test_metrics   # untouched
+    assert datadir.load_data_dir(recipe / "data/test").rec_ids == ["ts0", "ts1"]          # data/test too
     bad = run(recipe, "--corpus", "dir", "--train-dir", str(tmp_path / "tr"), "--test-dir", "x", check=False)
     assert bad.returncode == 1 and "--train-dir with --dev-dir" in bad.stderr
 
