@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -41,6 +42,22 @@ def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
     assert d.wavs["a"].endswith("data/x/wav/a.wav") and io.audio_info(d.wavs["a"]) == (8000, 32000)
     for k in segs:  # the data dir keeps milliseconds
         assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
+
+
+def test_paths_with_spaces_are_linked_not_broken(tmp_path):
+    src = tmp_path / "my recordings"
+    segs = {"talk_one": write_audio(src / "talk one.wav", 3.0, 8000, seed=4),       # at the rate: linked
+            "talk_two": write_audio(src / "talk two.flac", 3.0, 16000, seed=5)}    # resampled copy
+    labels.write(src / "all.rttm", segs, "rttm")
+    folders.prepare_folder(src, tmp_path / "data/x", 8000)
+    d = datadir.validate_data_dir(tmp_path / "data/x", 8000)
+    assert d.rec_ids == ["talk_one", "talk_two"] and not any(" " in w for w in d.wavs.values())
+    assert Path(d.wavs["talk_one"]).resolve() == (src / "talk one.wav").resolve()
+    folders.prepare_folder(src, tmp_path / "data/x", 8000)                          # again: the same link
+    assert datadir.validate_data_dir(tmp_path / "data/x", 8000).wavs == d.wavs
+    with pytest.raises(InputError, match="data dir's path has white space"):
+        folders.prepare_folder(src, tmp_path / "data y", 8000)
+    assert not (tmp_path / "data y" / "wav.scp").exists()
 
 
 def test_folder_takes_every_format_libsndfile_reads(tmp_path):

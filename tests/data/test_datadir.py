@@ -87,7 +87,10 @@ def test_bad_id_and_pipe(toy_dir):
     with pytest.raises(InputError, match=r"wav.scp:1: "):
         datadir.validate_data_dir(toy_dir, 8000)
     scp.write_text(good.replace(".wav\n", ".wav |\n", 1))
-    with pytest.raises(InputError, match=r"wav.scp:1: .*not a plain path"):
+    with pytest.raises(InputError, match=r"wav.scp:1: .* is a command pipe, not a path"):
+        datadir.validate_data_dir(toy_dir, 8000)
+    scp.write_text(good.replace("/toy_000.wav\n", "/toy 000.wav\n", 1))
+    with pytest.raises(InputError, match=r"wav.scp:1: .* has white space, which a Kaldi table cannot hold"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 

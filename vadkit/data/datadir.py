@@ -79,8 +79,11 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
         raise InputError(f"{wav_scp}: not sorted by rec_id; write it with vadkit.io.write_table")
     for rec_id, wav in d.wavs.items():
         where = f"{wav_scp}:{lines[rec_id]}"
-        if wav.endswith("|") or " " in wav:
-            raise InputError(f"{where}: {wav!r} is not a plain path (no pipes); convert the audio to files")
+        if wav.endswith("|"):
+            raise InputError(f"{where}: {wav!r} is a command pipe, not a path; convert the audio to files")
+        if any(c.isspace() for c in wav):
+            raise InputError(f"{where}: {wav!r} has white space, which a Kaldi table cannot hold; link or rename "
+                             "the file (local/prepare_dir.py links such files for you)")
         if rec_id not in d.durations_s:
             raise InputError(f"{reco2dur}: no duration for {rec_id!r}; re-run data preparation")
         if not check_audio:
@@ -126,12 +129,23 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
 
 
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
-    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz`,
-    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
+    link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
+    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
     src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
+    if any(c.isspace() for c in str(Path(out_dir).resolve())):
+        raise InputError(f"{out_dir}: the data dir's path has white space, which wav.scp cannot hold; "
+                         "write the data dir under a path without spaces")
     rate, _ = io.audio_info(src)
     if rate == sample_rate_hz:
-        return str(src.resolve())
+        if not any(c.isspace() for c in str(src.resolve())):
+            return str(src.resolve())
+        link = Path(out_dir) / f"{rec_id}{src.suffix.lower()}"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not (link.is_symlink() and link.resolve() == src.resolve()):
+            link.unlink(missing_ok=True)
+            link.symlink_to(src.resolve())
+        return str(link.absolute())
     if not (out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and io.audio_info(out)[0] == sample_rate_hz):
         x, _ = io.read_audio(src, sample_rate_hz)
         io.write_wav(out, x, sample_rate_hz)
