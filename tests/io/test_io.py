@@ -83,6 +83,8 @@ def test_find_audio_in_folders_and_lists_not_under_skip(tmp_path):
     ("corpus/my talk (1).flac", None, "my_talk__1_"),
     ("corpus/sub/dir/good.wav", "corpus", "sub-dir-good"),            # below a folder: the path joined by '-'
     ("corpus/a b/c.d.ogg", "corpus", "a_b-c.d"),
+    ("corpus/ñandú Ødegård.wav", None, "nandu__degard"),                # accents keep their letter; Ø has none
+    ("corpus/会议.wav", None, "__"),
 ])
 def test_rec_id_rule(path, under, rec_id):
     assert io.rec_id_of(path, under=under) == rec_id

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Mapping
 
@@ -48,7 +49,16 @@ def write_table(path: str | os.PathLike, rows: Mapping[str, object]) -> None:
 def rec_id_of(path: str | os.PathLike, under: str | os.PathLike | None = None) -> str:
     """The rec_id rule for file names: the file's name without suffix (with `under`, its path below that
     folder without suffix, folders joined by '-': `a/b/c.wav` -> `a-b-c`), each character outside
-    [A-Za-z0-9_.-] turned into '_' (non-ASCII letters too); `audio` when no name is left."""
+    [A-Za-z0-9_.-] turned into '_', except that a letter with an accent keeps its base letter (ñ -> n,
+    é -> e: names stay readable); `audio` when no name is left."""
     path = Path(path)
     name = path.stem if under is None else "-".join(path.relative_to(under).with_suffix("").parts)
-    return _NOT_IN_REC_ID.sub("_", name) or "audio"
+    return _NOT_IN_REC_ID.sub("_", "".join(map(_base_letter, name))) or "audio"
+
+
+def _base_letter(c: str) -> str:
+    """An accented letter's base letter when that is ASCII (NFKD without its combining marks), else c."""
+    if c.isascii():
+        return c
+    base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
+    return base if base.isascii() and base.isalnum() else c
