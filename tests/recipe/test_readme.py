@@ -1,0 +1,80 @@
+"""The README's examples: every command names a script and options that exist and models the recipe knows;
+the Python block runs as written with the shipped models (on a generated talk.wav).  Plain ``` blocks are
+layouts and usage summaries (illustrative); ```bash and ```python blocks are examples."""
+import re
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from builders import toy_recording
+
+from vadkit import io
+from vadkit.tool import pretrained
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+SCRIPT = re.compile(r"^(\./run\.sh|tests/run\.sh|(?:steps|local|utils)/[\w/]+\.(?:py|sh))$")
+
+
+def commands() -> list[list[str]]:
+    """Each example command of the bash blocks as words, comments dropped, joined lines joined."""
+    out = []
+    for lang, text in BLOCKS:
+        if lang != "bash":
+            continue
+        for line in text.replace("\\\n", " ").splitlines():
+            line = line.split(" #")[0].strip()
+            for part in re.split(r"&&|\|", line):
+                words = shlex.split(part.split(">")[0])
+                if words:
+                    out.append(words)
+    return out
+
+
+def help_text(script: str) -> str:
+    p = subprocess.run([str(ROOT / script), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return p.stdout + p.stderr
+
+
+def test_readme_has_examples_of_each_kind():
+    kinds = [lang for lang, _ in BLOCKS]
+    assert kinds.count("bash") >= 2 and kinds.count("python") == 1
+
+
+@pytest.mark.parametrize("words", commands(), ids=lambda w: " ".join(w)[:60])
+def test_commands_name_real_scripts_options_and_models(words):
+    if words[0] in ("pip", "vadkit-vad"):        # the installed tool takes steps/vad.py's options
+        words = ["steps/vad.py", *words[3 if words[0] == "pip" else 1:]] if "vadkit-vad" in words else []
+    if not words:
+        return
+    assert SCRIPT.match(words[0]) and (ROOT / words[0].removeprefix("./")).is_file(), words[0]
+    known = help_text(words[0].removeprefix("./"))
+    for opt in (w for w in words[1:] if w.startswith("--")):
+        assert re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", known), f"{words[0]}: no option {opt}"
+    for i, w in enumerate(words[1:-1], 1):      # models named by an option: a conf/<model>.yaml or a shipped one
+        if w in ("--model", "--models"):
+            for m in words[i + 1].split():
+                name = re.sub(r"_(seed\d+|ens)$", "", m.removeprefix("exp/"))
+                assert (ROOT / f"conf/{name}.yaml").is_file() or name in pretrained.available(), m
+
+
+def test_models_in_prose_and_python_exist():
+    for m in set(re.findall(r"exp/(\w+)", README)) - {"model", "plots", "log"}:
+        name = re.sub(r"_(seed\d+|ens)$", "", m)
+        assert (ROOT / f"conf/{name}.yaml").is_file() or name in pretrained.available(), m
+
+
+@pytest.mark.slow
+def test_the_python_block_runs_with_the_shipped_models(tmp_path):
+    code = next(text for lang, text in BLOCKS if lang == "python")
+    x, _ = toy_recording(np.random.default_rng(9), 12.0, 16000)
+    io.write_wav(tmp_path / "talk.wav", 3 * x, 16000)
+    setup = "import numpy as np, soundfile as sf\nsamples, rate = sf.read('talk.wav', dtype='int16')\n"
+    p = subprocess.run([sys.executable, "-c", setup + code + "\nprint('RES', res.duration_s, type(sv).__name__)"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "RES 12.0 StreamingVad" in p.stdout and p.stdout.startswith("[")
