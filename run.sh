@@ -89,6 +89,9 @@ if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
   die "--corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)"
 fi
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
+if [ "$stage" -lt 0 ] || [ "$stage" -gt 5 ] || [ "$stop_stage" -lt "$stage" ]; then
+  die "--stage $stage --stop-stage $stop_stage: stages are 0-5 and the last may not come before the first"
+fi
 case $valid_set in
   dev) ;;
   ami_dev) if [ -z "$ami_dir" ]; then die "--valid-set ami_dev needs --ami-dir (the real meetings it comes from)"; fi ;;

@@ -133,7 +133,10 @@ def apply_config_options(cfg, args: argparse.Namespace):
     """A copy of cfg with the options given on the command line (add_config_options) applied."""
     import dataclasses
     given = {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg_")}
-    return dataclasses.replace(cfg, **given)
+    try:
+        return dataclasses.replace(cfg, **given)
+    except ValueError as e:  # the config's own range checks: name the options
+        raise InputError(f"{e} (options {' '.join('--' + k.replace('_', '-') for k in given)})") from None
 
 
 def setup_logging(level: int = logging.INFO) -> None:

@@ -106,8 +106,18 @@ class DecodeConfig:
     max_speech_s: float | None = None  # split longer regions at their least speech-like frame (None: off)
 
     def __post_init__(self):
-        if self.max_speech_s is not None and self.max_speech_s < 0.05:
-            raise ValueError(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
+        probs = {"threshold": self.threshold, "onset": self.onset, "offset": self.offset}
+        bad = [f"{k} must be a probability in [0, 1], not {v!r}" for k, v in probs.items()
+               if v is not None and not (isinstance(v, (int, float)) and 0 <= v <= 1)]
+        if not (isinstance(self.median_frames, int) and self.median_frames >= 1 and self.median_frames % 2 == 1):
+            bad.append(f"median_frames must be an odd number of frames >= 1 (1: off), not {self.median_frames!r}")
+        bad += [f"{k} must be >= 0 ms, not {v!r}" for k, v in (("min_speech_ms", self.min_speech_ms),
+                ("min_silence_ms", self.min_silence_ms), ("pad_ms", self.pad_ms))
+                if not (isinstance(v, (int, float)) and v >= 0)]
+        if self.max_speech_s is not None and not (isinstance(self.max_speech_s, (int, float)) and self.max_speech_s >= 0.05):
+            bad.append(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
+        if bad:
+            raise ValueError("; ".join(bad))
 
 
 @dataclass

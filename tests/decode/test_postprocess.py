@@ -1,4 +1,7 @@
+import re
+
 import numpy as np
+import pytest
 
 from vadkit.config import DecodeConfig
 from vadkit.decode.postprocess import clean_segments, decisions, hysteresis, onset_offset, probs_to_segments
@@ -56,3 +59,25 @@ def test_long_regions_split_at_least_speech_like_frame():
     segs = probs_to_segments(np.random.default_rng(0).uniform(0.6, 1.0, 1000), cfg, GRID)
     assert all(1.0 - 1e-9 <= e - s <= 2.0 + 1e-9 for s, e in segs) and len(segs) >= 5
     assert probs_to_segments(p, DecodeConfig(threshold=0.5), GRID) == [(0.0075, 10.0075)]
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"threshold": 2}, "threshold must be a probability in [0, 1], not 2"),
+    ({"onset": -0.1}, "onset must be a probability"),
+    ({"median_frames": 4}, "median_frames must be an odd number of frames >= 1"),
+    ({"median_frames": 0}, "median_frames must be an odd number"),
+    ({"min_silence_ms": -1}, "min_silence_ms must be >= 0 ms"),
+    ({"pad_ms": -5}, "pad_ms must be >= 0 ms"),
+    ({"max_speech_s": 0.01}, "max_speech_s must be null or >= 0.05 s"),
+])
+def test_post_processing_values_out_of_range_are_refused(tmp_path, changes, message):
+    """Issue 17: --threshold 2, --median-frames 4 and negative lengths were accepted (silently wrong)."""
+    import yaml
+
+    from vadkit import config
+    from vadkit.errors import InputError
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DecodeConfig(**changes)
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(changes))
+    with pytest.raises(InputError, match=re.escape(f"d.yaml: {message}")):
+        config.load(tmp_path / "d.yaml", DecodeConfig)

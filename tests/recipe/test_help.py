@@ -59,3 +59,14 @@ def test_run_sh_help():
     p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0
     check_help(p.stdout)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--stage", "99"], "--stage 99 --stop-stage 100: stages are 0-5"),
+    (["--stage", "-1"], "--stage -1 --stop-stage 100: stages are 0-5"),
+    (["--stage", "3", "--stop-stage", "2"], "the last may not come before the first"),
+])
+def test_run_sh_refuses_stages_it_does_not_have(args, message):
+    """Issue 17: `./run.sh --stage 99` printed "done" and exited 0, having run nothing."""
+    p = subprocess.run(["./run.sh", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and message in p.stderr and "done in" not in p.stdout

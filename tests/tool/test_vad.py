@@ -158,3 +158,11 @@ def test_cli_bad_model_and_unwritable_output(models, wav, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="cannot be written"):
         vad_main("--model", models["uni"], "-o", f"{tmp_path}/file/out/", wav)
+
+
+def test_cli_post_processing_out_of_range_is_one_line(wav):
+    """Issue 17: --max-speech-s 0.01 was a traceback, --threshold 2 silently accepted."""
+    for args, message in ((["--threshold", "2"], "threshold must be a probability in [0, 1], not 2.0 (options --threshold)"),
+                          (["--max-speech-s", "0.01"], "max_speech_s must be null or >= 0.05 s")):
+        r = subprocess.run([sys.executable, str(ROOT / "steps/vad.py"), *args, str(wav)], capture_output=True, text=True)
+        assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
