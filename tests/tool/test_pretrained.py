@@ -46,7 +46,8 @@ def test_package_halves_the_weights_within_tolerance(shipped):
     assert pretrained.available() == sorted([pretrained.OFFLINE, pretrained.STREAMING])
 
 
-def test_defaults_use_the_shipped_models_and_their_post_processing(shipped):
+def test_defaults_use_the_shipped_models_and_their_post_processing(shipped, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path / "exp")          # holds folders named like the shipped models: not taken
     v = Vad()
     assert v.model.path == pretrained.ROOT / pretrained.OFFLINE / "final.pt"
     assert (v.decode.threshold, v.decode.median_frames) == (0.3, 5)       # its decode.yaml, not conf/decode.yaml

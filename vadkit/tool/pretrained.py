@@ -36,13 +36,14 @@ def available() -> list[str]:
 def resolve(model: str | Path | None, default: str = OFFLINE) -> Path:
     """A model argument as a path: None -> the shipped `default`; the name of a shipped model that is
     not also a path here -> its folder; anything else unchanged."""
-    name = default if model is None else model
-    if isinstance(name, str) and "/" not in name and not Path(name).exists() and (ROOT / name).is_dir():
-        return ROOT / name
-    if model is None and not (ROOT / name / "final.pt").is_file():
-        raise InputError(f"no model given and the shipped model {name!r} is not in {ROOT}; pass a model: "
-                         "exp/<model>/ or its final.pt")
-    return Path(name)
+    if model is None:   # never a same-named folder of the working directory
+        if not (ROOT / default / "final.pt").is_file():
+            raise InputError(f"no model given and the shipped model {default!r} is not in {ROOT}; pass a model: "
+                             "exp/<model>/ or its final.pt")
+        return ROOT / default
+    if isinstance(model, str) and "/" not in model and not Path(model).exists() and (ROOT / model).is_dir():
+        return ROOT / model
+    return Path(model)
 
 
 def _halved(state: dict) -> dict:
