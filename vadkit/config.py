@@ -74,6 +74,10 @@ class TrainConfig:
     specaug_time_width: int = 20
     specaug_freq_masks: int = 2         # feature-dim masks per segment, each up to specaug_freq_width dims
     specaug_freq_width: int = 8
+    target_gap_ms: float = 0.0          # graded targets: a pause between speech shorter than this gets
+    target_gap_peak: float = 0.5        #   target peak * (1 - length / target_gap_ms); 0: off (vadkit/train/augment.py)
+    gain_db_max: float = 0.0            # level: a gain uniform in +-this dB per segment, on the features
+    tilt_db_max: float = 0.0            # channel: a spectral tilt uniform in +-this dB, lowest to highest band
 
     def __post_init__(self):
         if self.cmvn not in ("global", "file", "sliding"):
@@ -86,6 +90,11 @@ class TrainConfig:
             raise ValueError(f"select_on must be dev_loss, dev_accuracy or last, not {self.select_on!r}")
         if not isinstance(self.average_epochs, int) or self.average_epochs < 1:
             raise ValueError(f"average_epochs must be an integer >= 1, not {self.average_epochs!r}")
+        for k in ("target_gap_ms", "gain_db_max", "tilt_db_max"):
+            if not getattr(self, k) >= 0:
+                raise ValueError(f"{k} must be >= 0, not {getattr(self, k)!r}")
+        if not 0 <= self.target_gap_peak <= 1:
+            raise ValueError(f"target_gap_peak must be in [0, 1], not {self.target_gap_peak!r}")
 
 
 @dataclass

@@ -88,6 +88,20 @@ def mfcc_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np
     return np.maximum(lm, np.float32(floor_db)) @ dct_m
 
 
+def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
+    """How the features move when every mel band's dB level moves by `band_db` (n_mels,): (feature_dim,).
+
+    Exact away from the floor: statics are linear in the dB bands (the DCT, or the bands themselves) and
+    deltas of a constant shift are 0.  A gain of g dB is band_db = g everywhere; a spectral tilt is a ramp.
+    The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too."""
+    band_db = np.asarray(band_db, dtype=np.float64)
+    if cfg.kind == "logmel":
+        static = band_db
+    else:
+        static = band_db @ _analysis_for(cfg.sample_rate_hz, cfg)[2].astype(np.float64)
+    return np.concatenate([static, np.zeros(len(static) * cfg.deltas)])
+
+
 def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
     """(n, n_mels) dB -> the static features of cfg.kind (MFCCs, or the bands floored at floor_db)."""
     if cfg.kind == "logmel":

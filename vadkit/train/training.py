@@ -30,6 +30,7 @@ from vadkit import config, io
 from vadkit.eval import plots
 from vadkit.features import cache
 from vadkit.train import distributed
+from vadkit.train.augment import LevelAugment, graded_set, spec_augment  # noqa: F401 (spec_augment: old home)
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
@@ -170,6 +171,7 @@ def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
+    tr_y, dv_y = graded_set(tr_y, cfg.train, feat_cfg), graded_set(dv_y, cfg.train, feat_cfg)
     return _Sets(stats, tr_x, tr_y, dv_x, dv_y, feat_cfg)
 
 
@@ -216,9 +218,10 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     sampler = SegmentSampler(sets.train_x, sets.train_y, cfg.train.segment_frames, cfg.train.batch_size)
     steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, sets.train_x)) / (cfg.train.segment_frames *
                                                                                   cfg.train.batch_size))
+    level = LevelAugment(cfg.train, sets.features, sets.stats, cfg.model.input_dims)
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         t0 = time.time()
-        train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype)
+        train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype, level)
         dev = evaluate(net, sets.dev_x, sets.dev_y, device, ctx)
         history.append({"epoch": epoch, "train_loss": train["loss"], "train_accuracy": train["accuracy"],
                         "dev_loss": dev["loss"], "dev_accuracy": dev["accuracy"], "seconds": time.time() - t0})
@@ -271,26 +274,6 @@ def average_checkpoints(paths: list[Path]) -> dict:
             for k, v in states[0].items()}
 
 
-def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> np.ndarray:
-    """SpecAugment (Park et al. 2019) without time warping on a batch x (b, L, D) of normalised
-    features: per segment, specaug_time_masks runs of 0..specaug_time_width frames and
-    specaug_freq_masks runs of 0..specaug_freq_width feature dims set to 0 (the mean).  Labels are
-    kept: a masked frame is still speech or not.  Returns a copy.  Under torchrun each rank masks its
-    own share with the same stream, so the masks differ from a one-process run (the batches do not)."""
-    x = x.copy()
-    b, length, dim = x.shape
-    for i in range(b):
-        for _ in range(cfg.specaug_time_masks):
-            w = int(rng.integers(0, cfg.specaug_time_width + 1))
-            t0 = int(rng.integers(0, max(1, length - w + 1)))
-            x[i, t0:t0 + w] = 0.0
-        for _ in range(cfg.specaug_freq_masks):
-            w = int(rng.integers(0, min(cfg.specaug_freq_width, dim) + 1))
-            f0 = int(rng.integers(0, max(1, dim - w + 1)))
-            x[i, :, f0:f0 + w] = 0.0
-    return x
-
-
 def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
     """Learning rate at a global step (0-based): a function of the step alone, so resuming needs no state."""
     if cfg.lr_schedule == "constant":
@@ -307,9 +290,10 @@ def train_steps(model, opt, sampler: SegmentSampler, steps: int, cfg: Experiment
 
 
 def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: ExperimentConfig, epoch: int,
-                 ctx: distributed.Context, amp_dtype) -> dict:
+                 ctx: distributed.Context, amp_dtype, level: LevelAugment | None = None) -> dict:
     rng = np.random.default_rng([cfg.train.seed, epoch])
     aug_rng = np.random.default_rng([cfg.train.seed, epoch, 1])   # its own stream: batches stay the same
+    level_rng = np.random.default_rng([cfg.train.seed, epoch, 2])  # and masks stay the same
     torch.manual_seed(cfg.train.seed * 100_003 + epoch)
     model.train()
     loss_sum, correct, frames = 0.0, 0.0, 0.0
@@ -317,6 +301,8 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg.train, (epoch - 1) * steps + i, cfg.train.epochs * steps)
         x, y, mask = sampler.batch(rng, ctx.rank, ctx.world_size)
+        if level is not None and level.enabled:
+            x = level(level_rng, x)
         if cfg.train.specaug:
             x = spec_augment(aug_rng, x, cfg.train)
         x, y, mask = (torch.from_numpy(a).to(ctx.device) for a in (x, y, mask))
@@ -335,7 +321,7 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
         scaler.step(opt)
         scaler.update()
         loss_sum += loss.item()
-        correct += (((logits.detach() >= 0).float() == y).float() * mask).sum().item()
+        correct += (((logits.detach() >= 0).float() == (y >= 0.5).float()).float() * mask).sum().item()
         frames += n.item()
     loss_sum, correct, frames = distributed.all_sum(ctx, [loss_sum, correct, frames])
     return {"loss": loss_sum / frames, "accuracy": correct / frames}

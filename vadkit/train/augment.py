@@ -1,0 +1,90 @@
+"""What training does to a batch on the fly, each epoch anew (seeded by (seed, epoch), so a run repeats):
+
+- graded targets: a short pause between two speech runs gets an intermediate target by its length
+  (train.target_gap_ms), so one output serves phrase-level labels (pauses are non-speech) and
+  turn-level ones (short pauses are speech): the pause scores below speech and above silence and noise;
+- level and channel: a random gain and spectral tilt per segment (train.gain_db_max, tilt_db_max),
+  applied to the cached features, where both are a fixed shift (features.extract.band_shift_direction);
+- SpecAugment masks (train.specaug).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vadkit.config import FeatureConfig, TrainConfig
+from vadkit.features.extract import band_shift_direction
+from vadkit.features.norm import NormStats
+
+
+def graded_targets(y: np.ndarray, gap_frames: float, peak: float) -> np.ndarray:
+    """0/1 frame labels -> targets in which every non-speech run with speech on both sides and shorter
+    than gap_frames frames gets peak * (1 - length / gap_frames); the rest is unchanged.  (n,) float32."""
+    y = np.asarray(y, dtype=np.float32)
+    out = y.copy()
+    if gap_frames <= 0 or len(y) == 0:
+        return out
+    speech = y >= 0.5
+    edges = np.flatnonzero(np.diff(speech.astype(np.int8)))  # last frame before each change
+    starts, ends = edges[speech[edges]] + 1, edges[~speech[edges]] + 1   # pause starts, speech restarts
+    for s in starts:
+        later = ends[ends > s]
+        if len(later) == 0:
+            break
+        length = later[0] - s
+        if length < gap_frames:
+            out[s:later[0]] = peak * (1 - length / gap_frames)
+    return out
+
+
+def graded_set(labels: list, cfg: TrainConfig, features: FeatureConfig) -> list:
+    """graded_targets of every recording of a set (unchanged when train.target_gap_ms is 0)."""
+    if cfg.target_gap_ms <= 0:
+        return labels
+    gap = cfg.target_gap_ms / features.hop_ms
+    return [graded_targets(y, gap, cfg.target_gap_peak) for y in labels]
+
+
+class LevelAugment:
+    """Per segment: gain uniform in +-gain_db_max dB and a spectral tilt uniform in +-tilt_db_max dB (lowest
+    to highest mel band), added to globally normalised features as their exact shifts.  Per-file and
+    sliding CMVN remove a gain by themselves: there it only tilts."""
+
+    def __init__(self, cfg: TrainConfig, features: FeatureConfig, stats: NormStats, input_dims: int):
+        self.cfg = cfg
+        n_mels = features.n_mels
+        scale = stats.std[:input_dims] if cfg.normalize else np.ones(input_dims)
+        gain = band_shift_direction(features, np.ones(n_mels))[:input_dims] / scale
+        tilt = band_shift_direction(features, np.linspace(-0.5, 0.5, n_mels))[:input_dims] / scale
+        self.gain = gain.astype(np.float32) if cfg.cmvn == "global" else np.zeros(input_dims, np.float32)
+        self.tilt = tilt.astype(np.float32)
+
+    @property
+    def enabled(self) -> bool:
+        return self.cfg.gain_db_max > 0 or self.cfg.tilt_db_max > 0
+
+    def __call__(self, rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
+        """x (b, L, D) -> a shifted copy; draws 2 numbers per segment from rng."""
+        b = len(x)
+        g = rng.uniform(-self.cfg.gain_db_max, self.cfg.gain_db_max, b).astype(np.float32)
+        t = rng.uniform(-self.cfg.tilt_db_max, self.cfg.tilt_db_max, b).astype(np.float32)
+        return x + (g[:, None] * self.gain + t[:, None] * self.tilt)[:, None, :]
+
+
+def spec_augment(rng: np.random.Generator, x: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+    """SpecAugment (Park et al. 2019) without time warping on a batch x (b, L, D) of normalised
+    features: per segment, specaug_time_masks runs of 0..specaug_time_width frames and
+    specaug_freq_masks runs of 0..specaug_freq_width feature dims set to 0 (the mean).  Labels are
+    kept: a masked frame is still speech or not.  Returns a copy.  Under torchrun each rank masks its
+    own share with the same stream, so the masks differ from a one-process run (the batches do not)."""
+    x = x.copy()
+    b, length, dim = x.shape
+    for i in range(b):
+        for _ in range(cfg.specaug_time_masks):
+            w = int(rng.integers(0, cfg.specaug_time_width + 1))
+            t0 = int(rng.integers(0, max(1, length - w + 1)))
+            x[i, t0:t0 + w] = 0.0
+        for _ in range(cfg.specaug_freq_masks):
+            w = int(rng.integers(0, min(cfg.specaug_freq_width, dim) + 1))
+            f0 = int(rng.integers(0, max(1, dim - w + 1)))
+            x[i, :, f0:f0 + w] = 0.0
+    return x
