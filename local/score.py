@@ -39,9 +39,9 @@ def main(argv=None):
         cli.log.warning("%s", n)
     cols = None if a.columns == ["all"] else ["set", "model", *(a.columns or report.DEFAULT_COLUMNS)]
     if cols:
-        unknown = [c for c in cols[2:] if c not in dict(report.COLUMNS)]
+        unknown = [c for c in cols[2:] if c not in report.COLUMN_NAMES]
         if unknown:
-            p.error(f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(c for c, _ in report.COLUMNS)}")
+            p.error(f"unknown column(s) {', '.join(unknown)}; valid: {', '.join(report.COLUMN_NAMES)}")
     print(report.format_table(report.seed_rows(rows) if a.seeds else rows, cols))  # the table is the output: stdout
 
 

@@ -111,3 +111,37 @@ def test_run_baselines_sh(toy_set, tmp_path):
     assert (r / "exp/baseline_energy/log/decode_dev.log").is_file()
     assert any(line.split()[:2] == ["dev", "baseline_energy"] for line in p.stdout.splitlines()), p.stdout
     io.read_json(r / "exp/baseline_energy/decode_dev/scoring/metrics.json")
+
+
+def test_baselines_hear_the_original_rate_and_say_so(tmp_path):
+    """A 16 kHz folder prepared at 8 kHz: orig.scp keeps the 16 kHz files; Silero runs on them at 16 kHz
+    (not on the 8 kHz copy) and the score table says so; our models' rows say the features' rate."""
+    pytest.importorskip("silero_vad", reason="optional baseline package (pip install -r requirements-baselines.txt)")
+    from vadkit.corpora import folders
+    from vadkit.data.datadir import load_data_dir, validate_data_dir
+    src = make_toy_data_dir(tmp_path / "src16", 2, dur_s=3.0, seed=4, sr=16000)
+    d = tmp_path / "data/eval_x"
+    folders.prepare_folder(src / "wav", d, 8000, labels_file=str(src / "rttm"))
+    dd = validate_data_dir(d, 8000)
+    assert sorted(dd.originals) == dd.rec_ids and all(io.audio_info(p)[0] == 16000 for p in dd.originals.values())
+    assert all(io.audio_info(p)[0] == 8000 for p in dd.wavs.values())
+    cache.make_part(d, FeatureConfig(), "ark")
+    cache.merge_parts(d, FeatureConfig(), "ark")
+    heard = {}
+    real_native = baselines.Silero.native
+    def spy(self, x, rate_hz):  # noqa: E306
+        heard[len(heard)] = (rate_hz, len(x))
+        return real_native(self, x, rate_hz)
+    baselines.Silero.native = spy
+    try:
+        out = tmp_path / "exp/baseline_silero/decode_eval_x"
+        baselines.decode("silero", d, out, DecodeConfig(), BaselineConfig())
+    finally:
+        baselines.Silero.native = real_native
+    assert sorted(heard.values()) == [(16000, 48000)] * 2
+    sig = yaml.safe_load((out / "decode.yaml").read_text())
+    assert sig["baseline"]["read"] == "orig.scp" and sig["baseline"]["run_rates_hz"] == [16000]
+    assert report.rate_of(out) == "16k"
+    (d / "orig.scp").unlink()   # without it: the recipe's copy, and the signature changes, so it decodes again
+    assert baselines.decode("silero", d, out, DecodeConfig(), BaselineConfig())
+    assert report.rate_of(out) == "8k" and load_data_dir(d).originals == {}

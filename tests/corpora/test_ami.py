@@ -20,10 +20,6 @@ prepare_ami = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(prepare_ami)
 
 
-
-
-
-
 @pytest.fixture
 def corpus(tmp_path):
     return make_ami_corpus(tmp_path)
@@ -42,6 +38,7 @@ def test_prepares_dev_and_test_split_by_meeting(corpus, tmp_path):
     assert dev.regions["s"] == [(0.2, 1.2)]
     assert io.audio_info(test.wavs["m1b"]) == (8000, 20000)        # resampled to the recipe's rate
     assert str(out / "local" / "ami" / "wav") in test.wavs["m1a"]  # the corpus is only read
+    assert io.audio_info(test.originals["m1b"]) == (16000, 40000)  # the same excerpt at its own rate (orig.scp)
 
 
 def test_telephone_copy_keeps_split_and_labels(corpus, tmp_path):
@@ -51,6 +48,7 @@ def test_telephone_copy_keeps_split_and_labels(corpus, tmp_path):
     for name in ("ami_dev", "ami_test"):
         plain, tel = datadir.validate_data_dir(out / name, 8000), datadir.validate_data_dir(out / f"{name}_tel", 8000)
         assert tel.rec_ids == plain.rec_ids and tel.regions == plain.regions
+        assert tel.originals == {}   # the telephone copy is the audio a user of it has: no original
         for r in plain.rec_ids:
             assert str(out / "local" / "ami_tel" / "wav") in tel.wavs[r]
             x, _ = io.read_audio(plain.wavs[r], 8000)

@@ -198,7 +198,7 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     assert out[0].split() == ["set", "model", *report.DEFAULT_COLUMNS] and len(report.DEFAULT_COLUMNS) == 10
     assert [line.split()[1] for line in out[1:]] == ["a", "b"]
     summary.main(["--columns", "all", str(a)])
-    assert capsys.readouterr().out.splitlines()[0].split() == ["set", "model", *(c for c, _ in report.COLUMNS)]
+    assert capsys.readouterr().out.splitlines()[0].split() == ["set", "model", *report.COLUMN_NAMES]
     summary.main(["--columns", "f1 der tuned_f1", str(a), str(b)])
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["set", "model", "f1", "der", "tuned_f1"]

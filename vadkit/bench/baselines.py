@@ -1,7 +1,10 @@
 """Public VADs as baselines, decoded into exactly our models' layout: energy, WebRTC, Silero, TEN.
 
-Every baseline reads the data dir's audio (the recipe's rate, 8 kHz by default) and gives one speech
-score in [0, 1] per frame of its own ("native") grid: native frame j consumes the samples
+Every baseline reads the audio as its users would hand it over: the original file at its own rate
+(the data dir's orig.scp, written where data prep resampled), else wav.scp's; each runs at the best
+rate it takes for that audio (Silero: 8 kHz audio at 8 kHz, anything else at 16 kHz; TEN: 16 kHz;
+WebRTC: 8/16/32/48 kHz as is, others at 16 kHz; energy: any rate).  It gives one speech score in [0, 1]
+per frame of its own ("native") grid: native frame j consumes the samples
 [j*hop, j*hop + win) and is centred at c_j = j*hop + win/2 (for the streaming VADs win = hop: the
 new samples of that call).  The one rule that puts them on our 10 ms grid (`to_grid`):
 
@@ -16,7 +19,9 @@ post-processing (conf/decode.yaml) and scoring as our models.
 | energy | logistic of frame energy (dB) above the recording's noise floor (conf/baselines.yaml) | ours: 25 ms / 10 ms |
 | webrtc0-3 | WebRTC VAD decision (0/1) in aggressiveness mode 0-3 (`webrtcvad-wheels`) | 30 ms frames |
 | silero | Silero VAD v5+ probability (`silero-vad`, its ONNX model, one thread) at 8 or 16 kHz | 256 (8 kHz) / 512 samples |
-| ten | TEN VAD probability (`ten-vad`; 16 kHz only: resampled) | 256 samples at 16 kHz |
+| ten | TEN VAD probability (`ten-vad`; 16 kHz only: other rates resampled) | 256 samples at 16 kHz |
+
+decode.yaml records, per baseline, the audio it read (orig.scp or wav.scp) and the rates it ran at.
 """
 from __future__ import annotations
 
@@ -80,6 +85,10 @@ class Baseline:
     def native(self, x: np.ndarray, rate_hz: int) -> NativeScores:
         raise NotImplementedError
 
+    def run_rate(self, rate_hz: int) -> int:
+        """The rate it runs at for audio at rate_hz (the best it takes)."""
+        return rate_hz
+
     def probs(self, x: np.ndarray, rate_hz: int) -> np.ndarray:
         """Scores on our grid for a recording: (n_frames,) float32."""
         return to_grid(self.native(x, rate_hz), self.grid, self.grid.n_frames(len(x), rate_hz))
@@ -118,6 +127,9 @@ class WebRtc(Baseline):
     def settings(self):
         return {"mode": self.mode, "frame_ms": self.cfg.webrtc_frame_ms}
 
+    def run_rate(self, rate_hz):
+        return rate_hz if rate_hz in self.RATES else 16000
+
     def native(self, x, rate_hz):
         if rate_hz not in self.RATES:
             x, rate_hz = io.resample(x, rate_hz, 16000), 16000
@@ -140,6 +152,9 @@ class Silero(Baseline):
     def settings(self):
         return {"model": "silero_vad.onnx (packaged)", "runtime": "onnxruntime, 1 thread"}
 
+    def run_rate(self, rate_hz):
+        return 8000 if rate_hz == 8000 else 16000
+
     def native(self, x, rate_hz):
         import torch
         if rate_hz not in (8000, 16000):
@@ -161,6 +176,9 @@ class Ten(Baseline):
 
     def settings(self):
         return {"hop_samples_16k": self.cfg.ten_hop_samples, "resampled_to_hz": self.RATE_HZ}
+
+    def run_rate(self, rate_hz):
+        return self.RATE_HZ
 
     def native(self, x, rate_hz):
         hop = self.cfg.ten_hop_samples
@@ -210,10 +228,15 @@ def _int16(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- decoding a data dir
-def _signature(b: Baseline, data_dir: Path, cfg: DecodeConfig, marker_text: str) -> dict:
-    """decode.yaml: the keys scoring reads (decode, data_cache) as for our models, plus the baseline."""
-    return {"decode": config.to_dict(cfg), "model": f"baseline_{b.name}", "baseline": b.info(),
-            "grid_rule": "nearest native frame centre (vadkit/baselines.py)", "data": str(data_dir),
+def _signature(b: Baseline, d, cfg: DecodeConfig, marker_text: str) -> dict:
+    """decode.yaml: the keys scoring reads (decode, data_cache) as for our models, plus the baseline, the
+    audio it read and the rates it ran at."""
+    paths = [d.originals.get(k, d.wavs[k]) for k in d.rec_ids]
+    rates = sorted({b.run_rate(io.audio_info(p)[0]) for p in paths})
+    audio = {"read": "orig.scp" if d.originals else "wav.scp", "files": io.identity_digest(paths),
+             "run_rates_hz": rates}
+    return {"decode": config.to_dict(cfg), "model": f"baseline_{b.name}", "baseline": {**b.info(), **audio},
+            "grid_rule": "nearest native frame centre (vadkit/bench/baselines.py)", "data": str(d.path),
             "data_cache": marker_text}
 
 
@@ -226,14 +249,15 @@ def decode(name: str, data_dir: str | Path, decode_dir: str | Path, cfg: DecodeC
     info = cache.read_info(data_dir)
     fcfg = config.from_dict(FeatureConfig, info["features"], str(data_dir / cache.MARKER))
     b = make(name, baseline_cfg, FrameGrid.from_config(fcfg))
-    sig = _signature(b, data_dir, cfg, (data_dir / cache.MARKER).read_text())
+    d = load_data_dir(data_dir)
+    sig = _signature(b, d, cfg, (data_dir / cache.MARKER).read_text())
     if not overwrite and decoding.is_decoded(decode_dir, sig):
         log.info("%s: up to date, nothing to do", decode_dir)
         return False
-    d = load_data_dir(data_dir)
     probs = {}
     for rec_id in tqdm(d.rec_ids, desc=f"baseline {name}", unit="rec", mininterval=5):
-        x, rate = io.read_audio(d.wavs[rec_id], fcfg.sample_rate_hz)
-        probs[rec_id] = b.probs(x, rate)
+        x, rate = io.read_audio(d.originals.get(rec_id, d.wavs[rec_id]))  # as its users would: its own rate
+        n_frames = b.grid.n_frames(io.audio_info(d.wavs[rec_id])[1], fcfg.sample_rate_hz)  # the set's frames
+        probs[rec_id] = to_grid(b.native(x, rate), b.grid, n_frames)
     decoding.finish(decode_dir, data_dir, probs, cfg, sig)
     return True

@@ -4,7 +4,8 @@ Every *.rttm, *.uem and audio file (wav, flac, ...: vadkit.io.find_audio) under 
 found; a recording is an audio file whose name (without suffix) is a rec_id of an RTTM or UEM line.  Reference speech is
 the union of all SPEAKER turns (overlapping turns merge into one region); a UEM span (one per
 recording) crops the audio and the labels to the annotated part.  Audio is resampled to the
-recipe's rate into <data-root>/local/ami/wav/ (the corpus itself is only read).
+recipe's rate into <data-root>/local/ami/wav/, the excerpt at its own rate kept in local/ami/orig/ for
+orig.scp (the corpus itself is only read).
 Split by meeting: recordings sharing a speaker label are one meeting and stay in one set; meetings,
 longest first, go to whichever set is shorter so far (ties to test), so dev and test hold about
 half the audio each and never share a speaker.
@@ -124,7 +125,7 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
     rate, root = sample_rate_hz, Path(data_root)
     audio, uem, turns, speakers = _scan(Path(corpus_dir))
     wavs: dict[str, dict[str, str]] = {suffix: {} for suffix in copies}
-    regions, durs = {}, {}
+    regions, durs, originals = {}, {}, {}
     for rec_id in sorted(turns):
         if not io.REC_ID_RE.match(rec_id):
             raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
@@ -132,6 +133,10 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
         x, _ = io.read_audio(audio[rec_id], rate)
         start, end = uem.get(rec_id, (0.0, len(x) / rate))
         x = x[round(start * rate):round(end * rate)]
+        orig, orig_rate = io.read_audio(audio[rec_id])
+        if orig_rate != rate:  # the excerpt at its own rate too: public VADs score that (orig.scp)
+            originals[rec_id] = str(root / "local" / "ami" / "orig" / f"{rec_id}.wav")
+            io.write_wav(originals[rec_id], orig[round(start * orig_rate):round(end * orig_rate)], orig_rate)
         for suffix, codec in copies.items():
             wavs[suffix][rec_id] = str(root / "local" / f"ami{suffix}" / "wav" / f"{rec_id}.wav")
             io.write_wav(wavs[suffix][rec_id], augment.telephone(x, rate, codec) if codec else x, rate)
@@ -143,6 +148,7 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
         total = sum(durs[r] for r in rec_ids)
         for suffix in copies:
             out = root / f"{name}{suffix}"
-            datadir.write_data_dir(out, {r: wavs[suffix][r] for r in rec_ids}, {r: regions[r] for r in rec_ids})
+            datadir.write_data_dir(out, {r: wavs[suffix][r] for r in rec_ids}, {r: regions[r] for r in rec_ids},
+                                   originals={} if suffix else {r: originals[r] for r in rec_ids if r in originals})
             log.info("%s: %d recordings (%s), %.1f min, %.0f%% speech", out, len(rec_ids), " ".join(rec_ids),
                      total / 60, 100 * speech / max(total, 1e-9))

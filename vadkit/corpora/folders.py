@@ -81,7 +81,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
         raise InputError(f"{src}: no label files (<name>.{{{'/'.join(x.lstrip('.') for x in LABEL_SUFFIXES)}}} "
                          "beside the audio, or a shared *.rttm/*.scv/segments); this set is trained on or scored, "
                          "so add them (unlabelled audio: steps/vad.py)")
-    wavs, regions = {}, {}
+    wavs, regions, originals = {}, {}, {}
     for rec_id, wav in sorted(audio.items()):
         rate, n = io.audio_info(wav)
         if n == 0:
@@ -90,7 +90,8 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
             regions[rec_id] = _regions_of(rec_id, wav, rate, n, own.get(rec_id), shared_regions.get(rec_id),
                                           bool(shared), fmt)
         wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
-    datadir.write_data_dir(out_dir, wavs, regions if labelled else None)
+        originals[rec_id] = datadir.table_path(wav, out_dir / "wav", rec_id)
+    datadir.write_data_dir(out_dir, wavs, regions if labelled else None, originals=originals)
     if not labelled:
         log.warning("%s: no label files: the set is unlabelled (it can be decoded, not trained on or scored)", src)
     speech = sum(e - s for v in regions.values() for s, e in v)

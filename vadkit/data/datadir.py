@@ -2,14 +2,16 @@
 
 A data dir holds `wav.scp` (<rec_id> <audio path>), `reco2dur` (<rec_id> <seconds>), and for
 labelled sets `rttm` (reference speech regions) with its Kaldi `segments` view; `utt2spk` and
-`spk2utt` (identity when speakers are unknown).  Stage 2 adds the feature cache (features.py).
+`spk2utt` (identity when speakers are unknown).  `orig.scp` (<rec_id> <audio path>) lists, for the
+recordings data prep resampled, the same audio at its original rate: public VADs score that, as
+their users run them (vadkit/bench/baselines.py).  Stage 2 adds the feature cache (features.py).
 A feature-only set (the notebook's .mat files: features without audio) has no wav.scp; its data
 prep writes the feature cache, whose marker feats.yaml then says the set is complete.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -20,6 +22,7 @@ from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
 
+ORIG_SCP = "orig.scp"
 DUR_TOLERANCE_S = 0.01  # reco2dur and label ends may exceed the audio by less than one frame hop
 
 
@@ -29,6 +32,7 @@ class DataDir:
     wavs: dict[str, str]            # rec_id -> audio path
     durations_s: dict[str, float]   # rec_id -> duration
     regions: dict[str, intervals.Segments] | None  # rec_id -> speech regions; None when unlabelled
+    originals: dict[str, str] = field(default_factory=dict)  # rec_id -> the audio at its original rate (orig.scp)
 
     @property
     def rec_ids(self) -> list[str]:
@@ -58,7 +62,10 @@ def load_data_dir(path: str | Path) -> DataDir:
     if (path / "rttm").is_file():
         regions = {k: [] for k in wavs}
         regions.update(io.read_rttm(path / "rttm"))
-    return DataDir(path, wavs, durs, regions)
+    originals = {}
+    if (path / ORIG_SCP).is_file():
+        originals = {k: v[0].strip() for k, v in io.read_table(path / ORIG_SCP).items()}
+    return DataDir(path, wavs, durs, regions, originals)
 
 
 def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check_audio: bool = True) -> DataDir:
@@ -104,7 +111,24 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     if extra:
         raise InputError(f"{reco2dur}: {extra[0]!r} is not in wav.scp; re-run data preparation")
     _check_regions(d, d.wavs, "wav.scp", "fix the labels or the audio")
+    _check_originals(d, check_audio)
     return d
+
+
+def _check_originals(d: DataDir, check_audio: bool) -> None:
+    """orig.scp names recordings of wav.scp, with audio of the same length."""
+    orig = d.path / ORIG_SCP
+    for rec_id, path in d.originals.items():
+        if rec_id not in d.wavs:
+            raise InputError(f"{orig}: {rec_id!r} is not in wav.scp; re-run data preparation")
+        if not check_audio:
+            continue
+        if not Path(path).is_file():
+            raise InputError(f"{orig}: original audio {path} of {rec_id!r} not found; re-run data preparation")
+        rate, n = io.audio_info(path)
+        if abs(n / rate - d.durations_s[rec_id]) > DUR_TOLERANCE_S:
+            raise InputError(f"{orig}: {path} lasts {n / rate:.3f} s but {rec_id!r} {d.durations_s[rec_id]:.3f} s; "
+                             "re-run data preparation")
 
 
 def _validate_feature_only(d: DataDir) -> DataDir:
@@ -128,24 +152,30 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
                              f"({d.durations_s[rec_id]:.3f} s); {fix}")
 
 
+def table_path(src: str | Path, out_dir: str | Path, rec_id: str) -> str:
+    """An absolute path to `src` a Kaldi table can hold: its own, or a link out_dir/<rec_id><suffix> when
+    its path has white space."""
+    src = Path(src)
+    if not any(c.isspace() for c in str(src.resolve())):
+        return str(src.resolve())
+    link = Path(out_dir) / f"{rec_id}{src.suffix.lower()}"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and link.resolve() == src.resolve()):
+        link.unlink(missing_ok=True)
+        link.symlink_to(src.resolve())
+    return str(link.absolute())
+
+
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
-    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
-    link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
-    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (table_path),
+    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
     src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
     if any(c.isspace() for c in str(Path(out_dir).resolve())):
         raise InputError(f"{out_dir}: the data dir's path has white space, which wav.scp cannot hold; "
                          "write the data dir under a path without spaces")
     rate, _ = io.audio_info(src)
     if rate == sample_rate_hz:
-        if not any(c.isspace() for c in str(src.resolve())):
-            return str(src.resolve())
-        link = Path(out_dir) / f"{rec_id}{src.suffix.lower()}"
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if not (link.is_symlink() and link.resolve() == src.resolve()):
-            link.unlink(missing_ok=True)
-            link.symlink_to(src.resolve())
-        return str(link.absolute())
+        return table_path(src, out_dir, rec_id)
     if not (out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and io.audio_info(out)[0] == sample_rate_hz):
         x, _ = io.read_audio(src, sample_rate_hz)
         io.write_wav(out, x, sample_rate_hz)
@@ -154,13 +184,14 @@ def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec
 
 def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[str, intervals.Segments] | None,
                    speakers: Mapping[str, str] | None = None,
-                   durations_s: Mapping[str, float] | None = None) -> None:
+                   durations_s: Mapping[str, float] | None = None,
+                   originals: Mapping[str, str] | None = None) -> None:
     """Write a data dir from {rec_id: audio path} and optional {rec_id: regions}.
 
     reco2dur comes from the audio headers; regions are clipped to the audio duration.  A
     feature-only set passes no wavs and its `durations_s` instead (no wav.scp is written; its
     data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
-    when `regions` is None.
+    when `regions` is None, a stale orig.scp when no recording has an `originals` entry other than its wav.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -186,6 +217,11 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     else:
         for stale in ("rttm", "segments"):
             (path / stale).unlink(missing_ok=True)
+    originals = {k: v for k, v in (originals or {}).items() if k in wavs and v != wavs[k]}
+    if originals:
+        io.write_table(path / ORIG_SCP, originals)
+    else:
+        (path / ORIG_SCP).unlink(missing_ok=True)
     if wavs:
         io.write_table(path / "wav.scp", wavs)  # last: a data dir with wav.scp is complete
 

@@ -25,10 +25,11 @@ COLUMNS = (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "rec
            ("tuned_dcf", "tuned.dcf"), ("best_shift", "shift_search.best_shift_frames"),
            ("all_speech_acc", "baseline_all_speech.accuracy"), ("all_speech_f1", "baseline_all_speech.f1"),
            ("n_files", "n_files"), ("n_frames", "n_frames"))
+COLUMN_NAMES = ("rate", *(c for c, _ in COLUMNS))   # rate: the sample rate the system heard (rate_of)
 # what `local/score.py` shows unless asked for more (`--columns all`): quality at the decode threshold and
 # tuned on dev, with the intervals that say whether two rows differ, and the always-speech floor
-DEFAULT_COLUMNS = ("accuracy", "precision", "recall", "f1", "f1_ci95", "roc_auc", "dcf", "tuned_thr", "tuned_f1",
-                   "all_speech_acc")
+DEFAULT_COLUMNS = ("rate", "accuracy", "precision", "recall", "f1", "f1_ci95", "roc_auc", "tuned_thr",
+                   "tuned_f1", "all_speech_acc")
 # compared metric -> (where in metrics.json, which way is better); tuned_f1 needs both scored with --tune-on
 COMPARED = {"f1": ("f1", "higher"), "roc_auc": ("roc_auc", "higher"), "dcf": ("dcf", "lower"),
             "tuned_f1": ("tuned.f1", "higher")}
@@ -56,9 +57,22 @@ def summary_rows(exp_dirs: list[str | Path]) -> tuple[list[dict], list[str]]:
         for f in found:
             m = io.read_json(f)
             rows.append({"model": exp.name, "set": f.parent.parent.name.removeprefix("decode_"),
-                         **{c: lookup(m, p) for c, p in COLUMNS}})
+                         "rate": rate_of(f.parent.parent), **{c: lookup(m, p) for c, p in COLUMNS}})
     rows.sort(key=lambda r: (r["set"], -(r["f1"] or 0), r["model"]))
     return rows, notes
+
+
+def rate_of(decode_dir: Path) -> str | None:
+    """The sample rate a system heard in a decode, e.g. "8k" or "16k": a public VAD's own (decode.yaml's
+    baseline.run_rates_hz), else the set's feature rate; None when decode.yaml does not say."""
+    import yaml
+    try:
+        sig = yaml.safe_load((decode_dir / "decode.yaml").read_text()) or {}
+        rates = sig.get("baseline", {}).get("run_rates_hz") or [
+            yaml.safe_load(sig["data_cache"])["features"]["sample_rate_hz"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return None
+    return "/".join(f"{r / 1000:g}k" for r in rates)
 
 
 def seed_rows(rows: list[dict]) -> list[dict]:
@@ -72,7 +86,8 @@ def seed_rows(rows: list[dict]) -> list[dict]:
         if len(rs) == 1 and not plan.seed_group(rs[0]["model"]):
             out.append(rs[0])
             continue
-        row = {"model": f"{model}({len(rs)})", "set": set_, "_f1": np.mean([r["f1"] or 0 for r in rs])}
+        row = {"model": f"{model}({len(rs)})", "set": set_, "rate": rs[0].get("rate"),
+               "_f1": np.mean([r["f1"] or 0 for r in rs])}
         for c, _ in COLUMNS:
             vals = [r[c] for r in rs]
             if c.endswith("_ci95") or any(not isinstance(v, (int, float)) for v in vals):
@@ -96,7 +111,7 @@ def _cell(v) -> str:
 
 def format_table(rows: list[dict], cols: list[str] | None = None) -> str:
     """Aligned text table (undefined values shown as '-'; the first two columns left-aligned)."""
-    cols = cols or ["set", "model", *(c for c, _ in COLUMNS)]
+    cols = cols or ["set", "model", "rate", *(c for c, _ in COLUMNS)]
     cells = [[_cell(r.get(c)) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(cols)]
     return "\n".join("  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(line, widths)))
