@@ -334,3 +334,11 @@ class MixCorpusConfig(MixingConfig):
     eq_gain_db_max: float = 6.0
     telephone_prob: float = 0.0          # 300-3400 Hz at 8 kHz + G.711 (codecs drawn from telephone_codecs)
     telephone_codecs: list[str] = field(default_factory=lambda: ["mulaw", "alaw"])
+    speed_prob: float = 0.0              # an utterance played faster or slower (tempo and pitch together, as
+    speed_min: float = 0.85              #   Kaldi's speed perturbation), factor uniform in this range
+    speed_max: float = 1.15
+    lowpass_prob: float = 0.0            # the whole mixture band-limited (a steep low-pass at a cut-off uniform
+    lowpass_hz_min: float = 3000.0       #   in this range): narrowband recordings, and no cue in the band alone
+    lowpass_hz_max: float = 7000.0
+    min_source_rate_hz: int = 0          # speech files recorded below this rate are left out (e.g. 16000 for a
+                                         #   16 kHz corpus: band-limited speech over wideband noise is a false cue)

@@ -67,3 +67,20 @@ def test_eq_tilt_and_gain():
     loud = augment.eq(x, sr, 0.0, 6.0)
     assert np.sqrt(np.mean(loud ** 2) / np.mean(x ** 2)) == pytest.approx(10 ** (6 / 20), rel=1e-3)
     assert np.max(np.abs(augment.eq(x * 15, sr, 0.0, 6.0))) <= 1.0   # clipped like a real channel
+
+
+def test_speed_resamples_tempo_and_pitch():
+    sr = 8000
+    x = np.sin(2 * np.pi * 500 * np.arange(sr) / sr).astype(np.float32)
+    y = augment.speed(x, 1.25)
+    assert len(y) == pytest.approx(len(x) / 1.25, abs=2)
+    f = np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(np.abs(np.fft.rfft(y)))]
+    assert f == pytest.approx(625, abs=5)                 # 500 Hz played 1.25x as fast
+    assert np.array_equal(augment.speed(x, 1.0), x)
+
+
+def test_lowpass_removes_the_band_above_the_cutoff():
+    x = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    y = augment.lowpass(x, 16000, 4000)
+    assert _band_power(y, 16000, 5000, 8000) < 1e-3 * _band_power(x, 16000, 5000, 8000)
+    assert _band_power(y, 16000, 100, 3000) > 0.9 * _band_power(x, 16000, 100, 3000)

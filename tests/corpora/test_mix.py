@@ -234,7 +234,7 @@ def test_label_policy_fill_closes_short_gaps_between_utterances(sources):
         assert any(fs <= s and e <= fe for fs, fe in filled)
 
 
-@pytest.mark.parametrize("name", mix.AUGMENTATIONS)
+@pytest.mark.parametrize("name", [a for a in mix.AUGMENTATIONS if a != "speed"])
 def test_each_augmentation_changes_audio_not_labels(sources, name):
     x0, r0 = _recording(sources)
     on = {f"{name}_prob": 1.0, "music_pattern": "."}
@@ -244,8 +244,24 @@ def test_each_augmentation_changes_audio_not_labels(sources, name):
     assert len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
     assert np.array_equal(x1, x2) and r2 == r1                   # seeded
     assert np.max(np.abs(x1)) <= 1.0
-    if name == "telephone":
+    if name in ("telephone", "lowpass"):
         assert _hi_share(x1) < 0.05 * _hi_share(x0)
+
+
+def test_speed_changes_the_utterances_and_their_labels(sources):
+    x0, r0 = _recording(sources)
+    x1, r1 = _recording(sources, speed_prob=1.0, speed_min=0.8, speed_max=0.8)   # all slower: longer words
+    assert len(x1) == len(x0) and r1 != r0 and np.array_equal(_recording(sources, speed_prob=1.0,
+                                                                       speed_min=0.8, speed_max=0.8)[0], x1)
+    first = lambda r: r[0][1] - r[0][0]  # noqa: E731  (the first utterance is the same one, slowed)
+    assert first(r1) == pytest.approx(first(r0) / 0.8, abs=0.03)
+
+
+def test_sources_below_the_rate_floor_are_left_out(sources, tmp_path):
+    speech, noise_dir = sources
+    files = sorted(Path(speech).rglob("*.flac"))
+    usable, rejected = mix.scan_speech(files, [speech], tiny_cfg(min_source_rate_hz=48000))
+    assert not usable and len(rejected) == len(files) and "min_source_rate_hz" in rejected[0]
 
 
 def _hi_share(x: np.ndarray, sr: int = 8000) -> float:

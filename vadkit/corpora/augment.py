@@ -1,4 +1,4 @@
-"""Signal augmentations of the mix corpus (vadkit.real_mix): reverberation, telephone channel, equaliser.
+"""Signal augmentations of the mix corpus (vadkit.corpora.mix): reverberation, telephone, equaliser, speed, low-pass.
 
 Every function is pure: randomness comes in through the caller's numpy Generator, so a recording is
 the same for the same (seed, set, index).  The reference labels never change: they stay those of the
@@ -18,6 +18,8 @@ Telephone channel (`telephone`): resampled to 8 kHz, band-passed 300-3400 Hz (4t
 zero phase), then G.711 mu-law (mu = 255) or A-law (A = 87.6) companded and quantised to 8 bits and
 expanded back, then resampled to the recording's rate.  Equaliser (`eq`): a spectral tilt of
 `tilt_db` across the band (linear in log frequency from 100 Hz to Nyquist, 0 dB at 1 kHz) and a gain.
+Speed (`speed`): an utterance resampled so it plays `factor` times as fast, pitch and tempo together.
+Low-pass (`lowpass`): the whole mixture band-limited, as narrowband recordings are.
 """
 from __future__ import annotations
 
@@ -94,3 +96,21 @@ def eq(x: np.ndarray, sample_rate_hz: int, tilt_db: float, gain_db: float) -> np
     octaves = np.log2(f / 1000.0) / math.log2(sample_rate_hz / 2 / 100.0)
     spec *= 10 ** ((tilt_db * octaves + gain_db) / 20)
     return np.clip(np.fft.irfft(spec, len(x)), -1.0, 1.0).astype(np.float32)
+
+
+def speed(x: np.ndarray, factor: float) -> np.ndarray:
+    """x played `factor` times as fast (tempo and pitch together, Kaldi's speed perturbation): resampled
+    by the nearest ratio of integers up to 100."""
+    from fractions import Fraction
+    from scipy.signal import resample_poly
+    f = Fraction(factor).limit_denominator(100)
+    if f == 1:
+        return np.asarray(x, dtype=np.float32)
+    return resample_poly(np.asarray(x, dtype=np.float64), f.denominator, f.numerator).astype(np.float32)
+
+
+def lowpass(x: np.ndarray, sample_rate_hz: int, cutoff_hz: float) -> np.ndarray:
+    """x through an 8th-order Butterworth low-pass at cutoff_hz (zero phase)."""
+    from scipy.signal import butter, sosfiltfilt
+    sos = butter(8, cutoff_hz, btype="low", fs=sample_rate_hz, output="sos")
+    return sosfiltfilt(sos, np.asarray(x, dtype=np.float64)).astype(np.float32)

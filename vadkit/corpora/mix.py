@@ -44,8 +44,9 @@ fade, overlap_db_min..max against the region's level: so it adds no label), `rev
 vadkit.augment; the tail past an utterance stays non-speech), `music` (an excerpt of a noise file of
 the set whose path matches `music_pattern`, from 0.5 s before the first to 0.5 s after the last speech,
 at music_snr_db_min..max below the speech; skipped when the set has no such file); then on the whole
-mixture: `eq` (tilt and gain) and `telephone` (300-3400 Hz, G.711 mu-law or A-law at 8 kHz).
-Labels are always those of the clean speech.
+mixture: `eq` (tilt and gain), `lowpass` (band-limited at a random cut-off) and `telephone` (300-3400 Hz,
+G.711 mu-law or A-law at 8 kHz).  `speed` acts on each utterance as it is read (its labels are found on
+the sped-up utterance).  Labels are always those of the clean speech.
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ log = logging.getLogger(__name__)
 
 _VERSION = 1          # part of the .done stamp: bump when generation changes
 LABEL_POLICIES = ("energy", "tight", "fill")
-AUGMENTATIONS = ("overlap", "reverb", "music", "eq", "telephone")   # in the order they are applied
+AUGMENTATIONS = ("speed", "overlap", "reverb", "music", "eq", "lowpass", "telephone")   # in the order applied
 _QUIET_PERCENTILE = 10
 _PEAK = 0.5
 
@@ -124,6 +125,9 @@ def scan_speech(files: Sequence[Path], dirs: Sequence[str | Path], cfg: MixCorpu
     from tqdm import tqdm
     usable, rejected = [], []
     for p in tqdm(files, desc="speech files", unit="file", mininterval=5):
+        if io.audio_info(p)[0] < cfg.min_source_rate_hz:
+            rejected.append(f"{p}\trecorded below min_source_rate_hz ({cfg.min_source_rate_hz} Hz)")
+            continue
         x, _ = io.read_audio(p, cfg.sample_rate_hz)
         speech_s = intervals.speech_seconds(mixing.reference_labels(x, label_config(cfg)))
         if speech_s == 0:
@@ -247,11 +251,13 @@ def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music:
 
 def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -> np.ndarray:
     """The mixture through an equaliser and a telephone channel (each by its *_prob)."""
-    r_eq, r_tel = rng.spawn(2)
+    r_eq, r_tel, r_low = rng.spawn(3)
     sr = cfg.sample_rate_hz
     if r_eq.random() < cfg.eq_prob:
         x = augment.eq(x, sr, r_eq.uniform(-cfg.eq_tilt_db_max, cfg.eq_tilt_db_max),
                        r_eq.uniform(cfg.eq_gain_db_min, cfg.eq_gain_db_max))
+    if r_low.random() < cfg.lowpass_prob:
+        x = augment.lowpass(x, sr, r_low.uniform(cfg.lowpass_hz_min, min(cfg.lowpass_hz_max, 0.45 * sr)))
     if r_tel.random() < cfg.telephone_prob:
         x = augment.telephone(x, sr, cfg.telephone_codecs[int(r_tel.integers(len(cfg.telephone_codecs)))])
     return x
@@ -262,11 +268,13 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
     duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
-    speech_rng, channel_rng = rng.spawn(2)   # spawned after: recordings without augmentation are unchanged
+    speech_rng, channel_rng, speed_rng = rng.spawn(3)   # spawned after: recordings without augmentation are unchanged
     sr = cfg.sample_rate_hz
 
     def read_utterance(r: np.random.Generator) -> np.ndarray:
         x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
+        if speed_rng.random() < cfg.speed_prob:
+            x = augment.speed(x, speed_rng.uniform(cfg.speed_min, cfg.speed_max))
         return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
 
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -305,6 +313,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (cfg.reverb_drr_db_min > cfg.reverb_drr_db_max or cfg.overlap_db_min > cfg.overlap_db_max
          or cfg.music_snr_db_min > cfg.music_snr_db_max or cfg.eq_gain_db_min > cfg.eq_gain_db_max,
          "an augmentation's *_min exceeds its *_max"),
+        (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
+        (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
          f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
     ]
