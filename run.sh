@@ -12,6 +12,7 @@ corpus=builtin               # builtin (offline espeak-ng speech + noise), mix (
                              # (mini LibriSpeech + MUSAN, or --mirror), dir (--train-dir ...), mat (--mat-dir)
 speech_dir=                  # --corpus mix: folder of clean speech utterances
 noise_dir=                   # --corpus mix: folder of noise/music with no voices in it
+mix_conf=conf/corpus_mix.yaml # --corpus mix, librimix: how mixtures are made (its rate must match --feat-conf)
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
 feat_conf=conf/features.yaml # feature config (e.g. conf/features_logmel.yaml, with a model conf to match)
@@ -53,6 +54,7 @@ Options (default):
   --corpus NAME      corpus: builtin, mix, librimix, dir or mat ($corpus)
   --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
+  --mix-conf FILE    mix, librimix: corpus config ($mix_conf); its sample_rate_hz must match --feat-conf
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
   --feat-conf FILE   feature config ($feat_conf); its input size must match the models' input_dims
@@ -89,6 +91,7 @@ if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
   die "--corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)"
 fi
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
+if [ ! -f "$mix_conf" ]; then die "--mix-conf $mix_conf: no such file (e.g. conf/corpus_mix.yaml)"; fi
 if [ "$stage" -lt 0 ] || [ "$stage" -gt 5 ] || [ "$stop_stage" -lt "$stage" ]; then
   die "--stage $stage --stop-stage $stop_stage: stages are 0-5 and the last may not come before the first"
 fi
@@ -116,11 +119,11 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
       local/make_builtin_corpus.py --config conf/corpus_builtin.yaml --nj "$nj" data/local/builtin
   fi
   case $corpus in
-    mix) $feats_cmd data/local/log/mix.log local/make_mix.py --config conf/corpus_mix.yaml --nj "$nj" \
+    mix) $feats_cmd data/local/log/mix.log local/make_mix.py --config "$mix_conf" --nj "$nj" \
       --speech-dir "$speech_dir" --noise-dir "$noise_dir" data/local/mix ;;
     librimix) $feats_cmd data/local/log/download_librimix.log local/download_librimix.py \
         --config conf/download_librimix.yaml ${mirror:+--mirror "$mirror"} data/local/downloads
-      $feats_cmd data/local/log/librimix.log local/make_mix.py --config conf/corpus_mix.yaml --nj "$nj" \
+      $feats_cmd data/local/log/librimix.log local/make_mix.py --config "$mix_conf" --nj "$nj" \
         --speech-dir data/local/downloads/speech --noise-list data/local/downloads/noise.list data/local/librimix ;;
     dir | mat) log "Stage 0: --corpus $corpus reads existing files: nothing to build" ;;
   esac
