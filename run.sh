@@ -108,7 +108,8 @@ log() { echo "$(date '+%F %T') ($(basename "$0"):${BASH_LINENO[0]}) $*"; }
 # train_exps/confs/seeds, ensembles and members_of, exps; see local/plan_run.py --help.
 plan=$(local/plan_run.py --corpus "$corpus" --models "$models" --model "$model" --seeds "$seeds" \
   --ensemble "$ensemble" --ami-dir "$ami_dir" --ami-telephone "$ami_telephone" --builtin-eval "$builtin_eval" \
-  --train-dir "$train_dir" --dev-dir "$dev_dir" --test-dir "$test_dir" --test-name "$test_name")
+  --train-dir "$train_dir" --dev-dir "$dev_dir" --test-dir "$test_dir" --test-name "$test_name" \
+  --mix-conf "$mix_conf")
 eval "$plan"
 log "sets: $sets (features: ${feat_sets:-none}; scored: $eval_sets); systems: $exps"
 

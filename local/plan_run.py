@@ -13,7 +13,9 @@ eval_<--test-name or its folder's name>, so it never replaces data/test or exp/<
 """
 import shlex
 
-from vadkit import cli, plan
+from vadkit import cli, config, plan
+from vadkit.config import MixCorpusConfig
+from vadkit.corpora import mix
 
 
 def main(argv=None):
@@ -31,11 +33,15 @@ def main(argv=None):
     p.add_argument("--test-dir", default="", help="--corpus dir: the test folder")
     p.add_argument("--test-name", default="", help="a test folder alone: its set is data/eval_<name> (default: "
                    "the folder's name)")
+    p.add_argument("--mix-conf", default="", help="mix, librimix: the corpus config; with a held-out pattern, "
+                   "its cross-domain dev set xdev is a set of the run too")
     a = p.parse_args(argv)
     train = a.corpus != "dir" or bool(a.train_dir)
+    xdev = a.corpus in ("mix", "librimix") and bool(a.mix_conf) and "xdev" in mix.sets_of(
+        config.load(a.mix_conf, MixCorpusConfig))
     eval_set = plan.eval_set_name(a.test_dir, a.test_name)
     r = plan.plan(a.corpus, " ".join(a.models), a.model, a.seeds, a.ensemble, bool(a.ami_dir), a.ami_telephone,
-                  a.builtin_eval, train=train, eval_set=eval_set)
+                  a.builtin_eval, train=train, eval_set=eval_set, xdev=xdev)
     t = r.trainings
     values = {"models": r.models, "corpus_sets": r.corpus_sets, "ami_sets": r.ami_sets,
               "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S sh -c 'p="${0%/*}/../.venv/bin/python"; [ -x "$p" ] || p=python3; exec "$p" "$0" "$@"'
-"""Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test}/ from its folders.
+"""Data prep for a corpus stage 0 made (builtin, mix, librimix): data/{train,dev,test[,xdev]}/ from its folders.
 
 e.g.: local/prepare_builtin.py data/local/builtin data
       local/prepare_builtin.py --sets "dev test" --prefix builtin_ data/local/builtin data   # data/builtin_{dev,test}
@@ -13,17 +13,18 @@ from vadkit import cli, io
 from vadkit.data import datadir
 from vadkit.errors import InputError
 
-SETS = ("train", "dev", "test")
+SETS = ("train", "dev", "test", "xdev")   # xdev: the mix corpus's cross-domain dev set, when it has one
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_list("--sets", default=list(SETS), help=f"which of the corpus's sets (default: \"{' '.join(SETS)}\")")
+    p.add_list("--sets", default=[], help=f"which of the corpus's sets ({' '.join(SETS)}; default: those it has)")
     p.add_argument("--prefix", default="", help="data dir name prefix, e.g. builtin_ (default: none)")
     p.add_argument("corpus_dir")
     p.add_argument("data_root")
     a = p.parse_args(argv)
-    if not a.sets or not set(a.sets) <= set(SETS):
+    a.sets = a.sets or [s for s in SETS if (Path(a.corpus_dir) / s).is_dir() or s != "xdev"]
+    if not set(a.sets) <= set(SETS):
         p.error(f"--sets takes a subset of \"{' '.join(SETS)}\", not {' '.join(a.sets)!r}")
     for name in a.sets:
         src = Path(a.corpus_dir) / name

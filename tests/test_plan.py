@@ -70,3 +70,9 @@ def test_plan_run_prints_what_bash_evaluates():
         "exp/lstm_seed1 exp/lstm_seed2 exp/blstm_seed1 exp/blstm_seed2 exp/lstm_ens exp/blstm_ens",
         "conf/lstm.yaml conf/lstm.yaml conf/blstm.yaml conf/blstm.yaml", "1 2 1 2", "exp/lstm_ens exp/blstm_ens",
         "exp/blstm_seed1 exp/blstm_seed2", "true"]
+
+
+def test_cross_domain_dev_set_joins_the_run():
+    p = plan.plan("mix", xdev=True)
+    assert p.sets == ["train", "dev", "test", "xdev"] and "xdev" in p.eval_sets and "xdev" in p.feat_sets
+    assert plan.plan("mix").sets == ["train", "dev", "test"]

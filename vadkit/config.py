@@ -300,6 +300,9 @@ class MixCorpusConfig(MixingConfig):
     test_share: float = 0.18             # go to dev / test; the rest to train
     noise_dev_share: float = 0.15        # share of the noise (by seconds) whose files go to dev / test
     noise_test_share: float = 0.20
+    xdev_speech_pattern: str = ""        # cross-domain dev set `xdev`: speech files whose path matches this regex
+    xdev_noise_pattern: str = ""         #   and noise files matching this one are held out of train/dev/test and
+    xdev_minutes: float = 8.0            #   mixed into xdev alone (with dev's speech or noise where one is empty)
     bed_files_max: int = 2               # background: 1..this noise files under each recording
     # speaker of an utterance: the first group of the first pattern matching its path (relative to the
     # speech folder, "/"-separated); when none matches, its folder.  LibriSpeech, Speech Commands.

@@ -88,17 +88,17 @@ def eval_set_name(test_dir: str, test_name: str = "") -> str:
 
 def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemble: bool = True,
          ami: bool = False, ami_telephone: str = "mulaw", builtin_eval: bool = False, train: bool = True,
-         exp_root: str = "exp", conf_dir: str = "conf", eval_set: str = "eval_test") -> Plan:
+         exp_root: str = "exp", conf_dir: str = "conf", eval_set: str = "eval_test", xdev: bool = False) -> Plan:
     """The plan of run.sh with these options (models and seeds: space-separated, as run.sh takes them;
     ami: --ami-dir given; train: false when --corpus dir has a test folder alone, to evaluate only, as
-    the set `eval_set` (eval_set_name))."""
+    the set `eval_set` (eval_set_name); xdev: the mix corpus has a cross-domain dev set)."""
     if corpus not in CORPORA:
         raise InputError(f"unknown --corpus {corpus!r} ({', '.join(CORPORA)})")
     names = model.split() or models.split() or list(DEFAULT_MODELS)
     if not (model or models) and corpus in ("mix", "librimix"):
         names += REAL_SPEECH_MODELS
     ks: list[int | None] = [*parse_seeds(seeds)] or [None]
-    p = Plan(names, list(CORPUS_SETS) if train else [eval_set], merge_seeds=ks != [None])
+    p = Plan(names, [*CORPUS_SETS, *(["xdev"] if xdev else [])] if train else [eval_set], merge_seeds=ks != [None])
     if ami:
         p.ami_sets = ["ami_dev", "ami_test"] + (["ami_dev_tel", "ami_test_tel"] if ami_telephone != "none" else [])
     if builtin_eval and corpus != "builtin":

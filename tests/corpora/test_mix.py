@@ -267,3 +267,20 @@ def test_sources_below_the_rate_floor_are_left_out(sources, tmp_path):
 def _hi_share(x: np.ndarray, sr: int = 8000) -> float:
     spec = np.abs(np.fft.rfft(x)) ** 2
     return float(spec[np.fft.rfftfreq(len(x), 1 / sr) > 3700].sum() / spec.sum())
+
+
+def test_cross_domain_dev_holds_out_whole_kinds(sources, tmp_path):
+    """xdev: speaker 100 and noise file 0_* are held out of train/dev/test and heard in xdev only."""
+    speech, noise_dir = sources
+    cfg = tiny_cfg(xdev_speech_pattern="/100/", xdev_noise_pattern="/0_", xdev_minutes=0.2)
+    assert mix.sets_of(cfg) == ("train", "dev", "test", "xdev") and mix.sets_of(tiny_cfg()) == mixing.SETS
+    out = tmp_path / "mix"
+    mix.make_mix_corpus(cfg, out, [speech], [noise_dir])
+    spk = {s: set((out / s / "speakers").read_text().split()) for s in mix.sets_of(cfg)}
+    noises = {s: (out / s / "noises").read_text().split() for s in mix.sets_of(cfg)}
+    assert spk["xdev"] == {"100"} and "100" not in spk["train"] | spk["dev"] | spk["test"]
+    assert all("/0_" in n for n in noises["xdev"])
+    assert not any("/0_" in n for s in mixing.SETS for n in noises[s])
+    assert sorted(io.read_rttm(out / "xdev" / "rttm")) == sorted(w.stem for w in (out / "xdev").glob("*.wav"))
+    with pytest.raises(InputError, match="xdev_noise_pattern 'nothing' matches no noise file"):
+        mix.make_mix_corpus(tiny_cfg(xdev_noise_pattern="nothing"), tmp_path / "bad", [speech], [noise_dir])

@@ -22,6 +22,10 @@ Split (no speaker, no noise file in two sets): speakers are put in the order of 
 in that order test takes speakers until it holds `test_share` of the usable labelled speech, then dev
 until `dev_share`, and train the rest.  Noise files the same way by duration (`noise_test_share`,
 `noise_dev_share`), so dev and test never hear a training noise.  Every set gets at least one of each.
+Cross-domain dev (`xdev`, when `xdev_speech_pattern` or `xdev_noise_pattern` is set): the speech and noise
+files whose paths match are held out of train, dev and test before the split and mixed into xdev alone
+(xdev takes dev's speakers or noises where its pattern is empty), so selecting on xdev rewards models
+that hold up on kinds of speech or noise they never heard.
 
 Recordings (vadkit.mix.make_recording; seeded by (seed, set, index) as the built-in corpus):
 utterances drawn at random (with replacement) from the set's utterances, each peak-normalised to 0.5
@@ -173,6 +177,31 @@ def split(sources: Sequence[Source], seed: int, dev_share: float, test_share: fl
         out[assign.get(s.group, "train")].append(s)
     if not out["train"]:
         raise InputError(f"{what}: nothing left for train; lower the dev/test shares or add data")
+    return out
+
+
+def sets_of(cfg: MixCorpusConfig) -> tuple[str, ...]:
+    """The corpus's sets: train, dev, test, and xdev when a held-out pattern is set."""
+    return (*mixing.SETS, "xdev") if cfg.xdev_speech_pattern or cfg.xdev_noise_pattern else mixing.SETS
+
+
+def hold_out(sources: Sequence[Source], pattern: str) -> tuple[list[Source], list[Source]]:
+    """(sources kept, sources whose path matches `pattern`): the held-out kinds of the xdev set."""
+    if not pattern:
+        return list(sources), []
+    held = [s for s in sources if re.search(pattern, s.path)]
+    return [s for s in sources if s not in held], held
+
+
+def split_with_xdev(sources: Sequence[Source], pattern: str, seed: int, dev_share: float, test_share: float,
+                    what: str, xdev: bool) -> dict[str, list[Source]]:
+    """split() of the sources not held out; with xdev, the held-out ones (or dev's, when none is) as xdev."""
+    kept, held = hold_out(sources, pattern)
+    if pattern and not held:
+        raise InputError(f"xdev_{what}_pattern {pattern!r} matches no {what} file; fix the pattern")
+    out = split(kept, seed, dev_share, test_share, what)
+    if xdev:
+        out["xdev"] = held or out["dev"]
     return out
 
 
@@ -336,7 +365,7 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
 def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequence[str | Path],
                     noise_dirs: Sequence[str | Path] = (), noise_lists: Sequence[str | Path] = (),
                     num_jobs: int = 1, where: str = "corpus config") -> bool:
-    """Build OUT_DIR/{train,dev,test}/mix_<set>_NNNN.wav + rttm, and per set `speakers` and `noises`
+    """Build OUT_DIR/{train,dev,test[,xdev]}/mix_<set>_NNNN.wav + rttm, and per set `speakers` and `noises`
     (what it was made from) and OUT_DIR/rejected (utterances left out, why); False if up to date."""
     check_mix_config(cfg, where)
     if any(not str(d) for d in [*speech_dirs, *noise_dirs]):
@@ -353,11 +382,14 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
     def jobs(tmp: Path) -> list[tuple]:
         utts, rejected = scan_speech(speech_files, speech_dirs, cfg)
         log.info("%d usable utterances, %d left out (listed in rejected)", len(utts), len(rejected))
-        speech = split(utts, cfg.seed, cfg.dev_share, cfg.test_share, "speech")
-        noises = split(scan_noise(noise_files), cfg.seed, cfg.noise_dev_share, cfg.noise_test_share, "noise")
+        xdev = "xdev" in sets_of(cfg)
+        speech = split_with_xdev(utts, cfg.xdev_speech_pattern, cfg.seed, cfg.dev_share, cfg.test_share,
+                                 "speech", xdev)
+        noises = split_with_xdev(scan_noise(noise_files), cfg.xdev_noise_pattern, cfg.seed, cfg.noise_dev_share,
+                                 cfg.noise_test_share, "noise", xdev)
         io.write_text(tmp / "rejected", "".join(f"{r}\n" for r in rejected))
         out = []
-        for s in mixing.SETS:
+        for s in sets_of(cfg):
             spk = sorted({u.group for u in speech[s]})
             log.info("%s: %d speakers, %.1f min of speech; %d noise files, %.1f min", s, len(spk),
                      sum(u.seconds for u in speech[s]) / 60, len(noises[s]),

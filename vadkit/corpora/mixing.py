@@ -251,7 +251,8 @@ def check_mixing_config(cfg: MixingConfig, where: str = "corpus config") -> None
     """Raise InputError naming `where` if the sizes, levels or label rule cannot give what they promise."""
     problems = [
         (cfg.sample_rate_hz < 8000, "sample_rate_hz must be at least 8000"),
-        (min(cfg.train_minutes, cfg.dev_minutes, cfg.test_minutes) <= 0, "every *_minutes must be > 0"),
+        (min(cfg.train_minutes, cfg.dev_minutes, cfg.test_minutes, getattr(cfg, "xdev_minutes", 1)) <= 0,
+         "every *_minutes must be > 0"),
         (not 0 < cfg.min_rec_s <= cfg.max_rec_s, "need 0 < min_rec_s <= max_rec_s"),
         (not 0 < cfg.speech_ratio_min < cfg.speech_ratio_max - 2 * _RATIO_MARGIN < 1,
          f"need 0 < speech_ratio_min < speech_ratio_max - {2 * _RATIO_MARGIN} < 1"),
@@ -301,14 +302,15 @@ def _build_one(job: tuple) -> tuple[str, str, Segments, float]:
 def _generate(tmp: Path, jobs: list[tuple], num_jobs: int, desc: str) -> None:
     """Run the jobs ((make, args, set, wav path, rate) each) into `tmp`; one rttm per set; log sizes."""
     from tqdm import tqdm
-    regions: dict[str, dict[str, Segments]] = {s: {} for s in SETS}
-    seconds = {s: 0.0 for s in SETS}
+    sets = list(dict.fromkeys([*SETS, *(j[2] for j in jobs)]))   # train, dev, test and any other (xdev)
+    regions: dict[str, dict[str, Segments]] = {s: {} for s in sets}
+    seconds = {s: 0.0 for s in sets}
     with multiprocessing.get_context("spawn").Pool(num_jobs) if num_jobs > 1 else _Serial() as pool:
         for set_name, rec_id, segs, dur_s in tqdm(pool.imap(_build_one, jobs), total=len(jobs),
                                                   desc=desc, unit="rec"):
             regions[set_name][rec_id] = segs
             seconds[set_name] += dur_s
-    for s in SETS:
+    for s in sets:
         io.write_rttm(tmp / s / "rttm", regions[s])
         speech_s = sum(speech_seconds(v) for v in regions[s].values())
         log.info("%s: %d recordings, %.1f min, %.1f %% speech", s, len(regions[s]), seconds[s] / 60,
