@@ -1,11 +1,14 @@
-"""The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds."""
+"""The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds,
+--device."""
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from vadkit import io
 from vadkit.data import datadir
-from vadkit.tool import files
+from vadkit.errors import InputError
+from vadkit.tool import command, files
 from vadkit.tool.vad import VadResult
 
 # half-millisecond times (the frame grid's x.xx75 s), a region at 0, two regions in the same centiseconds
@@ -45,3 +48,13 @@ def test_inputs_take_their_rec_ids_from_the_one_rule(tmp_path):
     assert got == [("sub-b", str(tmp_path / "in/sub/b.flac")), ("sub-dir-b", str(tmp_path / "in/sub/dir/b.flac")),
                    ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk 1.wav"))]
     assert [k for k, _ in got[:3]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:3]]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error is for machines without CUDA")
+def test_device_cuda_without_cuda_is_one_line_naming_the_option():
+    assert command.check_device("auto") is None and command.check_device("cpu") == "cpu"
+    for device in ("cuda", "cuda:1"):
+        with pytest.raises(InputError, match=rf"^--device {device}: no CUDA device here .*; use --device cpu or auto$"):
+            command.check_device(device)
+    with pytest.raises(InputError, match="^--device gpu: not a device; use auto, cpu, cuda or cuda:N$"):
+        command.check_device("gpu")
