@@ -18,6 +18,10 @@ Post-processing: --config (default: the model's own decode.yaml, else conf/decod
 padding that scoring tuned on a dev set), then any key given below.
 A recording that fails gets one error line naming it; the others are still done; the exit
 status is the number that failed (at most 125).
+Interrupts and re-runs: Ctrl-C (or SIGTERM) stops at once (exit 130, or 143) and keeps every finished
+output; a combined -o FILE is assembled at the end from per-input parts kept in .FILE.parts/ beside it.
+A re-run into the same -o skips the inputs whose output is current (same input file, model and
+settings; a .<name>.stamp beside each output records them); --overwrite true redoes them.
 """
 import re
 
@@ -39,6 +43,8 @@ def main(argv=None):
     p.add_argument("--chunk-s", type=float, default=20.0, help="network chunk length; 0: one exact pass (20)")
     p.add_argument("--context-s", type=float, default=3.0, help="context before (and after) each chunk (3)")
     p.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda or cuda:N (auto)")
+    p.add_argument("--overwrite", type=cli.bool_arg, default=False, metavar="true|false",
+                   help="true: redo the inputs whose output in -o is current (default false: skip them)")
     p.add_argument("--config", help="post-processing YAML (default: the model's own decode.yaml, else conf/decode.yaml)")
     p.add_argument("--tuned", metavar="METRICS_JSON", help="use the threshold and post-processing tuned on dev "
                    "in this scoring/metrics.json (steps/score.py --tune-on; stage 5)")
@@ -54,7 +60,7 @@ def main(argv=None):
         decode = vad.tuned_decode_config(a.tuned, decode)
     decode = cli.apply_config_options(decode, a)
     return files.run(str(model), a.inputs, a.output, a.format, decode, a.channel, a.probs, a.nj,
-                     chunk_s=a.chunk_s or None, context_s=a.context_s, device=device)
+                     overwrite=a.overwrite, chunk_s=a.chunk_s or None, context_s=a.context_s, device=device)
 
 
 def check_device(device: str) -> str | None:
