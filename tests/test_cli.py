@@ -1,9 +1,12 @@
-"""vadkit.cli.Parser: the command-line conventions and one release of deprecated spellings."""
+"""vadkit.cli: the Parser's command-line conventions and one release of deprecated spellings; run()'s exits."""
 import logging
+import signal
+import sys
 
 import pytest
 
 from vadkit import cli
+from vadkit.errors import Interrupted
 
 
 def make_parser():
@@ -61,3 +64,19 @@ def test_help_lists_the_deprecated_spellings():
     assert "e.g.: x.py" in text
     assert "--start (now --start-s)" in text and "bare --probs (now --probs true)" in text
     assert "-o X (now X as the last argument)" in text and '--sets A,B (now --sets "A B")' in text
+
+
+@pytest.mark.parametrize("exc,line,status", [(KeyboardInterrupt(), "prog.py: interrupted", 130),
+                                             (Interrupted("3 of 5 outputs finished are kept", signal.SIGTERM),
+                                              "prog.py: interrupted; 3 of 5 outputs finished are kept", 143)])
+def test_an_interrupt_is_one_line_and_128_plus_the_signal(monkeypatch, capsys, exc, line, status):
+    def main(argv):
+        raise exc
+    monkeypatch.setattr(sys, "argv", ["prog.py"])
+    old = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as e:
+            cli.run(main)
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert e.value.code == status and capsys.readouterr().err == line + "\n"

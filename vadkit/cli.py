@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import shlex
+import signal
 import sys
 from typing import Callable, Sequence
 
@@ -155,8 +156,9 @@ def run(main: Callable[[Sequence[str] | None], object]) -> None:
     except InputError as e:
         print(f"{os.path.basename(prog)}: error: {e}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        print(f"{os.path.basename(prog)}: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as e:  # Ctrl-C, or errors.Interrupted (SIGTERM too) saying what was kept
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # more Ctrl-C while exiting: no traceback
+        print(f"{os.path.basename(prog)}: interrupted" + (f"; {e}" if str(e) else ""), file=sys.stderr)
+        sys.exit(128 + getattr(e, "signum", signal.SIGINT))
     if isinstance(status, int) and not isinstance(status, bool) and status:
         sys.exit(min(status, 125))  # a count of failures, kept below the shell's 126+ meanings

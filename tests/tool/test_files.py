@@ -1,12 +1,21 @@
-"""The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds."""
+"""The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds,
+what a re-run skips, combined outputs from parts; --device."""
+import json
+import logging
+
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from vadkit import io
+from vadkit.config import DecodeConfig
 from vadkit.data import datadir
-from vadkit.tool import files
+from vadkit.errors import InputError
+from vadkit.tool import command, files
 from vadkit.tool.vad import VadResult
+
+from builders import make_model_dir, toy_recording
 
 # half-millisecond times (the frame grid's x.xx75 s), a region at 0, two regions in the same centiseconds
 REGIONS = {"rec-b": [(0.0075, 1.2345), (2.5175, 3.9925)],
@@ -45,3 +54,73 @@ def test_inputs_take_their_rec_ids_from_the_one_rule(tmp_path):
     assert got == [("sub-b", str(tmp_path / "in/sub/b.flac")), ("sub-dir-b", str(tmp_path / "in/sub/dir/b.flac")),
                    ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk 1.wav"))]
     assert [k for k, _ in got[:3]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:3]]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return str(make_model_dir(tmp_path_factory.mktemp("m") / "uni"))
+
+
+def write_inputs(folder, n=3):
+    for i in range(n):
+        io.write_wav(folder / f"r{i}.wav", toy_recording(np.random.default_rng(i), 4.0)[0], 8000)
+    return folder
+
+
+def skipped(caplog) -> int:
+    """How many inputs the last run skipped (its log line), 0 when it says nothing."""
+    found = [r.getMessage() for r in caplog.records if "inputs skipped" in r.getMessage()]
+    caplog.clear()
+    return int(found[-1].split(" of ")[0]) if found else 0
+
+
+def test_a_rerun_skips_current_outputs_and_redoes_changed_ones(model, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="vadkit.tool.files")
+    inputs, out = write_inputs(tmp_path / "in"), tmp_path / "out"
+
+    def run(decode=None, **kw):
+        decode = decode or DecodeConfig(threshold=0.5)
+        assert files.run(model, [str(inputs)], f"{out}/", "json", decode, progress=False, **kw) == 0
+        return skipped(caplog), {p.name: p.stat().st_mtime_ns for p in out.glob("r*.json")}
+
+    n, first = run()
+    assert n == 0 and sorted(first) == ["r0.json", "r1.json", "r2.json"]
+    n, again = run()
+    assert n == 3 and again == first                                     # nothing written again
+    io.write_wav(inputs / "r1.wav", toy_recording(np.random.default_rng(7), 4.0)[0], 8000)   # a new r1.wav
+    n, now = run()
+    assert n == 2 and now["r1.json"] != first["r1.json"] and now["r0.json"] == first["r0.json"]
+    for changed in ({"decode": DecodeConfig(threshold=0.6)}, {"chunk_s": 2.0}, {"overwrite": True}):
+        assert run(**changed)[0] == 0                                  # other settings, or --overwrite true
+    (out / ".r2.json.stamp").unlink()                                   # written, not stamped: redone
+    assert run()[0] == 2
+
+
+def test_a_combined_output_is_assembled_from_its_parts(model, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="vadkit.tool.files")
+    inputs, decode = write_inputs(tmp_path / "in"), DecodeConfig(threshold=0.5)
+    for fmt in ("json", "rttm"):
+        out, parts = tmp_path / f"all.{fmt}", tmp_path / f".all.{fmt}.parts"
+        assert files.run(model, [str(inputs)], f"{tmp_path}/per/", fmt, decode, progress=False) == 0
+        assert files.run(model, [str(inputs)], str(out), fmt, decode, progress=False) == 0
+        assert skipped(caplog) == 0 and sorted(p.name for p in parts.glob("r*")) == [f"r{i}.{fmt}" for i in range(3)]
+        whole = out.read_bytes()
+        out.unlink()                                                    # as after an interrupt: parts, no OUT
+        (parts / f".r1.{fmt}.stamp").unlink()
+        assert files.run(model, [str(inputs)], str(out), fmt, decode, progress=False) == 0
+        assert skipped(caplog) == 2 and out.read_bytes() == whole
+        per = [(tmp_path / "per" / f"r{i}.{fmt}").read_text() for i in range(3)]
+        if fmt == "json":
+            assert json.loads(whole) == [json.loads(t) for t in per]
+        else:
+            assert whole.decode() == "".join(per)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error is for machines without CUDA")
+def test_device_cuda_without_cuda_is_one_line_naming_the_option():
+    assert command.check_device("auto") is None and command.check_device("cpu") == "cpu"
+    for device in ("cuda", "cuda:1"):
+        with pytest.raises(InputError, match=rf"^--device {device}: no CUDA device here .*; use --device cpu or auto$"):
+            command.check_device(device)
+    with pytest.raises(InputError, match="^--device gpu: not a device; use auto, cpu, cuda or cuda:N$"):
+        command.check_device("gpu")
