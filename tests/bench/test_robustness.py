@@ -1,0 +1,39 @@
+"""The level sweep (vadkit/bench/robustness.py, local/level_sweep.py) on a tiny generated labelled set."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vadkit.bench import robustness
+from vadkit.errors import InputError
+
+from builders import make_toy_data_dir
+
+
+class EnergyVad:
+    """A stand-in VAD whose decision is absolute level (-30 dBFS): robust to nothing, so the sweep must show it."""
+    def run(self, x, rate, name=None):
+        from vadkit.tool.vad import VadResult
+        hop = rate // 100
+        n = (len(x) - rate // 40) // hop + 1
+        p = np.array([np.sqrt(np.mean(x[i * hop:i * hop + rate // 40] ** 2)) > 10 ** (-30 / 20) for i in range(n)],
+                     np.float32)
+        edges = np.flatnonzero(np.diff(np.r_[0, p, 0]))
+        segs = [(s * 0.01, e * 0.01) for s, e in zip(edges[::2], edges[1::2])]
+        return VadResult(name, rate, len(x) / rate, 0.01, segs, p)
+
+
+def test_sweep_shows_a_level_bound_vad_breaking(tmp_path):
+    d = make_toy_data_dir(tmp_path / "lab", 2, dur_s=4.0, seed=2)
+    rows = {r["gain_db"]: r for r in robustness.level_sweep(EnergyVad(), d, (-40, 0, 20))}
+    assert set(rows) == {-40.0, 0.0, 20.0}
+    assert rows[0.0]["agreement"] == 1.0 and rows[0.0]["f1"] > 0.8
+    assert rows[-40.0]["speech_share"] < rows[0.0]["speech_share"] and rows[-40.0]["agreement"] < 1.0
+    assert rows[20.0]["clipped"] > rows[0.0]["clipped"]
+
+
+def test_sweep_needs_labels(tmp_path):
+    d = make_toy_data_dir(tmp_path / "lab", 1, dur_s=2.0)
+    (d / "rttm").unlink()
+    with pytest.raises(InputError, match="no rttm"):
+        robustness.level_sweep(EnergyVad(), d)
