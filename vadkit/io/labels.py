@@ -360,29 +360,48 @@ def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
     return {k: merge_segments(v) for k, v in regions.items()}
 
 
-def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """The one RTTM writer: SPEAKER lines `SPEAKER <rec_id> 1 <start_s> <dur_s> <NA> <NA> speech <NA> <NA>`,
-    recordings in byte order, regions as given, times `%.3f` (the contract's millisecond precision)."""
-    lines = []
+def _ms(x: float) -> int:
+    """Seconds -> whole milliseconds, rounded exactly as `%.3f` prints them (the decimal nearest the float)."""
+    return int(f"{x:.3f}".replace(".", ""))
+
+
+def _ms_text(ms: int) -> str:
+    return f"{ms // 1000}.{ms % 1000:03d}"
+
+
+def _ms_regions(regions: Mapping[str, Segments]) -> Iterator[tuple[str, float, float, int, int]]:
+    """(rec_id, start_s, end_s, start_ms, end_ms) of each region, recordings in byte order, regions as given;
+    a region that rounds to zero length (under half a millisecond) is dropped: it has no millisecond to write."""
     for rec_id in sorted(regions):
         for s, e in regions[rec_id]:
-            lines.append(f"SPEAKER {rec_id} 1 {s:.3f} {e - s:.3f} <NA> <NA> speech <NA> <NA>\n")
+            s_ms, e_ms = _ms(s), _ms(e)
+            if e_ms > s_ms:
+                yield rec_id, s, e, s_ms, e_ms
+
+
+def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
+    """The one RTTM writer: SPEAKER lines `SPEAKER <rec_id> 1 <start_s> <dur_s> <NA> <NA> speech <NA> <NA>`,
+    recordings in byte order, regions as given.  Start and end are rounded to the millisecond (the contract's
+    precision, `%.3f`) and the duration is their difference, so start + duration is the end `segments` writes;
+    regions that round to zero length are not written."""
+    lines = [f"SPEAKER {rec_id} 1 {_ms_text(s)} {_ms_text(e - s)} <NA> <NA> speech <NA> <NA>\n"
+             for rec_id, _, _, s, e in _ms_regions(regions)]
     write_text(path, "".join(lines))
 
 
 def write_segments(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
     """The one Kaldi `segments` writer: `<seg_id> <rec_id> <start_s> <end_s>`, times `%.3f`, lines in
-    byte order.  seg_id is `<rec_id>-<start_cs>-<end_cs>` (times in centiseconds, 7 digits); a region
+    byte order, regions rounding to zero length dropped (as write_rttm).  seg_id is
+    `<rec_id>-<start_cs>-<end_cs>` (times in centiseconds, 7 digits); a region
     whose id is taken (two regions round to the same centiseconds) gets `-2`, `-3`, ... appended, so
     ids stay unique."""
     lines, taken = [], set()
-    for rec_id in sorted(regions):
-        for s, e in regions[rec_id]:
-            seg_id = base = f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d}"
-            n = 1
-            while seg_id in taken:
-                n += 1
-                seg_id = f"{base}-{n}"
-            taken.add(seg_id)
-            lines.append(f"{seg_id} {rec_id} {s:.3f} {e:.3f}\n")
+    for rec_id, s, e, s_ms, e_ms in _ms_regions(regions):
+        seg_id = base = f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d}"
+        n = 1
+        while seg_id in taken:
+            n += 1
+            seg_id = f"{base}-{n}"
+        taken.add(seg_id)
+        lines.append(f"{seg_id} {rec_id} {_ms_text(s_ms)} {_ms_text(e_ms)}\n")
     write_text(path, "".join(sorted(lines)))
