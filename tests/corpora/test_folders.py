@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from vadkit import io
 from vadkit.corpora import folders, mat
@@ -122,6 +123,31 @@ def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
     with pytest.raises(InputError, match=match):
         folders.prepare_folder(src, tmp_path / "d", 8000)
     assert not (tmp_path / "d/wav.scp").exists()
+
+
+def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 2.0, 16000)                        # 32000 16-bit samples
+    (src / "a.wav").write_bytes((src / "a.wav").read_bytes()[:-32000])   # the last 16000 cut off
+    with pytest.raises(InputError, match=r"a.wav: wav is truncated: header says 32000 samples, file holds 16000; "
+                                         r"re-export it"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])   # resampled into a 16-bit copy, or listed in place
+def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
+    src = tmp_path / "src"
+    src.mkdir()
+    x = np.sin(np.arange(2 * rate) / 5.0).astype(np.float32)
+    sf.write(src / "ok.wav", 0.9 * x, rate, subtype="FLOAT")
+    (src / "all.rttm").write_text("SPEAKER ok 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert np.abs(io.read_audio(datadir.load_data_dir(tmp_path / "d").wavs["ok"])[0]).max() > 0.85
+    sf.write(src / "loud.wav", 3.2 * x, rate, subtype="FLOAT")
+    with pytest.raises(InputError, match=r"loud.wav: float samples reach 3.2, beyond \[-1, 1\] .*rescale the file"):
+        folders.prepare_folder(src, tmp_path / "d2", 8000)
+    assert not (tmp_path / "d2/wav.scp").exists()
 
 
 def test_one_recording_without_its_label_file(tmp_path):

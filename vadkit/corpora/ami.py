@@ -129,6 +129,7 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
         if not io.REC_ID_RE.match(rec_id):
             raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
                              "rename the file and its RTTM lines")
+        io.check_float_range(audio[rec_id])  # the 16-bit copy would clip it
         x, _ = io.read_audio(audio[rec_id], rate)
         start, end = uem.get(rec_id, (0.0, len(x) / rate))
         x = x[round(start * rate):round(end * rate)]

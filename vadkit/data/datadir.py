@@ -90,8 +90,7 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
             continue
         if not Path(wav).is_file():
             raise InputError(f"{where}: audio file {wav} not found; fix the path or drop the line")
-        io.check_wav_complete(wav)
-        rate, n = io.audio_info(wav)
+        rate, n = io.audio_info(wav)  # also refuses a truncated wav
         if n == 0:
             raise InputError(f"{where}: audio file {wav} is empty; re-export it or drop the line")
         if sample_rate_hz is not None and rate != sample_rate_hz:
@@ -131,12 +130,14 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
     """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
     link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
-    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`).  Float samples beyond
+    [-1, 1] are an InputError naming the peak (io.check_float_range), not clipped."""
     src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
     if any(c.isspace() for c in str(Path(out_dir).resolve())):
         raise InputError(f"{out_dir}: the data dir's path has white space, which wav.scp cannot hold; "
                          "write the data dir under a path without spaces")
     rate, _ = io.audio_info(src)
+    io.check_float_range(src)
     if rate == sample_rate_hz:
         if not any(c.isspace() for c in str(src.resolve())):
             return str(src.resolve())
