@@ -232,3 +232,18 @@ def test_bad_mat_input(tmp_path):
     io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
     with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
         mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")
+
+
+def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_path):
+    src, _ = folder
+    (tmp_path / "d").write_text("my notes\n")
+    for out in ("d", "d/x"):
+        p = subprocess.run([sys.executable, str(ROOT / "local/prepare_dir.py"), "--config",
+                            str(ROOT / "conf/features.yaml"), str(src), str(tmp_path / out)],
+                           capture_output=True, text=True)
+        assert p.returncode == 1 and "Traceback" not in p.stderr
+        assert p.stderr.strip().splitlines()[-1] == (f"prepare_dir.py: error: {tmp_path / 'd'}: is a file, not a "
+                                                     f"folder; the data dir {tmp_path / out} must be a folder: give "
+                                                     "a new or existing folder (e.g. data/train), or move the file away")
+        assert (tmp_path / "d").read_text() == "my notes\n" and sorted(tmp_path.iterdir()) == [tmp_path / "d",
+                                                                                              tmp_path / "src"]

@@ -121,7 +121,7 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
 def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, telephone: str = "none") -> None:
     """data_root/ami_dev, ami_test (and with a telephone codec ami_dev_tel, ami_test_tel) from the corpus."""
     copies = {"": None} if telephone == "none" else {"": None, "_tel": telephone}  # name suffix -> codec
-    rate, root = sample_rate_hz, Path(data_root)
+    rate, root = sample_rate_hz, datadir.check_out_dir(data_root, "data root")
     audio, uem, turns, speakers = _scan(Path(corpus_dir))
     wavs: dict[str, dict[str, str]] = {suffix: {} for suffix in copies}
     regions, durs = {}, {}

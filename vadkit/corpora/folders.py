@@ -64,7 +64,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
     Without any label file the set is unlabelled (decoded, not trained on or scored), or with
     `require_labels` an error.
     """
-    src, out_dir = Path(src), Path(out_dir)
+    src, out_dir = Path(src), datadir.check_out_dir(out_dir)
     fmt = labels.check_format(label_format) if label_format else None
     audio = find_recordings(src, out_dir)
     own, shared = find_labels(audio, src, labels_file)

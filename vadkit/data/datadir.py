@@ -127,6 +127,17 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
                              f"({d.durations_s[rec_id]:.3f} s); {fix}")
 
 
+def check_out_dir(path: str | Path, what: str = "data dir") -> Path:
+    """`path` as a Path; InputError if it, or the nearest of its parents that exists, is not a folder
+    (checked before anything is written into it)."""
+    path = Path(path)
+    there = next((p for p in (path, *path.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise InputError(f"{there}: is a file, not a folder; the {what} {path} must be a folder: give a new or "
+                         "existing folder (e.g. data/train), or move the file away")
+    return path
+
+
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
     """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
     link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
@@ -163,7 +174,7 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
     when `regions` is None.
     """
-    path = Path(path)
+    path = check_out_dir(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / "wav.scp").unlink(missing_ok=True)  # rewritten last: the set is incomplete meanwhile
     durs = dict(durations_s or {})
