@@ -111,7 +111,8 @@ def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
     ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
     ("a.csv", "0.5,1.0\n-1.0,0.2\n", r"a.csv:2: region -1.000-0.200 s is invalid"),
-    ("a.voz", "0\n" * 24001, r"a.voz:24001: .voz has 24001 values but .*a.wav has 24000 samples"),
+    ("a.voz", "0\n" * 24081, (r"a.voz: 24081 values \(3.010 s\) but .*a.wav has 24000 samples \(3.000 s\): "
+                              "labels beyond the audio; pair the labels with the right audio")),
     ("x.rttm", "SPEAKER a 1 0.5 1 <NA> <NA> s <NA> <NA>\nSPEAKER zz 1 0.5 1 <NA> <NA> s <NA> <NA>\n",
      r"x.rttm:2: recording 'zz' has no audio file"),
     ("a.lab", "hello there\n", r"a.lab:1: cannot tell the label format"),
@@ -148,6 +149,35 @@ def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
     with pytest.raises(InputError, match=r"loud.wav: float samples reach 3.2, beyond \[-1, 1\] .*rescale the file"):
         folders.prepare_folder(src, tmp_path / "d2", 8000)
     assert not (tmp_path / "d2/wav.scp").exists()
+
+
+def test_voz_shorter_than_its_audio_is_an_error_unless_padded(tmp_path, caplog):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)                              # 24000 samples
+    (src / "a.voz").write_text("0\n" * 1000 + "1\n" * 8000 + "0\n" * 11000)   # 20000: 0.5 s short
+    with pytest.raises(InputError, match=r"a.voz: 20000 values \(2.500 s\) but .*a.wav has 24000 samples \(3.000 s\): "
+                                         r"its last 0.500 s unlabelled; .*\(--pad-labels true\)"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d/wav.scp").exists()
+    folders.prepare_folder(src, tmp_path / "d", 8000, pad_labels=True)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.125, 1.125)]}
+    assert "the last 0.500 s, unlabelled, count as non-speech" in caplog.text
+    (src / "a.voz").write_text("0\n" * 1000 + "1\n" * 8000 + "0\n" * 14930)   # 70 samples (9 ms) short: fine
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.125, 1.125)]}
+
+
+def test_prepare_dir_script_pads_labels_on_request(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    (src / "a.voz").write_text("1\n" * 16000)
+    cmd = [sys.executable, str(ROOT / "local/prepare_dir.py"), "--config", str(ROOT / "conf/features.yaml"), str(src),
+           str(tmp_path / "d")]
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith(f"prepare_dir.py: error: {src / 'a.voz'}: ")
+    p = subprocess.run(cmd[:2] + ["--pad-labels", "true"] + cmd[2:], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "d/rttm").read_text() == "SPEAKER a 1 0.000 2.000 <NA> <NA> speech <NA> <NA>\n"
 
 
 def test_one_recording_without_its_label_file(tmp_path):
@@ -240,7 +270,7 @@ def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_
     for out in ("d", "d/x"):
         p = subprocess.run([sys.executable, str(ROOT / "local/prepare_dir.py"), "--config",
                             str(ROOT / "conf/features.yaml"), str(src), str(tmp_path / out)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
         assert p.returncode == 1 and "Traceback" not in p.stderr
         assert p.stderr.strip().splitlines()[-1] == (f"prepare_dir.py: error: {tmp_path / 'd'}: is a file, not a "
                                                      f"folder; the data dir {tmp_path / out} must be a folder: give "

@@ -57,10 +57,12 @@ def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> t
 
 
 def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, label_format: str | None = None,
-                   labels_file: str | None = None, require_labels: bool = False) -> dict:
+                   labels_file: str | None = None, require_labels: bool = False, pad_labels: bool = False) -> dict:
     """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
 
-    Labels are read against the original audio (a .voz counts its samples) and must lie inside it.
+    Labels are read against the original audio and must lie inside it; a .voz (one label per sample) must
+    have as many values as the audio has samples, to 10 ms (labels.check_length), or with `pad_labels`
+    may be shorter (the rest is non-speech).
     Without any label file the set is unlabelled (decoded, not trained on or scored), or with
     `require_labels` an error.
     """
@@ -88,7 +90,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
             raise InputError(f"{wav}: audio is empty (0 samples); remove it or re-export it")
         if labelled:
             regions[rec_id] = _regions_of(rec_id, wav, rate, n, own.get(rec_id), shared_regions.get(rec_id),
-                                          bool(shared), fmt)
+                                          bool(shared), fmt, pad_labels)
         wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
     datadir.write_data_dir(out_dir, wavs, regions if labelled else None)
     if not labelled:
@@ -99,16 +101,14 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
 
 
 def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, shared: list | None,
-                any_shared: bool, fmt: str | None) -> intervals.Segments:
+                any_shared: bool, fmt: str | None, pad: bool) -> intervals.Segments:
     """One recording's speech regions, checked against its audio (rate, n samples)."""
     if own is not None:
         own_fmt = fmt or labels.detect_format(own)
         if own_fmt == "voz":
             y = labels.read_voz(own)
-            if len(y) > n:
-                raise InputError(f"{own}:{n + 1}: .voz has {len(y)} values but {wav} has {n} samples; "
-                                 "pair the labels with the right audio")
-            found = [(own, r) for r in labels.voz_regions(y, rate)]
+            labels.check_length(own, len(y), len(y) / rate, wav, n, rate, pad)
+            found = [(own, r) for r in labels.voz_regions(y[:n], rate)]
         else:
             found = [(own, r) for r in labels.read_one(own, rec_id, own_fmt)]
     elif shared is not None or any_shared:

@@ -25,6 +25,7 @@ boundaries round-trip to the sample at any rate up to 1 MHz.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -37,6 +38,8 @@ from vadkit import intervals
 from vadkit.errors import InputError
 from vadkit.intervals import Segments, merge_segments
 from vadkit.io.files import write_text
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("rttm", "segments", "voz", "audacity", "csv", "tsv", "scv")
 MULTI_RECORDING = ("rttm", "segments", "scv")
@@ -165,6 +168,24 @@ def check_inside(path: str | os.PathLike, regions: list[Region], duration_s: flo
         if r.end_s > duration_s + tolerance_s:
             raise InputError(f"{path}:{r.line}: region {r.start_s:.3f}-{r.end_s:.3f} s ends beyond the audio "
                              f"({duration_s:.3f} s); fix the labels or pair them with the right audio")
+
+
+def check_length(path: str | os.PathLike, n_labels: int, labels_s: float, audio: str | os.PathLike, n_samples: int,
+                 sample_rate_hz: int, pad: bool = False, what: str = "values", tolerance_s: float = 0.01) -> None:
+    """Per-sample (or per-frame) labels against their audio: n_labels covering labels_s seconds, the audio
+    n_samples at sample_rate_hz.  A difference within `tolerance_s` (one 10 ms frame hop) passes; labels
+    longer than the audio beyond it raise InputError naming both files and lengths, and so do shorter ones,
+    unless `pad`: then the unlabelled end counts as non-speech, with a warning."""
+    audio_s = n_samples / sample_rate_hz
+    if abs(labels_s - audio_s) <= tolerance_s:
+        return
+    where = f"{path}: {n_labels} {what} ({labels_s:.3f} s) but {audio} has {n_samples} samples ({audio_s:.3f} s)"
+    if labels_s > audio_s:
+        raise InputError(f"{where}: labels beyond the audio; pair the labels with the right audio")
+    if not pad:
+        raise InputError(f"{where}: its last {audio_s - labels_s:.3f} s unlabelled; pair the labels with the "
+                         "right audio, or pad them with non-speech (--pad-labels true)")
+    log.warning("%s: the last %.3f s, unlabelled, count as non-speech (--pad-labels true)", where, audio_s - labels_s)
 
 
 def _lines(path: Path):
