@@ -85,6 +85,31 @@ def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
     assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.5, 2.2)], "b": []}
 
 
+def test_recordings_without_speech_are_valid_but_named_in_a_warning(tmp_path, caplog):
+    src = tmp_path / "src"
+    for name in ("a", "b", "c", "d"):
+        write_audio(src / f"{name}.wav", 2.0, 8000)
+    (src / "a.rttm").write_text("")                                                      # empty
+    (src / "b.rttm").write_text("SPKR-INFO b 1 <NA> <NA> <NA> unknown s1 <NA> <NA>\n")  # lines, no SPEAKER line
+    (src / "c.rttm").write_text("SPEAKER other 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n"
+                                "SPEAKER c 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    (src / "d.csv").write_text("start,end,label\n0.5,1.0,silence\n")                   # only non-speech
+    folders.prepare_folder(src, tmp_path / "data", 8000)
+    assert datadir.validate_data_dir(tmp_path / "data", 8000).regions == {"a": [], "b": [], "c": [(0.5, 1.5)],
+                                                                          "d": []}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"{src / 'a.rttm'}: empty; a counts as all non-speech",
+                        f"{src / 'b.rttm'}: no SPEAKER lines; b counts as all non-speech",
+                        f"{src / 'd.csv'}: no speech regions; d counts as all non-speech"]
+    for f in ("a.rttm", "b.rttm", "c.rttm", "d.csv"):
+        (src / f).unlink()
+    (src / "all.rttm").write_text("SPEAKER a 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    caplog.clear()
+    folders.prepare_folder(src, tmp_path / "data", 8000)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"{src / 'all.rttm'}: no SPEAKER lines for {k}; {k} counts as all non-speech" for k in "bcd"]
+
+
 def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 16000)

@@ -106,12 +106,18 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
     turns: dict[str, list[tuple[float, float]]] = {r: [] for r in uem}
     speakers: dict[str, set[str]] = {r: set() for r in uem}
     for f in rttms:
-        for rec_id, start, end, spk in read_turns(f):
+        found = read_turns(f)
+        if not found:  # valid (no speech), but often a mistake: say so
+            log.warning("%s: %s; it adds no speech", f, labels.why_no_speech(f, "", "rttm"))
+        for rec_id, start, end, spk in found:
             if rec_id not in audio:
                 raise InputError(f"{f}: recording {rec_id!r} has no audio file (<rec_id>.wav, .flac, ...) "
                                  f"under {corpus}; add it or drop its lines")
             turns.setdefault(rec_id, []).append((start, end))
             speakers.setdefault(rec_id, set()).add(spk)
+    for rec_id in sorted(r for r, t in turns.items() if not t):
+        log.warning("%s: no SPEAKER lines for %s in the RTTM files under it; %s counts as all non-speech", corpus,
+                    rec_id, rec_id)
     missing = sorted(set(uem) - set(audio))
     if missing:
         raise InputError(f"{corpus}: UEM recording {missing[0]!r} has no audio file; add it or drop its line")

@@ -90,7 +90,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
             raise InputError(f"{wav}: audio is empty (0 samples); remove it or re-export it")
         if labelled:
             regions[rec_id] = _regions_of(rec_id, wav, rate, n, own.get(rec_id), shared_regions.get(rec_id),
-                                          bool(shared), fmt, pad_labels)
+                                          shared, fmt, pad_labels)
         wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
     datadir.write_data_dir(out_dir, wavs, regions if labelled else None)
     if not labelled:
@@ -101,22 +101,28 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
 
 
 def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, shared: list | None,
-                any_shared: bool, fmt: str | None, pad: bool) -> intervals.Segments:
-    """One recording's speech regions, checked against its audio (rate, n samples)."""
+                shared_files: list[Path], fmt: str | None, pad: bool) -> intervals.Segments:
+    """One recording's speech regions, checked against its audio (rate, n samples): from its own label file,
+    else its (file, Region)s of the shared files.  No speech at all is logged as a warning naming the file."""
     if own is not None:
         own_fmt = fmt or labels.detect_format(own)
+        files = [(own, own_fmt)]
         if own_fmt == "voz":
             y = labels.read_voz(own)
             labels.check_length(own, len(y), len(y) / rate, wav, n, rate, pad)
             found = [(own, r) for r in labels.voz_regions(y[:n], rate)]
         else:
             found = [(own, r) for r in labels.read_one(own, rec_id, own_fmt)]
-    elif shared is not None or any_shared:
+    elif shared_files:
         found = shared or []  # absent from a shared RTTM/segments/.scv: no speech, as RTTM means it
+        files = [(f, fmt or labels.detect_format(f)) for f in shared_files]
     else:
         stems = "/".join(s.lstrip(".") for s in LABEL_SUFFIXES)
         raise InputError(f"{wav}: no label file ({wav.stem}.{{{stems}}}) while other recordings have one; "
                          "add it or move the audio out")
+    if not found:  # valid (all non-speech), but often a mistake: say so, naming the file
+        log.warning("%s; %s counts as all non-speech", "; ".join(f"{f}: {labels.why_no_speech(f, rec_id, f_fmt)}"
+                                                             for f, f_fmt in files), rec_id)
     for path, r in found:
         labels.check_inside(path, [r], n / rate)
     return intervals.merge_segments([(r.start_s, min(r.end_s, n / rate)) for _, r in found])

@@ -156,6 +156,19 @@ def read_one(path: str | os.PathLike, rec_id: str, fmt: str | None = None,
     return labels.get(rec_id) or next(iter(labels.values()), [])
 
 
+def why_no_speech(path: str | os.PathLike, rec_id: str, fmt: str) -> str:
+    """Why label file `path` (format `fmt`) gives recording `rec_id` no speech region, for the warning that
+    says so: "empty", "no SPEAKER lines" (an RTTM of other line types), "no SPEAKER lines for <rec_id>",
+    "no lines for <rec_id>" or "no speech regions"."""
+    lines = [line for _, line in _lines(Path(path))]
+    if not lines:
+        return "empty"
+    if fmt == "rttm":
+        speaker = [line.split() for line in lines if line.split()[0] == "SPEAKER"]
+        return f"no SPEAKER lines for {rec_id}" if speaker else "no SPEAKER lines"
+    return f"no lines for {rec_id}" if fmt in MULTI_RECORDING else "no speech regions"
+
+
 def to_segments(regions: list[Region]) -> intervals.Segments:
     """[Region] -> sorted, merged [(start_s, end_s)]."""
     return intervals.merge_segments([(r.start_s, r.end_s) for r in regions])
