@@ -61,7 +61,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
     """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
 
     Labels are read against the original audio and must lie inside it; a .voz (one label per sample) must
-    have as many values as the audio has samples, to 10 ms (labels.check_length), or with `pad_labels`
+    have as many values as the audio has samples, to 10 ms (check_length), or with `pad_labels`
     may be shorter (the rest is non-speech).
     Without any label file the set is unlabelled (decoded, not trained on or scored), or with
     `require_labels` an error.
@@ -109,7 +109,7 @@ def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, sha
         files = [(own, own_fmt)]
         if own_fmt == "voz":
             y = labels.read_voz(own)
-            labels.check_length(own, len(y), len(y) / rate, wav, n, rate, pad)
+            check_length(own, len(y), len(y) / rate, wav, n, rate, pad)
             found = [(own, r) for r in labels.voz_regions(y[:n], rate)]
         else:
             found = [(own, r) for r in labels.read_one(own, rec_id, own_fmt)]
@@ -126,3 +126,21 @@ def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, sha
     for path, r in found:
         labels.check_inside(path, [r], n / rate)
     return intervals.merge_segments([(r.start_s, min(r.end_s, n / rate)) for _, r in found])
+
+
+def check_length(path: Path, n_labels: int, labels_s: float, audio: Path, n_samples: int, sample_rate_hz: int,
+                 pad: bool = False, what: str = "values", tolerance_s: float = datadir.DUR_TOLERANCE_S) -> None:
+    """Per-sample (or per-frame) labels against their audio: n_labels covering labels_s seconds, the audio
+    n_samples at sample_rate_hz.  A difference within `tolerance_s` (one 10 ms frame hop) passes; labels
+    longer than the audio beyond it raise InputError naming both files and lengths, and so do shorter ones,
+    unless `pad`: then the unlabelled end counts as non-speech, with a warning."""
+    audio_s = n_samples / sample_rate_hz
+    if abs(labels_s - audio_s) <= tolerance_s:
+        return
+    where = f"{path}: {n_labels} {what} ({labels_s:.3f} s) but {audio} has {n_samples} samples ({audio_s:.3f} s)"
+    if labels_s > audio_s:
+        raise InputError(f"{where}: labels beyond the audio; pair the labels with the right audio")
+    if not pad:
+        raise InputError(f"{where}: its last {audio_s - labels_s:.3f} s unlabelled; pair the labels with the "
+                         "right audio, or pad them with non-speech (--pad-labels true)")
+    log.warning("%s: the last %.3f s, unlabelled, count as non-speech (--pad-labels true)", where, audio_s - labels_s)

@@ -1,6 +1,7 @@
 """File formats, one module each: files (atomic writes, JSON), audio (read, resample, find), tables
 (Kaldi text tables, rec ids), labels (every label format: RTTM, segments, .voz, Audacity, CSV/TSV,
-.scv), arrays (Kaldi ark | HDF5), mat (the notebook's .mat files).
+.scv), rttm (RTTM and segments, the data dirs' label files), arrays (Kaldi ark | HDF5), mat (the
+notebook's .mat files).
 
 Everything the recipe writes goes through `atomic_write`, so an interrupted run never leaves a
 half-written file under a final name.  The names below are re-exported so callers write
@@ -32,7 +33,7 @@ from vadkit.io.files import (
                              write_stamp,
                              write_text,
 )
-from vadkit.io.labels import iter_rttm, read_rttm, write_rttm, write_segments
+from vadkit.io.rttm import iter_rttm, read_rttm, write_rttm, write_segments
 from vadkit.io.mat import read_mat
 from vadkit.io.tables import REC_ID_RE, read_table, rec_id_of, write_table
 

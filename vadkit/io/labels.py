@@ -18,28 +18,25 @@ talking) merge into one region; the other formats are one speech track, where an
 a broken export and is an error naming the line.
 
 Writing: one writer per format, used by the recipe (data dirs, hyp.rttm) and the VAD tool alike.
-`rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): times
-with millisecond precision (`%.3f`), segment ids `<rec_id>-<start_cs>-<end_cs>` (write_segments).
+`rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): their
+readers and writers live in vadkit.io.rttm (times with millisecond precision); `write` calls them.
 Audacity, csv/tsv and .scv keep microseconds (and .voz is per sample), so regions on sample
 boundaries round-trip to the sample at any rate up to 1 MHz.
 """
 from __future__ import annotations
 
-import logging
 import math
 import os
 import re
 from pathlib import Path
-from typing import Iterator, Mapping, NamedTuple
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
 from vadkit import intervals
 from vadkit.errors import InputError
-from vadkit.intervals import Segments, merge_segments
 from vadkit.io.files import write_text
-
-log = logging.getLogger(__name__)
+from vadkit.io.rttm import iter_rttm, write_rttm, write_segments
 
 FORMATS = ("rttm", "segments", "voz", "audacity", "csv", "tsv", "scv")
 MULTI_RECORDING = ("rttm", "segments", "scv")
@@ -157,9 +154,8 @@ def read_one(path: str | os.PathLike, rec_id: str, fmt: str | None = None,
 
 
 def why_no_speech(path: str | os.PathLike, rec_id: str, fmt: str) -> str:
-    """Why label file `path` (format `fmt`) gives recording `rec_id` no speech region, for the warning that
-    says so: "empty", "no SPEAKER lines" (an RTTM of other line types), "no SPEAKER lines for <rec_id>",
-    "no lines for <rec_id>" or "no speech regions"."""
+    """Why label file `path` (format `fmt`) gives recording `rec_id` no speech region, for a warning: "empty",
+    "no SPEAKER lines" (an RTTM of other lines), "no SPEAKER lines for <rec_id>", "no lines for <rec_id>"..."""
     lines = [line for _, line in _lines(Path(path))]
     if not lines:
         return "empty"
@@ -181,24 +177,6 @@ def check_inside(path: str | os.PathLike, regions: list[Region], duration_s: flo
         if r.end_s > duration_s + tolerance_s:
             raise InputError(f"{path}:{r.line}: region {r.start_s:.3f}-{r.end_s:.3f} s ends beyond the audio "
                              f"({duration_s:.3f} s); fix the labels or pair them with the right audio")
-
-
-def check_length(path: str | os.PathLike, n_labels: int, labels_s: float, audio: str | os.PathLike, n_samples: int,
-                 sample_rate_hz: int, pad: bool = False, what: str = "values", tolerance_s: float = 0.01) -> None:
-    """Per-sample (or per-frame) labels against their audio: n_labels covering labels_s seconds, the audio
-    n_samples at sample_rate_hz.  A difference within `tolerance_s` (one 10 ms frame hop) passes; labels
-    longer than the audio beyond it raise InputError naming both files and lengths, and so do shorter ones,
-    unless `pad`: then the unlabelled end counts as non-speech, with a warning."""
-    audio_s = n_samples / sample_rate_hz
-    if abs(labels_s - audio_s) <= tolerance_s:
-        return
-    where = f"{path}: {n_labels} {what} ({labels_s:.3f} s) but {audio} has {n_samples} samples ({audio_s:.3f} s)"
-    if labels_s > audio_s:
-        raise InputError(f"{where}: labels beyond the audio; pair the labels with the right audio")
-    if not pad:
-        raise InputError(f"{where}: its last {audio_s - labels_s:.3f} s unlabelled; pair the labels with the "
-                         "right audio, or pad them with non-speech (--pad-labels true)")
-    log.warning("%s: the last %.3f s, unlabelled, count as non-speech (--pad-labels true)", where, audio_s - labels_s)
 
 
 def _lines(path: Path):
@@ -355,87 +333,3 @@ def write(path: str | os.PathLike, segments: Mapping[str, intervals.Segments], f
             sep = "," if fmt == "csv" else "\t"
             lines = ["start" + sep + "end\n"] + [f"{_t(s)}{sep}{_t(e)}\n" for s, e in segs[k]]
     write_text(path, "".join(lines))
-
-
-# ---------------------------------------------------------------- RTTM and segments
-def iter_rttm(path: str | os.PathLike) -> Iterator[tuple[int, str, float, float]]:
-    """Yield (line_number, rec_id, start_s, end_s) for each SPEAKER line of an RTTM file.
-
-    A malformed line (too few fields, non-numbers, negative start, duration <= 0) raises
-    InputError naming the file and line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
-        f = line.split()
-        if not f or f[0] != "SPEAKER":
-            continue
-        if len(f) < 5:
-            raise InputError(f"{path}:{lineno}: RTTM SPEAKER line needs at least 5 fields: {line!r}")
-        try:
-            start, dur = float(f[3]), float(f[4])
-        except ValueError:
-            raise InputError(f"{path}:{lineno}: start/duration are not numbers: {line!r}") from None
-        if not (math.isfinite(start) and math.isfinite(dur)) or start < 0 or dur <= 0:
-            raise InputError(f"{path}:{lineno}: region {start:.3f}-{start + dur:.3f} s is invalid "
-                             "(start must be >= 0 and duration > 0); fix the label export or drop the line")
-        yield lineno, f[1], start, start + dur
-
-
-def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
-    """Read speech regions from an RTTM file: {rec_id: sorted, merged [(start_s, end_s)]}.
-
-    Only SPEAKER lines count, whatever the speaker label: overlapping turns merge into one region.
-    """
-    regions: dict[str, Segments] = {}
-    for _, rec_id, start, end in iter_rttm(path):
-        regions.setdefault(rec_id, []).append((start, end))
-    return {k: merge_segments(v) for k, v in regions.items()}
-
-
-def _ms(x: float) -> int:
-    """Seconds -> whole milliseconds, rounded exactly as `%.3f` prints them (the decimal nearest the float)."""
-    return int(f"{x:.3f}".replace(".", ""))
-
-
-def _ms_text(ms: int) -> str:
-    return f"{ms // 1000}.{ms % 1000:03d}"
-
-
-def _ms_regions(regions: Mapping[str, Segments]) -> Iterator[tuple[str, float, float, int, int]]:
-    """(rec_id, start_s, end_s, start_ms, end_ms) of each region, recordings in byte order, regions as given;
-    a region that rounds to zero length (under half a millisecond) is dropped: it has no millisecond to write."""
-    for rec_id in sorted(regions):
-        for s, e in regions[rec_id]:
-            s_ms, e_ms = _ms(s), _ms(e)
-            if e_ms > s_ms:
-                yield rec_id, s, e, s_ms, e_ms
-
-
-def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """The one RTTM writer: SPEAKER lines `SPEAKER <rec_id> 1 <start_s> <dur_s> <NA> <NA> speech <NA> <NA>`,
-    recordings in byte order, regions as given.  Start and end are rounded to the millisecond (the contract's
-    precision, `%.3f`) and the duration is their difference, so start + duration is the end `segments` writes;
-    regions that round to zero length are not written."""
-    lines = [f"SPEAKER {rec_id} 1 {_ms_text(s)} {_ms_text(e - s)} <NA> <NA> speech <NA> <NA>\n"
-             for rec_id, _, _, s, e in _ms_regions(regions)]
-    write_text(path, "".join(lines))
-
-
-def write_segments(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """The one Kaldi `segments` writer: `<seg_id> <rec_id> <start_s> <end_s>`, times `%.3f`, lines in
-    byte order, regions rounding to zero length dropped (as write_rttm).  seg_id is
-    `<rec_id>-<start_cs>-<end_cs>` (times in centiseconds, 7 digits); a region
-    whose id is taken (two regions round to the same centiseconds) gets `-2`, `-3`, ... appended, so
-    ids stay unique."""
-    lines, taken = [], set()
-    for rec_id, s, e, s_ms, e_ms in _ms_regions(regions):
-        seg_id = base = f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d}"
-        n = 1
-        while seg_id in taken:
-            n += 1
-            seg_id = f"{base}-{n}"
-        taken.add(seg_id)
-        lines.append(f"{seg_id} {rec_id} {_ms_text(s_ms)} {_ms_text(e_ms)}\n")
-    write_text(path, "".join(sorted(lines)))
