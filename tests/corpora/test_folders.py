@@ -199,7 +199,8 @@ def test_prepare_dir_script_pads_labels_on_request(tmp_path):
     cmd = [sys.executable, str(ROOT / "local/prepare_dir.py"), "--config", str(ROOT / "conf/features.yaml"), str(src),
            str(tmp_path / "d")]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith(f"prepare_dir.py: error: {src / 'a.voz'}: ")
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1].startswith(f"prepare_dir.py: error: {src / 'a.voz'}: ")
     p = subprocess.run(cmd[:2] + ["--pad-labels", "true"] + cmd[2:], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "d/rttm").read_text() == "SPEAKER a 1 0.000 2.000 <NA> <NA> speech <NA> <NA>\n"
@@ -297,8 +298,8 @@ def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_
                             str(ROOT / "conf/features.yaml"), str(src), str(tmp_path / out)],
                            capture_output=True, text=True, check=False)
         assert p.returncode == 1 and "Traceback" not in p.stderr
-        assert p.stderr.strip().splitlines()[-1] == (f"prepare_dir.py: error: {tmp_path / 'd'}: is a file, not a "
-                                                     f"folder; the data dir {tmp_path / out} must be a folder: give "
-                                                     "a new or existing folder (e.g. data/train), or move the file away")
+        assert p.stderr.strip().splitlines()[-1] == (
+            f"prepare_dir.py: error: {tmp_path / 'd'}: is a file, not a folder; the data dir {tmp_path / out} must "
+            "be a folder: give a new or existing folder (e.g. data/train), or move the file away")
         assert (tmp_path / "d").read_text() == "my notes\n" and sorted(tmp_path.iterdir()) == [tmp_path / "d",
                                                                                               tmp_path / "src"]
