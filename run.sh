@@ -27,6 +27,7 @@ dev_dir=                     # --corpus dir: folder of dev audio + labels (selec
 test_dir=                    # --corpus dir: folder of test audio + labels; alone: scored by trained exp/<model>/
 test_name=                   # --test-dir alone: its set is data/eval_<name> (default: the folder's name)
 label_format=auto            # --corpus dir: auto (detected per file) or rttm, segments, voz, audacity, csv, tsv, scv
+pad_labels=false             # --corpus dir: true pads .voz labels shorter than their audio with non-speech
 mat_dir=                     # --corpus mat: folder with training_VAD.lst, valid_VAD.lst, audio_sample_test.{mat,wav}
 
 help_message="Usage: ./run.sh [options]
@@ -67,6 +68,7 @@ Options (default):
   --train-dir, --dev-dir, --test-dir DIR   --corpus dir: the three folders (--test-dir alone: evaluate only)
   --test-name NAME   --test-dir alone: its set is data/eval_NAME (default: the folder's name)
   --label-format F   --corpus dir: label format ($label_format)
+  --pad-labels B     --corpus dir: true pads .voz labels (one per sample) shorter than the audio ($pad_labels)
   --mat-dir DIR      --corpus mat: the notebook's files
   --train-cmd, --decode-cmd, --feats-cmd CMD   job launchers (default from cmd.sh)
 e.g.: ./run.sh --stage 3 --model blstm
@@ -135,7 +137,7 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   case $corpus in
     dir) for s in $corpus_sets; do
         $feats_cmd "data/local/log/prepare_$s.log" local/prepare_dir.py --config "$feat_conf" \
-          --label-format "$label_format" --require-labels true "${folder_of[$s]}" "data/$s"
+          --label-format "$label_format" --pad-labels "$pad_labels" --require-labels true "${folder_of[$s]}" "data/$s"
       done ;;
     mat) $feats_cmd data/local/log/prepare_mat.log \
       local/prepare_mat.py --config "$feat_conf" --feat-format "$feat_format" "$mat_dir" data ;;

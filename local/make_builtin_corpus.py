@@ -18,7 +18,7 @@ from vadkit.corpora import builtin
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="corpus config, e.g. conf/corpus_builtin.yaml")
-    p.add_argument("--nj", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--nj", type=cli.positive_int, default=os.cpu_count() or 1,
                    help="worker processes (default: all CPUs); the output does not depend on it")
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/builtin")
     a = p.parse_args(argv)

@@ -25,7 +25,7 @@ def main(argv=None):
     p.add_argument("--noise-dir", action="append", default=[], help="folder of noise/music (repeatable)")
     p.add_argument("--noise-list", action="append", default=[],
                    help="file listing noise/music files, one path per line (repeatable)")
-    p.add_argument("--nj", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--nj", type=cli.positive_int, default=os.cpu_count() or 1,
                    help="worker processes (default: all CPUs); the output does not depend on it")
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/mix")
     a = p.parse_args(argv)

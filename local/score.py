@@ -7,8 +7,9 @@ e.g.: local/score.py exp/*
       local/score.py --compare exp/blstm exp/lstm   # paired bootstrap difference A - B per set
 
 Reads exp/<system>/decode_<set>/scoring/metrics.json and frame_stats.npz (made by stage 5);
-writes nothing.  Directories without scores are skipped with a note on stderr.  Columns: see
-README "Evaluation" (f1_ci95 etc. are 95% bootstrap intervals over recordings).
+writes nothing.  Directories without scores are skipped with a warning; a name that does not exist, or
+no scored decode in any, is an error (exit 1).  Columns: see docs/evaluation.md (f1_ci95 etc. are 95%
+bootstrap intervals over recordings).
 """
 from vadkit import cli, config
 from vadkit.config import ScoreConfig

@@ -17,7 +17,7 @@ from vadkit.decode import decoding
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="post-processing config, e.g. conf/decode.yaml")
-    p.add_argument("--nj", type=int, default=1)
+    p.add_argument("--nj", type=cli.positive_int, default=1)
     p.add_argument("--job", type=int, default=1)
     p.add_bool("--merge", help="true: merge the finished jobs' parts (default false)")
     p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="true: decode again even if up to date")

@@ -15,7 +15,7 @@ def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--format", default="both", choices=["torchscript", "onnx", "both"])
     p.add_argument("model", help="exp/<model> (holding final.pt) or a .pt file")
-    p.add_argument("out_dir")
+    p.add_argument("out_dir", help="folder to write model.pt, model.onnx and features.json into")
     p.to_positional("--model", "first")
     a = p.parse_args(argv)
     formats = ("torchscript", "onnx") if a.format == "both" else (a.format,)

@@ -21,7 +21,7 @@ def main(argv=None):
     p.add_argument("--config", required=True, help="feature config, e.g. conf/features.yaml")
     p.add_argument("--feat-format", choices=cache.FORMATS, default="ark", help="feature cache format (default ark)")
     p.rename("--format", "--feat-format")
-    p.add_argument("--nj", type=int, default=1, help="number of parallel jobs")
+    p.add_argument("--nj", type=cli.positive_int, default=1, help="number of parallel jobs")
     p.add_argument("--job", type=int, default=1, help="this job's index, 1..nj")
     p.add_bool("--merge", help="true: merge the finished jobs' parts (default false)")
     p.add_argument("--overwrite", type=cli.bool_arg, default=False, help="recompute even if up to date")

@@ -63,11 +63,11 @@ _po_parse() {
     if [[ ${!_po_name} =~ ^(true|false)$ && ! $2 =~ ^(true|false)$ ]]; then
       _po_fail "option '$_po_opt' takes true or false, not '$2'"
     fi
-    if [[ ${!_po_name} =~ ^-?[0-9]+$ && ! $2 =~ ^-?[0-9]+$ ]]; then
-      _po_fail "option '$_po_opt' takes an integer, not '$2'"
-    fi
     if [[ $_po_name == nj && ! $2 =~ ^[1-9][0-9]*$ ]]; then
       _po_fail "option '--nj' takes a positive integer (the number of jobs), not '$2'"
+    fi
+    if [[ ${!_po_name} =~ ^-?[0-9]+$ && ! $2 =~ ^-?[0-9]+$ ]]; then
+      _po_fail "option '$_po_opt' takes an integer, not '$2'"
     fi
     # printf -v stores the value as plain data: nothing in it is evaluated.
     if ! printf -v "$_po_name" '%s' "$2" 2>/dev/null; then

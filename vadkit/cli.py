@@ -27,6 +27,13 @@ def bool_arg(value: str) -> bool:
     return value == "true"
 
 
+def positive_int(value: str) -> int:
+    """argparse type for a count such as --nj: a positive integer (the message names the value)."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {value!r}")
+    return int(value)
+
+
 def words(value: str) -> list[str]:
     """argparse type for a list option: one space-separated argument, e.g. --sets "dev test"."""
     return value.split()

@@ -67,6 +67,20 @@ def test_any_audio_format_libsndfile_reads(corpus, tmp_path):
     assert "s" in d["ami_dev"].rec_ids + d["ami_test"].rec_ids
 
 
+def test_rttm_and_recording_without_speech_are_warned_about(corpus, tmp_path, caplog):
+    import shutil
+    ann = corpus / "debug" / "annotations"
+    shutil.copy(corpus / "debug" / "wav" / "m2.flac", corpus / "debug" / "wav" / "m3.flac")
+    (ann / "x.uem").write_text((ann / "x.uem").read_text() + "m3 NA 0.000 4.000\n")     # annotated, no turn
+    (ann / "y.rttm").write_text("SPKR-INFO m3 1 <NA> <NA> <NA> unknown E <NA> <NA>\n")  # no SPEAKER line
+    prepare_ami.main([str(corpus), str(tmp_path / "data")])
+    d = {s: datadir.validate_data_dir(tmp_path / "data" / s) for s in ("ami_dev", "ami_test")}
+    assert [d[s].regions["m3"] for s in d if "m3" in d[s].rec_ids] == [[]]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"{ann / 'y.rttm'}: no SPEAKER lines; it adds no speech",
+        f"{corpus}: no SPEAKER lines for m3 in the RTTM files under it; m3 counts as all non-speech"]
+
+
 def test_recording_without_audio_is_named(corpus, tmp_path):
     (corpus / "lone" / "s.wav").unlink()
     with pytest.raises(InputError, match=r"s\.rttm: recording 's' has no audio file"):

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from vadkit import io
 from vadkit.corpora import folders, mat
@@ -84,6 +85,31 @@ def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
     assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.5, 2.2)], "b": []}
 
 
+def test_recordings_without_speech_are_valid_but_named_in_a_warning(tmp_path, caplog):
+    src = tmp_path / "src"
+    for name in ("a", "b", "c", "d"):
+        write_audio(src / f"{name}.wav", 2.0, 8000)
+    (src / "a.rttm").write_text("")                                                      # empty
+    (src / "b.rttm").write_text("SPKR-INFO b 1 <NA> <NA> <NA> unknown s1 <NA> <NA>\n")  # lines, no SPEAKER line
+    (src / "c.rttm").write_text("SPEAKER other 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n"
+                                "SPEAKER c 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    (src / "d.csv").write_text("start,end,label\n0.5,1.0,silence\n")                   # only non-speech
+    folders.prepare_folder(src, tmp_path / "data", 8000)
+    assert datadir.validate_data_dir(tmp_path / "data", 8000).regions == {"a": [], "b": [], "c": [(0.5, 1.5)],
+                                                                          "d": []}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"{src / 'a.rttm'}: empty; a counts as all non-speech",
+                        f"{src / 'b.rttm'}: no SPEAKER lines; b counts as all non-speech",
+                        f"{src / 'd.csv'}: no speech regions; d counts as all non-speech"]
+    for f in ("a.rttm", "b.rttm", "c.rttm", "d.csv"):
+        (src / f).unlink()
+    (src / "all.rttm").write_text("SPEAKER a 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    caplog.clear()
+    folders.prepare_folder(src, tmp_path / "data", 8000)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"{src / 'all.rttm'}: no SPEAKER lines for {k}; {k} counts as all non-speech" for k in "bcd"]
+
+
 def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 16000)
@@ -110,7 +136,8 @@ def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
     ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
     ("a.csv", "0.5,1.0\n-1.0,0.2\n", r"a.csv:2: region -1.000-0.200 s is invalid"),
-    ("a.voz", "0\n" * 24001, r"a.voz:24001: .voz has 24001 values but .*a.wav has 24000 samples"),
+    ("a.voz", "0\n" * 24081, (r"a.voz: 24081 values \(3.010 s\) but .*a.wav has 24000 samples \(3.000 s\): "
+                              "labels beyond the audio; pair the labels with the right audio")),
     ("x.rttm", "SPEAKER a 1 0.5 1 <NA> <NA> s <NA> <NA>\nSPEAKER zz 1 0.5 1 <NA> <NA> s <NA> <NA>\n",
      r"x.rttm:2: recording 'zz' has no audio file"),
     ("a.lab", "hello there\n", r"a.lab:1: cannot tell the label format"),
@@ -122,6 +149,61 @@ def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
     with pytest.raises(InputError, match=match):
         folders.prepare_folder(src, tmp_path / "d", 8000)
     assert not (tmp_path / "d/wav.scp").exists()
+
+
+def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 2.0, 16000)                        # 32000 16-bit samples
+    (src / "a.wav").write_bytes((src / "a.wav").read_bytes()[:-32000])   # the last 16000 cut off
+    with pytest.raises(InputError, match=r"a.wav: wav is truncated: header says 32000 samples, file holds 16000; "
+                                         r"re-export it"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])   # resampled into a 16-bit copy, or listed in place
+def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
+    src = tmp_path / "src"
+    src.mkdir()
+    x = np.sin(np.arange(2 * rate) / 5.0).astype(np.float32)
+    sf.write(src / "ok.wav", 0.9 * x, rate, subtype="FLOAT")
+    (src / "all.rttm").write_text("SPEAKER ok 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert np.abs(io.read_audio(datadir.load_data_dir(tmp_path / "d").wavs["ok"])[0]).max() > 0.85
+    sf.write(src / "loud.wav", 3.2 * x, rate, subtype="FLOAT")
+    with pytest.raises(InputError, match=r"loud.wav: float samples reach 3.2, beyond \[-1, 1\] .*rescale the file"):
+        folders.prepare_folder(src, tmp_path / "d2", 8000)
+    assert not (tmp_path / "d2/wav.scp").exists()
+
+
+def test_voz_shorter_than_its_audio_is_an_error_unless_padded(tmp_path, caplog):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)                              # 24000 samples
+    (src / "a.voz").write_text("0\n" * 1000 + "1\n" * 8000 + "0\n" * 11000)   # 20000: 0.5 s short
+    with pytest.raises(InputError, match=r"a.voz: 20000 values \(2.500 s\) but .*a.wav has 24000 samples \(3.000 s\): "
+                                         r"its last 0.500 s unlabelled; .*\(--pad-labels true\)"):
+        folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert not (tmp_path / "d/wav.scp").exists()
+    folders.prepare_folder(src, tmp_path / "d", 8000, pad_labels=True)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.125, 1.125)]}
+    assert "the last 0.500 s, unlabelled, count as non-speech" in caplog.text
+    (src / "a.voz").write_text("0\n" * 1000 + "1\n" * 8000 + "0\n" * 14930)   # 70 samples (9 ms) short: fine
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    assert datadir.validate_data_dir(tmp_path / "d", 8000).regions == {"a": [(0.125, 1.125)]}
+
+
+def test_prepare_dir_script_pads_labels_on_request(tmp_path):
+    src = tmp_path / "src"
+    write_audio(src / "a.wav", 3.0, 8000)
+    (src / "a.voz").write_text("1\n" * 16000)
+    cmd = [sys.executable, str(ROOT / "local/prepare_dir.py"), "--config", str(ROOT / "conf/features.yaml"), str(src),
+           str(tmp_path / "d")]
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1].startswith(f"prepare_dir.py: error: {src / 'a.voz'}: ")
+    p = subprocess.run(cmd[:2] + ["--pad-labels", "true"] + cmd[2:], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "d/rttm").read_text() == "SPEAKER a 1 0.000 2.000 <NA> <NA> speech <NA> <NA>\n"
 
 
 def test_one_recording_without_its_label_file(tmp_path):
@@ -206,3 +288,18 @@ def test_bad_mat_input(tmp_path):
     io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
     with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
         mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")
+
+
+def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_path):
+    src, _ = folder
+    (tmp_path / "d").write_text("my notes\n")
+    for out in ("d", "d/x"):
+        p = subprocess.run([sys.executable, str(ROOT / "local/prepare_dir.py"), "--config",
+                            str(ROOT / "conf/features.yaml"), str(src), str(tmp_path / out)],
+                           capture_output=True, text=True, check=False)
+        assert p.returncode == 1 and "Traceback" not in p.stderr
+        assert p.stderr.strip().splitlines()[-1] == (
+            f"prepare_dir.py: error: {tmp_path / 'd'}: is a file, not a folder; the data dir {tmp_path / out} must "
+            "be a folder: give a new or existing folder (e.g. data/train), or move the file away")
+        assert (tmp_path / "d").read_text() == "my notes\n" and sorted(tmp_path.iterdir()) == [tmp_path / "d",
+                                                                                              tmp_path / "src"]

@@ -120,3 +120,26 @@ def test_write_data_dir_clips_regions_and_writes_wav_scp_last(tmp_path):
     assert io.read_rttm(tmp_path / "d" / "rttm") == {"a": [(0.5, 1.0)]}
     assert (tmp_path / "d" / "segments").read_text() == "a-0000050-0000100 a 0.500 1.000\n"
     shutil.rmtree(tmp_path / "d")
+
+
+def test_validate_script_takes_the_recipes_rate_or_says_it_did_not_check(toy_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def validate(cwd):
+        cwd.mkdir(exist_ok=True)
+        p = subprocess.run([sys.executable, str(ROOT / "steps/validate_data_dir.py"), str(toy_dir)], cwd=cwd,
+                           capture_output=True, text=True, check=False)
+        return p.returncode, p.stderr.strip().splitlines()
+    (tmp_path / "recipe/conf").mkdir(parents=True)
+    (tmp_path / "recipe/conf/features.yaml").write_text("sample_rate_hz: 16000\n")   # a 16 kHz recipe
+    rc, err = validate(tmp_path / "recipe")
+    assert rc == 1 and "toy_000.wav is at 8000 Hz, the recipe expects 16000 Hz" in err[-1]
+    (tmp_path / "recipe/conf/features.yaml").write_text("sample_rate_hz: 8000\n")
+    rc, err = validate(tmp_path / "recipe")
+    assert rc == 0 and err[-1].endswith("audio at 8000 Hz)")
+    rc, err = validate(tmp_path / "elsewhere")                                        # no conf/ here
+    assert rc == 0 and "sample rates NOT checked: no --config and no conf/features.yaml" in "\n".join(err)
+    assert err[-1].endswith("audio rate not checked)")

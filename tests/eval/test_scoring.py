@@ -150,8 +150,11 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     assert rows["f1"]["p"] == "<0.005"  # no resample of 200 crossed 0
     same = {r["metric"].split()[0]: r for r in report.compare(good, good, FAST)}
     assert same["f1"]["A-B"] == 0 and same["f1"]["ci95"] == [0, 0] and same["f1"]["differs"] == "no"
+    (tmp_path / "nothing").mkdir()
     with pytest.raises(InputError, match="no set scored for both"):
         report.compare(good, tmp_path / "nothing", FAST)
+    with pytest.raises(InputError, match="gooood: no such exp dir"):
+        report.compare(tmp_path / "gooood", good, FAST)
     # seeds: mean ± std over <model>_seed<k>
     for k, noise in ((1, 0.2), (2, 0.3)):
         e = tmp_path / f"m_seed{k}"
@@ -170,6 +173,33 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     assert c["tpr"][0] == 0 and c["tpr"][-1] == 1 and c["fpr"][-1] == 1 and 0.3 < c["speech_ratio"] < 0.7
     auc = io.read_json(good / "decode_test/scoring/metrics.json")["roc_auc"]
     assert np.trapezoid(c["tpr"], c["fpr"]) == pytest.approx(auc, abs=1e-3)
+
+
+def test_summary_and_compare_refuse_a_missing_exp_dir_a_corrupt_stats_file_and_no_rows(sets, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    a = fake_decode(sets["test"], tmp_path / "exp/a/decode_test", seed=3)
+    scoring.score(sets["test"], a, FAST)
+    (tmp_path / "exp/b").mkdir()
+
+    def score_py(*args):
+        p = subprocess.run([sys.executable, str(ROOT / "local/score.py"), *map(str, args)], capture_output=True,
+                           text=True, check=False, cwd=tmp_path)
+        return p.returncode, p.stdout, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+    rc, out, err = score_py("exp/a", "exp/b")                     # b has no decodes: a warning, a's row
+    assert rc == 0 and out.splitlines()[1].split()[:2] == ["test", "a"] and "exp/b: no scored decodes" in err
+    typo = "score.py: error: exp/blsmt: no such exp dir; check its name (ls exp/)"
+    assert score_py("exp/a", "exp/blsmt") == (1, "", typo)
+    err = "score.py: error: exp/b: no scored decodes (decode_<set>/scoring/metrics.json); score them first " \
+          "(steps/score.py; stage 5)"
+    assert score_py("exp/b") == (1, "", err)
+    stats = a / "scoring" / scoring.STATS
+    stats.write_bytes(stats.read_bytes()[:200])                   # cut short, as by a full disk
+    rc, out, err = score_py("--config", ROOT / "conf/score.yaml", "--compare", "exp/a", "exp/a")
+    assert rc == 1 and err.startswith(f"score.py: error: {stats.relative_to(tmp_path)}: unreadable (")
+    assert err.endswith("); re-run scoring (steps/score.py; stage 5) for exp/a/decode_test")
 
 
 def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
@@ -193,7 +223,8 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])
     assert "tuned" in io.read_json(a / "decode_test/scoring/metrics.json")
     summary = load("local/score.py")
-    summary.main([str(a), str(b), str(tmp_path / "exp/none")])
+    (tmp_path / "exp/none").mkdir()
+    summary.main([str(a), str(b), str(tmp_path / "exp/none")])    # a system without scores: a warning
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["set", "model", *report.DEFAULT_COLUMNS] and len(report.DEFAULT_COLUMNS) == 10
     assert [line.split()[1] for line in out[1:]] == ["a", "b"]

@@ -119,3 +119,17 @@ def test_unknown_format_and_beyond_audio(tmp_path):
     p.write_text("0.1,0.4\n2.0,3.5\n")
     with pytest.raises(InputError, match=r"r.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"):
         labels.check_inside(p, labels.read_one(p, "r"), 3.0)
+
+
+def test_rttm_duration_is_end_minus_start_in_ms_and_zero_length_regions_are_dropped(tmp_path):
+    # separately rounded, 0.0016 + 0.0018 gives 0.002 + 0.002 = 0.004, but the end rounds to 0.003;
+    # 2.0001-2.0004 rounds to 2.000-2.000: nothing to write
+    regions = {"a": [(0.0016, 0.0034), (1.0004, 1.5006), (2.0001, 2.0004)], "b": [(0.0002, 0.0003)]}
+    labels.write(tmp_path / "x.rttm", regions, "rttm")
+    assert (tmp_path / "x.rttm").read_text() == ("SPEAKER a 1 0.002 0.001 <NA> <NA> speech <NA> <NA>\n"
+                                                 "SPEAKER a 1 1.000 0.501 <NA> <NA> speech <NA> <NA>\n")
+    labels.write(tmp_path / "segments", regions, "segments")
+    seg = [line.split()[1:] for line in (tmp_path / "segments").read_text().splitlines()]
+    assert seg == [["a", "0.002", "0.003"], ["a", "1.000", "1.501"]]
+    rttm = [line.split() for line in (tmp_path / "x.rttm").read_text().splitlines()]
+    assert [f"{float(f[3]) + float(f[4]):.3f}" for f in rttm] == [e for _, _, e in seg]   # start + dur = end

@@ -96,6 +96,9 @@ def test_parse_options_help(caller, flag):
         (["--stop-stage", "1.5"], "caller.sh: option '--stop-stage' takes an integer, not '1.5'"),
         (["--help-message", "x"], "caller.sh: unknown option '--help-message'"),
         (["--nj", "0"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not '0'"),
+        (["--nj", "-2"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not '-2'"),
+        (["--nj", "1.5"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not '1.5'"),
+        (["--nj", "two"], "caller.sh: option '--nj' takes a positive integer (the number of jobs), not 'two'"),
     ],
 )
 def test_parse_options_errors(caller, args, message):

@@ -41,3 +41,20 @@ def test_onnx_and_torchscript_equal_pytorch(tmp_path, bidirectional):
         a = sess.run(None, {"feats": feats[None, :500], "h0": h, "c0": h})
         b = sess.run(None, {"feats": feats[None, 500:], "h0": a[1], "c0": a[2]})
         assert np.abs(np.concatenate([a[0][0], b[0][0]]) - ref).max() < 1e-4
+
+
+def test_an_output_file_is_refused_before_anything_is_written(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    mdir = make_model_dir(tmp_path / "m")
+    (tmp_path / "old.onnx").write_bytes(b"an earlier export")
+    for out, what in (("old.onnx", "is a file"), ("new.onnx", "names a file")):
+        p = subprocess.run([sys.executable, str(ROOT / "steps/export.py"), str(mdir), str(tmp_path / out)],
+                           capture_output=True, text=True, check=False)
+        assert p.returncode == 1 and "Traceback" not in p.stderr
+        assert p.stderr.strip().splitlines()[-1] == (
+            f"export.py: error: {tmp_path / out}: {what}; export writes a folder (model.pt, model.onnx, "
+            f"features.json): give a folder, e.g. {tmp_path / 'export'}")
+    assert (tmp_path / "old.onnx").read_bytes() == b"an earlier export" and not (tmp_path / "new.onnx").exists()

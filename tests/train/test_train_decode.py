@@ -70,6 +70,7 @@ def test_decode_and_score(sets, tmp_path):
     assert m["n_frames"] == sum(len(v) for v in probs.values())
     assert m["roc_auc"] > 0.5  # a few steps on easy toy data beat chance
     assert (out / "scoring/confusion.png").is_file() and list((out / "scoring").glob("waveform_*.png"))
+    (tmp_path / "nothing").mkdir()
     rows, notes = report.summary_rows([exp, tmp_path / "nothing"])
     assert [r["set"] for r in rows] == ["dev"] and "nothing" in notes[0]
     assert "all_speech_acc" in report.format_table(rows)

@@ -107,12 +107,18 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
     turns: dict[str, list[tuple[float, float]]] = {r: [] for r in uem}
     speakers: dict[str, set[str]] = {r: set() for r in uem}
     for f in rttms:
-        for rec_id, start, end, spk in read_turns(f):
+        found = read_turns(f)
+        if not found:  # valid (no speech), but often a mistake: say so
+            log.warning("%s: %s; it adds no speech", f, labels.why_no_speech(f, "", "rttm"))
+        for rec_id, start, end, spk in found:
             if rec_id not in audio:
                 raise InputError(f"{f}: recording {rec_id!r} has no audio file (<rec_id>.wav, .flac, ...) "
                                  f"under {corpus}; add it or drop its lines")
             turns.setdefault(rec_id, []).append((start, end))
             speakers.setdefault(rec_id, set()).add(spk)
+    for rec_id in sorted(r for r, t in turns.items() if not t):
+        log.warning("%s: no SPEAKER lines for %s in the RTTM files under it; %s counts as all non-speech", corpus,
+                    rec_id, rec_id)
     missing = sorted(set(uem) - set(audio))
     if missing:
         raise InputError(f"{corpus}: UEM recording {missing[0]!r} has no audio file; add it or drop its line")
@@ -122,7 +128,7 @@ def _scan(corpus: Path) -> tuple[dict[str, Path], dict, dict, dict]:
 def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, telephone: str = "none") -> None:
     """data_root/ami_dev, ami_test (and with a telephone codec ami_dev_tel, ami_test_tel) from the corpus."""
     copies = {"": None} if telephone == "none" else {"": None, "_tel": telephone}  # name suffix -> codec
-    rate, root = sample_rate_hz, Path(data_root)
+    rate, root = sample_rate_hz, datadir.check_out_dir(data_root, "data root")
     audio, uem, turns, speakers = _scan(Path(corpus_dir))
     wavs: dict[str, dict[str, str]] = {suffix: {} for suffix in copies}
     regions, durs, originals = {}, {}, {}
@@ -130,6 +136,7 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
         if not io.REC_ID_RE.match(rec_id):
             raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
                              "rename the file and its RTTM lines")
+        io.check_float_range(audio[rec_id])  # the 16-bit copy would clip it
         x, _ = io.read_audio(audio[rec_id], rate)
         start, end = uem.get(rec_id, (0.0, len(x) / rate))
         x = x[round(start * rate):round(end * rate)]

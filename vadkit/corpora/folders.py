@@ -57,14 +57,16 @@ def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> t
 
 
 def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, label_format: str | None = None,
-                   labels_file: str | None = None, require_labels: bool = False) -> dict:
+                   labels_file: str | None = None, require_labels: bool = False, pad_labels: bool = False) -> dict:
     """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
 
-    Labels are read against the original audio (a .voz counts its samples) and must lie inside it.
+    Labels are read against the original audio and must lie inside it; a .voz (one label per sample) must
+    have as many values as the audio has samples, to 10 ms (check_length), or with `pad_labels`
+    may be shorter (the rest is non-speech).
     Without any label file the set is unlabelled (decoded, not trained on or scored), or with
     `require_labels` an error.
     """
-    src, out_dir = Path(src), Path(out_dir)
+    src, out_dir = Path(src), datadir.check_out_dir(out_dir)
     fmt = labels.check_format(label_format) if label_format else None
     audio = find_recordings(src, out_dir)
     own, shared = find_labels(audio, src, labels_file)
@@ -88,7 +90,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
             raise InputError(f"{wav}: audio is empty (0 samples); remove it or re-export it")
         if labelled:
             regions[rec_id] = _regions_of(rec_id, wav, rate, n, own.get(rec_id), shared_regions.get(rec_id),
-                                          bool(shared), fmt)
+                                          shared, fmt, pad_labels)
         wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
         originals[rec_id] = datadir.table_path(wav, out_dir / "wav", rec_id)
     datadir.write_data_dir(out_dir, wavs, regions if labelled else None, originals=originals)
@@ -100,24 +102,46 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
 
 
 def _regions_of(rec_id: str, wav: Path, rate: int, n: int, own: Path | None, shared: list | None,
-                any_shared: bool, fmt: str | None) -> intervals.Segments:
-    """One recording's speech regions, checked against its audio (rate, n samples)."""
+                shared_files: list[Path], fmt: str | None, pad: bool) -> intervals.Segments:
+    """One recording's speech regions, checked against its audio (rate, n samples): from its own label file,
+    else its (file, Region)s of the shared files.  No speech at all is logged as a warning naming the file."""
     if own is not None:
         own_fmt = fmt or labels.detect_format(own)
+        files = [(own, own_fmt)]
         if own_fmt == "voz":
             y = labels.read_voz(own)
-            if len(y) > n:
-                raise InputError(f"{own}:{n + 1}: .voz has {len(y)} values but {wav} has {n} samples; "
-                                 "pair the labels with the right audio")
-            found = [(own, r) for r in labels.voz_regions(y, rate)]
+            check_length(own, len(y), len(y) / rate, wav, n, rate, pad)
+            found = [(own, r) for r in labels.voz_regions(y[:n], rate)]
         else:
             found = [(own, r) for r in labels.read_one(own, rec_id, own_fmt)]
-    elif shared is not None or any_shared:
+    elif shared_files:
         found = shared or []  # absent from a shared RTTM/segments/.scv: no speech, as RTTM means it
+        files = [(f, fmt or labels.detect_format(f)) for f in shared_files]
     else:
         stems = "/".join(s.lstrip(".") for s in LABEL_SUFFIXES)
         raise InputError(f"{wav}: no label file ({wav.stem}.{{{stems}}}) while other recordings have one; "
                          "add it or move the audio out")
+    if not found:  # valid (all non-speech), but often a mistake: say so, naming the file
+        log.warning("%s; %s counts as all non-speech", "; ".join(f"{f}: {labels.why_no_speech(f, rec_id, f_fmt)}"
+                                                             for f, f_fmt in files), rec_id)
     for path, r in found:
         labels.check_inside(path, [r], n / rate)
     return intervals.merge_segments([(r.start_s, min(r.end_s, n / rate)) for _, r in found])
+
+
+def check_length(path: Path, n_labels: int, labels_s: float, audio: Path, n_samples: int, sample_rate_hz: int,
+                 pad: bool = False, what: str = "values", tolerance_s: float = datadir.DUR_TOLERANCE_S) -> None:
+    """Per-sample (or per-frame) labels against their audio: n_labels covering labels_s seconds, the audio
+    n_samples at sample_rate_hz.  A difference within `tolerance_s` (one 10 ms frame hop) passes; labels
+    longer than the audio beyond it raise InputError naming both files and lengths, and so do shorter ones,
+    unless `pad`: then the unlabelled end counts as non-speech, with a warning."""
+    audio_s = n_samples / sample_rate_hz
+    if abs(labels_s - audio_s) <= tolerance_s:
+        return
+    where = f"{path}: {n_labels} {what} ({labels_s:.3f} s) but {audio} has {n_samples} samples ({audio_s:.3f} s)"
+    if labels_s > audio_s:
+        raise InputError(f"{where}: labels beyond the audio; pair the labels with the right audio")
+    if not pad:
+        raise InputError(f"{where}: its last {audio_s - labels_s:.3f} s unlabelled; pair the labels with the "
+                         "right audio, or pad them with non-speech (--pad-labels true)")
+    log.warning("%s: the last %.3f s, unlabelled, count as non-speech (--pad-labels true)", where, audio_s - labels_s)

@@ -68,7 +68,7 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
     once if needed, and Y must not outlast it.  Skipped when the cache is up to date and the files
     (names, sizes, modification times) are those it was made from.
     """
-    out_dir, grid = Path(out_dir), FrameGrid.from_config(cfg)
+    out_dir, grid = datadir.check_out_dir(out_dir), FrameGrid.from_config(cfg)
     ids = [rec_id_of(p) for p in mats]
     if len(set(ids)) != len(ids):
         raise InputError(f"{source}: two .mat files with the same name; rec_ids must be unique")

@@ -97,8 +97,7 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
             continue
         if not Path(wav).is_file():
             raise InputError(f"{where}: audio file {wav} not found; fix the path or drop the line")
-        io.check_wav_complete(wav)
-        rate, n = io.audio_info(wav)
+        rate, n = io.audio_info(wav)  # also refuses a truncated wav
         if n == 0:
             raise InputError(f"{where}: audio file {wav} is empty; re-export it or drop the line")
         if sample_rate_hz is not None and rate != sample_rate_hz:
@@ -152,6 +151,7 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
                              f"({d.durations_s[rec_id]:.3f} s); {fix}")
 
 
+<<<<<<< HEAD
 def table_path(src: str | Path, out_dir: str | Path, rec_id: str) -> str:
     """An absolute path to `src` a Kaldi table can hold: its own, or a link out_dir/<rec_id><suffix> when
     its path has white space."""
@@ -169,11 +169,30 @@ def table_path(src: str | Path, out_dir: str | Path, rec_id: str) -> str:
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
     """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (table_path),
     else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
+=======
+def check_out_dir(path: str | Path, what: str = "data dir") -> Path:
+    """`path` as a Path; InputError if it, or the nearest of its parents that exists, is not a folder
+    (checked before anything is written into it)."""
+    path = Path(path)
+    there = next((p for p in (path, *path.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise InputError(f"{there}: is a file, not a folder; the {what} {path} must be a folder: give a new or "
+                         "existing folder (e.g. data/train), or move the file away")
+    return path
+
+
+def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
+    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
+    link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
+    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`).  Float samples beyond
+    [-1, 1] are an InputError naming the peak (io.check_float_range), not clipped."""
+>>>>>>> i17-inputs
     src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
     if any(c.isspace() for c in str(Path(out_dir).resolve())):
         raise InputError(f"{out_dir}: the data dir's path has white space, which wav.scp cannot hold; "
                          "write the data dir under a path without spaces")
     rate, _ = io.audio_info(src)
+    io.check_float_range(src)
     if rate == sample_rate_hz:
         return table_path(src, out_dir, rec_id)
     if not (out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and io.audio_info(out)[0] == sample_rate_hz):
@@ -193,7 +212,7 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
     when `regions` is None, a stale orig.scp when no recording has an `originals` entry other than its wav.
     """
-    path = Path(path)
+    path = check_out_dir(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / "wav.scp").unlink(missing_ok=True)  # rewritten last: the set is incomplete meanwhile
     durs = dict(durations_s or {})

@@ -44,11 +44,20 @@ def lookup(m: dict, path: str):
     return m
 
 
+def check_exist(exp_dirs: list[str | Path]) -> None:
+    """InputError naming the first of `exp_dirs` that does not exist (a typo, not a system without scores)."""
+    for exp in map(Path, exp_dirs):
+        if not exp.exists():
+            raise InputError(f"{exp}: no such exp dir; check its name (ls {exp.parent}/)")
+
+
 def summary_rows(exp_dirs: list[str | Path]) -> tuple[list[dict], list[str]]:
     """One row per scored (system, set) under the given exp dirs, and notes on dirs without scores.
 
-    Rows are sorted by set, then by F1 (best first); each carries the all-speech baseline.
+    Rows are sorted by set, then by F1 (best first); each carries the all-speech baseline.  A dir that
+    does not exist, or no row at all, is an InputError.
     """
+    check_exist(exp_dirs)
     rows, notes = [], []
     for exp in map(Path, exp_dirs):
         found = sorted(exp.glob("decode_*/scoring/metrics.json")) if exp.is_dir() else []
@@ -58,6 +67,10 @@ def summary_rows(exp_dirs: list[str | Path]) -> tuple[list[dict], list[str]]:
             m = io.read_json(f)
             rows.append({"model": exp.name, "set": f.parent.parent.name.removeprefix("decode_"),
                          "rate": rate_of(f.parent.parent), **{c: lookup(m, p) for c, p in COLUMNS}})
+    if not rows:
+        others = f" (nor in the {len(exp_dirs) - 1} other dirs given)" if len(exp_dirs) > 1 else ""
+        raise InputError(f"{exp_dirs[0]}: no scored decodes (decode_<set>/scoring/metrics.json){others}; score "
+                         "them first (steps/score.py; stage 5)")
     rows.sort(key=lambda r: (r["set"], -(r["f1"] or 0), r["model"]))
     return rows, notes
 
@@ -124,6 +137,7 @@ def compare(exp_a: str | Path, exp_b: str | Path, cfg: ScoreConfig | None = None
     tuned_f1 (each at its own dev-tuned setting) when both were scored with --tune-on."""
     cfg = cfg or ScoreConfig()
     exp_a, exp_b = Path(exp_a), Path(exp_b)
+    check_exist([exp_a, exp_b])
     sets = sorted({p.parent.parent.name for p in exp_a.glob("decode_*/scoring/metrics.json")}
                   & {p.parent.parent.name for p in exp_b.glob("decode_*/scoring/metrics.json")})
     if not sets:

@@ -244,10 +244,25 @@ def _figures(dec: Decoded, result: dict, out: Path, plot_rec_id: str | None, plo
                           dec.probs[rec_id][sel])
 
 
+STATS_KEYS = ("rec_ids", "counts", "pos", "neg", "levels")  # what every scored decode's frame_stats.npz holds
+
+
 def read_stats(decode_dir: str | Path) -> dict[str, np.ndarray]:
-    """frame_stats.npz of a scored decode dir (see assess)."""
+    """frame_stats.npz of a scored decode dir (see assess).  A missing, corrupt or incomplete file raises
+    InputError naming it and the fix (scoring again)."""
+    import zipfile
     path = Path(decode_dir) / "scoring" / STATS
     if not path.is_file():
-        raise InputError(f"{path}: missing; score this decode dir again (stage 5, steps/score.py)")
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
+        raise InputError(f"{path}: missing; re-run scoring (steps/score.py; stage 5) for {decode_dir}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            stats = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"{path}: unreadable ({why}); re-run scoring (steps/score.py; stage 5) for {decode_dir}") \
+            from None
+    missing = [k for k in STATS_KEYS if k not in stats]
+    if missing:
+        raise InputError(f"{path}: no {', '.join(missing)} in it; re-run scoring (steps/score.py; stage 5) for "
+                         f"{decode_dir}")
+    return stats

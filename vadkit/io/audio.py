@@ -14,7 +14,8 @@ from vadkit.io.files import atomic_write
 
 # ---------------------------------------------------------------- audio
 def audio_info(path: str | os.PathLike) -> tuple[int, int]:
-    """(sample_rate_hz, n_samples) from the header, without reading the samples."""
+    """(sample_rate_hz, n_samples) from the header, without reading the samples.  A wav holding fewer
+    samples than its header declares raises InputError (check_wav_complete)."""
     import soundfile as sf
     try:
         info = sf.info(str(path))
@@ -22,40 +23,64 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int]:
         raise InputError(f"{path}: audio file not found; fix the path in wav.scp") from None
     except RuntimeError as e:
         raise InputError(f"{path}: unreadable audio ({e}); re-export it as wav/flac/ogg") from None
+    check_wav_complete(path)
     return int(info.samplerate), int(info.frames)
 
 
 def check_wav_complete(path: str | os.PathLike) -> None:
-    """Raise InputError if a RIFF/WAVE file holds fewer data bytes than its header declares
-    (a truncated copy or download; libsndfile would silently read the shorter signal)."""
+    """Raise InputError if a RIFF/WAVE file holds fewer samples than its header declares (a truncated
+    copy or download: libsndfile would silently read the shorter signal, and a resampled copy of it
+    would hide the cut).  Other files pass unread."""
     path = Path(path)
     with open(path, "rb") as f:
         head = f.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
             return
-        size = path.stat().st_size
+        size, block_align = path.stat().st_size, 0
         while True:
             chunk = f.read(8)
             if len(chunk) < 8:
                 raise InputError(f"{path}: wav has no data chunk (truncated?); re-export or re-copy the file")
             cid, n = chunk[:4], int.from_bytes(chunk[4:], "little")
+            skip = n + (n & 1)
+            if cid == b"fmt " and n >= 14:
+                block_align = int.from_bytes(f.read(14)[12:14], "little")  # bytes per sample, all channels
+                skip -= 14
             if cid == b"data":
                 if f.tell() + n > size and n != 0xFFFFFFFF:  # 0xFFFFFFFF: streaming writers' "unknown"
-                    raise InputError(f"{path}: wav is truncated: header declares {n} data bytes, "
-                                     f"file holds {size - f.tell()}; re-copy or re-export the file")
+                    held, unit = size - f.tell(), "data bytes"
+                    if block_align:
+                        n, held, unit = n // block_align, held // block_align, "samples"
+                    raise InputError(f"{path}: wav is truncated: header says {n} {unit}, file holds {held}; "
+                                     "re-export it (or copy it again)")
                 return
-            f.seek(n + (n & 1), 1)
+            f.seek(skip, 1)
+
+
+def check_float_range(path: str | os.PathLike) -> None:
+    """Raise InputError naming the peak if a file of float samples (subtype FLOAT or DOUBLE) reaches beyond
+    [-1, 1]: its scale is wrong, and data prep's 16-bit copy would clip it.  Other files pass unread."""
+    import soundfile as sf
+    if sf.info(str(path)).subtype not in ("FLOAT", "DOUBLE"):
+        return
+    peak = 0.0
+    for block in sf.blocks(str(path), blocksize=1 << 20, dtype="float32", always_2d=True):
+        peak = max(peak, float(np.abs(block).max(initial=0.0)))
+    if peak > 1.0:
+        raise InputError(f"{path}: float samples reach {peak:.3g}, beyond [-1, 1] (a 16-bit copy would clip them); "
+                         "rescale the file to [-1, 1] and re-export it")
 
 
 def read_audio(path: str | os.PathLike, sample_rate_hz: int | None = None) -> tuple[np.ndarray, int]:
     """Read an audio file as mono float32 in [-1, 1]: (samples (n,), rate_hz).
 
     Stereo is averaged to mono.  With `sample_rate_hz`, other rates are resampled to it.
-    Empty, truncated or non-finite audio raises InputError naming the file.
+    Empty, truncated (check_wav_complete) or non-finite audio raises InputError naming the file.
     """
     import soundfile as sf
     if not Path(path).is_file():
         raise InputError(f"{path}: audio file not found; fix the path in wav.scp")
+    check_wav_complete(path)
     try:
         x, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as e:

@@ -18,8 +18,8 @@ talking) merge into one region; the other formats are one speech track, where an
 a broken export and is an error naming the line.
 
 Writing: one writer per format, used by the recipe (data dirs, hyp.rttm) and the VAD tool alike.
-`rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): times
-with millisecond precision (`%.3f`), segment ids `<rec_id>-<start_cs>-<end_cs>` (write_segments).
+`rttm` and `segments` are the data-directory contract's formats (README, "Data directories"): their
+readers and writers live in vadkit.io.rttm (times with millisecond precision); `write` calls them.
 Audacity, csv/tsv and .scv keep microseconds (and .voz is per sample), so regions on sample
 boundaries round-trip to the sample at any rate up to 1 MHz.
 """
@@ -29,14 +29,14 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Iterator, Mapping, NamedTuple
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
 from vadkit import intervals
 from vadkit.errors import InputError
-from vadkit.intervals import Segments, merge_segments
 from vadkit.io.files import write_text
+from vadkit.io.rttm import iter_rttm, write_rttm, write_segments
 
 FORMATS = ("rttm", "segments", "voz", "audacity", "csv", "tsv", "scv")
 MULTI_RECORDING = ("rttm", "segments", "scv")
@@ -151,6 +151,18 @@ def read_one(path: str | os.PathLike, rec_id: str, fmt: str | None = None,
         raise InputError(f"{path}: no regions for recording {rec_id!r} (it has {have}); name the recording "
                          "as in the labels (--rec-id where offered)")
     return labels.get(rec_id) or next(iter(labels.values()), [])
+
+
+def why_no_speech(path: str | os.PathLike, rec_id: str, fmt: str) -> str:
+    """Why label file `path` (format `fmt`) gives recording `rec_id` no speech region, for a warning: "empty",
+    "no SPEAKER lines" (an RTTM of other lines), "no SPEAKER lines for <rec_id>", "no lines for <rec_id>"..."""
+    lines = [line for _, line in _lines(Path(path))]
+    if not lines:
+        return "empty"
+    if fmt == "rttm":
+        speaker = [line.split() for line in lines if line.split()[0] == "SPEAKER"]
+        return f"no SPEAKER lines for {rec_id}" if speaker else "no SPEAKER lines"
+    return f"no lines for {rec_id}" if fmt in MULTI_RECORDING else "no speech regions"
 
 
 def to_segments(regions: list[Region]) -> intervals.Segments:
@@ -321,68 +333,3 @@ def write(path: str | os.PathLike, segments: Mapping[str, intervals.Segments], f
             sep = "," if fmt == "csv" else "\t"
             lines = ["start" + sep + "end\n"] + [f"{_t(s)}{sep}{_t(e)}\n" for s, e in segs[k]]
     write_text(path, "".join(lines))
-
-
-# ---------------------------------------------------------------- RTTM and segments
-def iter_rttm(path: str | os.PathLike) -> Iterator[tuple[int, str, float, float]]:
-    """Yield (line_number, rec_id, start_s, end_s) for each SPEAKER line of an RTTM file.
-
-    A malformed line (too few fields, non-numbers, negative start, duration <= 0) raises
-    InputError naming the file and line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
-        f = line.split()
-        if not f or f[0] != "SPEAKER":
-            continue
-        if len(f) < 5:
-            raise InputError(f"{path}:{lineno}: RTTM SPEAKER line needs at least 5 fields: {line!r}")
-        try:
-            start, dur = float(f[3]), float(f[4])
-        except ValueError:
-            raise InputError(f"{path}:{lineno}: start/duration are not numbers: {line!r}") from None
-        if not (math.isfinite(start) and math.isfinite(dur)) or start < 0 or dur <= 0:
-            raise InputError(f"{path}:{lineno}: region {start:.3f}-{start + dur:.3f} s is invalid "
-                             "(start must be >= 0 and duration > 0); fix the label export or drop the line")
-        yield lineno, f[1], start, start + dur
-
-
-def read_rttm(path: str | os.PathLike) -> dict[str, Segments]:
-    """Read speech regions from an RTTM file: {rec_id: sorted, merged [(start_s, end_s)]}.
-
-    Only SPEAKER lines count, whatever the speaker label: overlapping turns merge into one region.
-    """
-    regions: dict[str, Segments] = {}
-    for _, rec_id, start, end in iter_rttm(path):
-        regions.setdefault(rec_id, []).append((start, end))
-    return {k: merge_segments(v) for k, v in regions.items()}
-
-
-def write_rttm(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """The one RTTM writer: SPEAKER lines `SPEAKER <rec_id> 1 <start_s> <dur_s> <NA> <NA> speech <NA> <NA>`,
-    recordings in byte order, regions as given, times `%.3f` (the contract's millisecond precision)."""
-    lines = []
-    for rec_id in sorted(regions):
-        for s, e in regions[rec_id]:
-            lines.append(f"SPEAKER {rec_id} 1 {s:.3f} {e - s:.3f} <NA> <NA> speech <NA> <NA>\n")
-    write_text(path, "".join(lines))
-
-
-def write_segments(path: str | os.PathLike, regions: Mapping[str, Segments]) -> None:
-    """The one Kaldi `segments` writer: `<seg_id> <rec_id> <start_s> <end_s>`, times `%.3f`, lines in
-    byte order.  seg_id is `<rec_id>-<start_cs>-<end_cs>` (times in centiseconds, 7 digits); a region
-    whose id is taken (two regions round to the same centiseconds) gets `-2`, `-3`, ... appended, so
-    ids stay unique."""
-    lines, taken = [], set()
-    for rec_id in sorted(regions):
-        for s, e in regions[rec_id]:
-            seg_id = base = f"{rec_id}-{round(s * 100):07d}-{round(e * 100):07d}"
-            n = 1
-            while seg_id in taken:
-                n += 1
-                seg_id = f"{base}-{n}"
-            taken.add(seg_id)
-            lines.append(f"{seg_id} {rec_id} {s:.3f} {e:.3f}\n")
-    write_text(path, "".join(sorted(lines)))

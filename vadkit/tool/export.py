@@ -24,6 +24,8 @@ from vadkit.models.checkpoint import TrainedModel
 
 log = logging.getLogger(__name__)
 
+OUT_SUFFIXES = (".pt", ".onnx", ".json", ".pth")  # what an output name ends in when it was meant as the file
+
 
 class ExportedVad(nn.Module):
     """Normalisation + LSTM + sigmoid, with explicit LSTM state for unidirectional models."""
@@ -54,15 +56,24 @@ def example_inputs(tm: TrainedModel, batch: int = 1, frames: int = 50) -> tuple:
     return feats, h, h.clone()
 
 
+def _check_out_dir(out_dir: Path) -> Path:
+    if (out_dir.exists() and not out_dir.is_dir()) or (not out_dir.exists() and out_dir.suffix in OUT_SUFFIXES):
+        raise InputError(f"{out_dir}: {'is a file' if out_dir.exists() else 'names a file'}; export writes a folder "
+                         f"(model.pt, model.onnx, features.json): give a folder, e.g. {out_dir.parent / 'export'}")
+    return out_dir
+
+
 def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = ("torchscript", "onnx")) -> list[Path]:
-    """Write <out_dir>/model.pt (TorchScript) and/or model.onnx, plus features.json; returns the paths."""
+    """Write <out_dir>/model.pt (TorchScript) and/or model.onnx, plus features.json; returns the paths.
+    `out_dir` is a folder (made if needed): an existing file, or a new name ending in a file suffix, is an
+    InputError, raised before anything is loaded or written."""
+    out_dir = _check_out_dir(Path(out_dir))
     tm = TrainedModel(model_dir, device="cpu")
     tm.require_streamable("export")
     if tm.members:
         raise InputError(f"{tm.path}: an ensemble of {len(tm.members)} models; export is for one network so far: "
                          f"export a member (e.g. {Path(tm.members[0]).parent})")
     wrapper = ExportedVad(tm).eval()
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     args = example_inputs(tm)
     names_in = ["feats"] if len(args) == 1 else ["feats", "h0", "c0"]
