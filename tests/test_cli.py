@@ -66,7 +66,6 @@ def test_help_lists_the_deprecated_spellings():
     assert "-o X (now X as the last argument)" in text and '--sets A,B (now --sets "A B")' in text
 
 
-<<<<<<< HEAD
 @pytest.mark.parametrize("exc,line,status", [(KeyboardInterrupt(), "prog.py: interrupted", 130),
                                              (Interrupted("3 of 5 outputs finished are kept", signal.SIGTERM),
                                               "prog.py: interrupted; 3 of 5 outputs finished are kept", 143)])
@@ -81,7 +80,8 @@ def test_an_interrupt_is_one_line_and_128_plus_the_signal(monkeypatch, capsys, e
     finally:
         signal.signal(signal.SIGINT, old)
     assert e.value.code == status and capsys.readouterr().err == line + "\n"
-=======
+
+
 @pytest.mark.parametrize("script", ["steps/make_feats.py", "steps/decode.py", "local/make_builtin_corpus.py",
                                     "local/make_mix.py"])
 @pytest.mark.parametrize("nj", ["0", "-1", "1.5"])
@@ -94,4 +94,3 @@ def test_nj_must_be_a_positive_integer(script, nj, tmp_path):
                        capture_output=True, text=True, check=False, cwd=tmp_path)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().splitlines()[-1].endswith(f"error: argument --nj: must be a positive integer, not '{nj}'")
->>>>>>> i17-inputs

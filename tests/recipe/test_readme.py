@@ -1,6 +1,7 @@
-"""The README's examples: every command names a script and options that exist and models the recipe knows;
-the Python block runs as written with the shipped models (on a generated talk.wav).  Plain ``` blocks are
-layouts and usage summaries (illustrative); ```bash and ```python blocks are examples."""
+"""The README's and docs/*.md's examples: every recipe command names a script and options that exist and
+models the recipe knows; the README's Python block runs as written with the shipped models (on a generated
+talk.wav).  Plain ``` blocks are layouts and usage summaries (illustrative); ```bash and ```python blocks are
+examples.  In docs/, lines not starting with a recipe script (pip, sed, sbatch, ...) are not checked."""
 import re
 import shlex
 import subprocess
@@ -17,13 +18,14 @@ from conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+DOCS = {p.name: re.findall(r"```(\w*)\n(.*?)```", p.read_text(), re.S) for p in sorted((ROOT / "docs").glob("*.md"))}
 SCRIPT = re.compile(r"^(\./run\.sh|tests/run\.sh|(?:steps|local|utils)/[\w/]+\.(?:py|sh))$")
 
 
-def commands() -> list[list[str]]:
+def commands(blocks=BLOCKS) -> list[list[str]]:
     """Each example command of the bash blocks as words, comments dropped, joined lines joined."""
     out = []
-    for lang, text in BLOCKS:
+    for lang, text in blocks:
         if lang != "bash":
             continue
         for line in text.replace("\\\n", " ").splitlines():
@@ -60,6 +62,19 @@ def test_commands_name_real_scripts_options_and_models(words):
             for m in words[i + 1].split():
                 name = re.sub(r"_(seed\d+|ens)$", "", m.removeprefix("exp/"))
                 assert (ROOT / f"conf/{name}.yaml").is_file() or name in pretrained.available(), m
+
+
+DOC_COMMANDS = [(name, w) for name, blocks in DOCS.items() for w in commands(blocks)
+                if re.match(r"^(\./run\.sh|tests/run\.sh|steps/|local/|utils/)", w[0])]
+
+
+@pytest.mark.parametrize("doc, words", DOC_COMMANDS, ids=lambda v: v if isinstance(v, str) else " ".join(v)[:50])
+def test_docs_commands_name_real_scripts_options_and_models(doc, words):
+    test_commands_name_real_scripts_options_and_models(words)
+
+
+def test_docs_have_recipe_examples():
+    assert len({doc for doc, _ in DOC_COMMANDS}) >= 4 and len(DOC_COMMANDS) >= 20
 
 
 def test_models_in_prose_and_python_exist():

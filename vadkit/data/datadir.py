@@ -151,7 +151,17 @@ def _check_regions(d: DataDir, recordings, listed_in: str, fix: str) -> None:
                              f"({d.durations_s[rec_id]:.3f} s); {fix}")
 
 
-<<<<<<< HEAD
+def check_out_dir(path: str | Path, what: str = "data dir") -> Path:
+    """`path` as a Path; InputError if it, or the nearest of its parents that exists, is not a folder
+    (checked before anything is written into it)."""
+    path = Path(path)
+    there = next((p for p in (path, *path.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise InputError(f"{there}: is a file, not a folder; the {what} {path} must be a folder: give a new or "
+                         "existing folder (e.g. data/train), or move the file away")
+    return path
+
+
 def table_path(src: str | Path, out_dir: str | Path, rec_id: str) -> str:
     """An absolute path to `src` a Kaldi table can hold: its own, or a link out_dir/<rec_id><suffix> when
     its path has white space."""
@@ -168,25 +178,8 @@ def table_path(src: str | Path, out_dir: str | Path, rec_id: str) -> str:
 
 def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
     """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (table_path),
-    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`)."""
-=======
-def check_out_dir(path: str | Path, what: str = "data dir") -> Path:
-    """`path` as a Path; InputError if it, or the nearest of its parents that exists, is not a folder
-    (checked before anything is written into it)."""
-    path = Path(path)
-    there = next((p for p in (path, *path.parents) if p.exists()), None)
-    if there is not None and not there.is_dir():
-        raise InputError(f"{there}: is a file, not a folder; the {what} {path} must be a folder: give a new or "
-                         "existing folder (e.g. data/train), or move the file away")
-    return path
-
-
-def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec_id: str) -> str:
-    """The path wav.scp should list for `src`: the file itself when it is at `sample_rate_hz` (through a
-    link out_dir/<rec_id><suffix> when its path has white space, which a Kaldi table cannot hold), else a
-    16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`).  Float samples beyond
-    [-1, 1] are an InputError naming the peak (io.check_float_range), not clipped."""
->>>>>>> i17-inputs
+    else a 16-bit wav resampled once to out_dir/<rec_id>.wav (kept while newer than `src`).  Float samples
+    beyond [-1, 1] are an InputError naming the peak (io.check_float_range), not clipped."""
     src, out = Path(src), Path(out_dir) / f"{rec_id}.wav"
     if any(c.isspace() for c in str(Path(out_dir).resolve())):
         raise InputError(f"{out_dir}: the data dir's path has white space, which wav.scp cannot hold; "
