@@ -37,3 +37,19 @@ def test_sweep_needs_labels(tmp_path):
     (d / "rttm").unlink()
     with pytest.raises(InputError, match="no rttm"):
         robustness.level_sweep(EnergyVad(), d)
+
+
+def test_false_alarms_count_regions_on_noise(tmp_path):
+    from vadkit import io
+    rng = np.random.default_rng(0)
+    quiet = (0.001 * rng.standard_normal(8000 * 6)).astype(np.float32)
+    bursts = quiet.copy()
+    bursts[8000:12000] += 0.5 * np.sin(np.arange(4000) * 0.3).astype(np.float32)   # one loud 0.5 s noise burst
+    io.write_wav(tmp_path / "a.wav", quiet, 8000)
+    io.write_wav(tmp_path / "b.wav", bursts, 8000)
+    r = robustness.false_alarms(lambda x, rate, f: EnergyVad().run(x, rate).segments,
+                                [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")])
+    assert r["hours"] == pytest.approx(12 / 3600)
+    assert r["fa_per_hour"] == pytest.approx(1 / (12 / 3600)) and 0.03 < r["speech_share"] < 0.06
+    energy = robustness.false_alarms(robustness.system("energy"), [str(tmp_path / "a.wav")])
+    assert energy["hours"] == pytest.approx(6 / 3600)

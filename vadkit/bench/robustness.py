@@ -51,3 +51,44 @@ def level_sweep(vad, data_dir: str | Path, gains_db=GAINS_DB) -> list[dict]:
         rows.append({"gain_db": g, "clipped": clipped[g][0] / clipped[g][1], "roc_auc": m["roc_auc"], "f1": m["f1"],
                      "speech_share": float(hyp.mean()), "agreement": float(np.mean(hyp == at0))})
     return rows
+
+
+# ---------------------------------------------------------------- false alarms on noise alone
+def false_alarms(segments_of, files: list[str]) -> dict:
+    """A system on recordings with no speech at all: `segments_of(x, rate, name)` gives its speech regions
+    for a mono recording.  Returns hours, false-alarm regions per hour and share of the time called speech."""
+    total_s, speech_s, regions = 0.0, 0.0, 0
+    for f in files:
+        x, rate = io.read_audio(f)
+        segs = segments_of(x, rate, f)
+        total_s += len(x) / rate
+        speech_s += sum(e - s for s, e in segs)
+        regions += len(segs)
+    if total_s == 0:
+        raise InputError("no noise files given")
+    return {"hours": total_s / 3600, "fa_per_hour": regions / (total_s / 3600), "speech_share": speech_s / total_s}
+
+
+def system(name: str, decode=None):
+    """segments_of for false_alarms: a public VAD by name (vadkit.bench.baselines.NAMES, at the rate it takes,
+    post-processed with `decode` or conf/decode.yaml's defaults), else a model for vadkit.Vad (path or shipped
+    name, with its own tuned post-processing)."""
+    from vadkit.bench import baselines
+    from vadkit.config import BaselineConfig, DecodeConfig
+    from vadkit.decode.postprocess import probs_to_segments
+    if name in baselines.NAMES:
+        grid, cfg = FrameGrid(), decode or DecodeConfig()
+        b = baselines.make(name, BaselineConfig(), grid)
+
+        def run(x, rate, _name):
+            p = baselines.to_grid(b.native(x, rate), grid, grid.n_frames(len(x), rate))
+            return probs_to_segments(p, cfg, grid, len(x) / rate)
+        return run
+    from vadkit.tool.vad import Vad
+    vad = Vad(name, decode)
+    return lambda x, rate, f: vad.run(x, rate, name=f).segments
+
+
+def baseline_names() -> tuple[str, ...]:
+    from vadkit.bench import baselines
+    return baselines.NAMES
