@@ -29,11 +29,18 @@ def commands(blocks=BLOCKS) -> list[list[str]]:
         if lang != "bash":
             continue
         for line in text.replace("\\\n", " ").splitlines():
-            line = line.split(" #")[0].strip()
-            for part in re.split(r"&&|\|", line):
-                words = shlex.split(part.split(">")[0])
-                if words:
-                    out.append(words)
+            lex = shlex.shlex(line, posix=True, punctuation_chars="|&;<>")
+            lex.whitespace_split, lex.commenters = True, "#"
+            words, redirect = [], False
+            for tok in lex:
+                if tok in ("|", "||", "&&", ";", "&"):
+                    out += [words] if words else []
+                    words, redirect = [], False
+                elif tok in (">", ">>", "<", "2>", "&>"):
+                    redirect = True
+                elif not redirect:
+                    words.append(tok)
+            out += [words] if words else []
     return out
 
 
