@@ -119,3 +119,10 @@ def test_unknown_format_and_beyond_audio(tmp_path):
     p.write_text("0.1,0.4\n2.0,3.5\n")
     with pytest.raises(InputError, match=r"r.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"):
         labels.check_inside(p, labels.read_one(p, "r"), 3.0)
+
+
+def test_a_recording_labelled_all_non_speech_has_no_regions_not_its_neighbours(tmp_path):
+    (tmp_path / "x.scv").write_text("rec2,0,1,1\nrec1,0,5,0\n")
+    assert labels.read_one(tmp_path / "x.scv", "rec1") == []
+    labels.write(tmp_path / "y.scv", {"a": [], "b": [(1.0, 2.0)]}, "scv")   # no bare 'a' line the reader refuses
+    assert labels.read(tmp_path / "y.scv") == {"b": [labels.Region(1.0, 2.0, 1)]}
