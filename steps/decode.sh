@@ -10,7 +10,8 @@ overwrite=false            # true: decode again even if up to date
 help_message="Usage: steps/decode.sh [options] <model-dir> <data-dir> <decode-dir>
 Decodes <data-dir> with <model-dir>/final.pt in --nj jobs of steps/decode.py, then merges them: writes
 <decode-dir>/probs.{ark,scp} (or probs.h5), decode.yaml and hyp.rttm (last). Logs:
-<model-dir>/log/<decode-dir name>.JOB.log, .merge.log.
+<model-dir>/log/<decode-dir name>.JOB.log, .merge.log. Refuses to start while another decode of
+<decode-dir> runs (the lock: <decode-dir>/.lock).
 e.g.: steps/decode.sh --config conf/decode.yaml --nj 2 exp/blstm data/test exp/blstm/decode_test
 Options (default):
   --config FILE     post-processing config ($config)
@@ -26,6 +27,20 @@ data=$2
 dir=$3
 name=$(basename "$dir")
 
+# One decode per decode dir at a time: fd 9 holds the lock (vadkit.io.dir_lock's) until this script and
+# its jobs end, however they end.
+mkdir -p "$dir"
+exec 9>>"$dir/.lock"
+rc=0
+flock -n -E 99 9 || rc=$?
+if ((rc == 99)); then
+  echo "decode.sh: $dir is in use by another run ($(cat "$dir/.lock")); wait for it to finish or stop it," \
+    "then run again" >&2
+  exit 1
+elif ((rc != 0)); then   # a file system without locks (some network mounts): run, unguarded
+  echo "decode.sh: cannot lock $dir/.lock; not guarded against a second decode at once" >&2
+fi
+echo "pid $$ on $(uname -n), started $(date '+%F %T'), steps/decode.sh" >"$dir/.lock"
 $cmd JOB=1:"$nj" "$model/log/$name.JOB.log" \
   steps/decode.py --config "$config" --overwrite "$overwrite" --nj "$nj" --job JOB "$model" "$data" "$dir"
 $cmd "$model/log/$name.merge.log" \

@@ -5,7 +5,8 @@ e.g.: steps/train.py --config conf/blstm.yaml data/train data/dev exp/blstm
 
 Writes exp/<model>/: config.yaml, checkpoints/epoch-N.pt, history.json, curves.png, and
 final.pt last (the epoch best on dev, with its model/feature config and normalisation stats).
-Resumes from the last checkpoint; skips if final.pt exists for the same config.
+Resumes from the last checkpoint; skips if final.pt exists for the same config; refuses to start while
+another training of exp_dir runs (the lock: exp_dir/.lock).
 """
 from vadkit import cli, config
 from vadkit.config import ExperimentConfig

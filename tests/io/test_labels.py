@@ -133,3 +133,10 @@ def test_rttm_duration_is_end_minus_start_in_ms_and_zero_length_regions_are_drop
     assert seg == [["a", "0.002", "0.003"], ["a", "1.000", "1.501"]]
     rttm = [line.split() for line in (tmp_path / "x.rttm").read_text().splitlines()]
     assert [f"{float(f[3]) + float(f[4]):.3f}" for f in rttm] == [e for _, _, e in seg]   # start + dur = end
+
+
+def test_a_recording_labelled_all_non_speech_has_no_regions_not_its_neighbours(tmp_path):
+    (tmp_path / "x.scv").write_text("rec2,0,1,1\nrec1,0,5,0\n")
+    assert labels.read_one(tmp_path / "x.scv", "rec1") == []
+    labels.write(tmp_path / "y.scv", {"a": [], "b": [(1.0, 2.0)]}, "scv")   # no bare 'a' line the reader refuses
+    assert labels.read(tmp_path / "y.scv") == {"b": [labels.Region(1.0, 2.0, 1)]}

@@ -5,19 +5,27 @@ decode.yaml, ensemble.yaml, a corpus's .done) records the signature of what it w
 `is_current(stamp, signature, outputs)` checks it, `write_stamp` writes it.  Signatures name
 their inputs by content (`content_digest`: small tables) or by identity (`file_id`,
 `identity_digest`: path, size and modification time, for large files read whole elsewhere).
+
+`dir_lock` keeps two runs of one stage out of one directory (exp/<model>/, a decode dir).
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
+import logging
 import os
+import socket
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import yaml
 
 from vadkit.errors import InputError
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -106,3 +114,33 @@ def is_current(stamp: str | os.PathLike, signature: dict, outputs: Iterable[str 
 def write_stamp(stamp: str | os.PathLike, signature: dict, **extra) -> None:
     """Write the stamp (YAML, atomically): the signature, then `extra` facts.  Write it last."""
     write_text(stamp, yaml.safe_dump({**signature, **extra}, sort_keys=False))
+
+
+# ---------------------------------------------------------------- one run per directory
+LOCK_NAME = ".lock"
+
+
+@contextlib.contextmanager
+def dir_lock(path: str | os.PathLike, what: str) -> Iterator[None]:
+    """Hold `<path>/.lock` (flock, exclusive) while the block runs; InputError naming the holder when
+    another process holds it.  The kernel drops the lock when its process ends, however it ends, so a
+    .lock file left behind never blocks: only a live run does.  The file says who holds it (pid, host,
+    start time, `what`), for the message.  steps/decode.sh takes the same lock with flock(1)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / LOCK_NAME, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "pid unknown"
+            raise InputError(f"{path} is in use by another run ({holder}); wait for it to finish or stop it, "
+                             "then run again") from None
+        except OSError as e:   # a file system without locks (some network mounts): run, unguarded
+            log.warning("%s: cannot lock (%s); not guarded against a second run at once", f.name, e)
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}, "
+                f"{what}\n")
+        f.flush()
+        yield

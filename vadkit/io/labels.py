@@ -150,7 +150,9 @@ def read_one(path: str | os.PathLike, rec_id: str, fmt: str | None = None,
         have = ", ".join(sorted(labels)[:5]) + (", ..." if len(labels) > 5 else "")
         raise InputError(f"{path}: no regions for recording {rec_id!r} (it has {have}); name the recording "
                          "as in the labels (--rec-id where offered)")
-    return labels.get(rec_id) or next(iter(labels.values()), [])
+    if rec_id in labels:   # its own regions, even none (a recording labelled all non-speech)
+        return labels[rec_id]
+    return next(iter(labels.values()), [])
 
 
 def why_no_speech(path: str | os.PathLike, rec_id: str, fmt: str) -> str:
@@ -322,6 +324,8 @@ def write(path: str | os.PathLike, segments: Mapping[str, intervals.Segments], f
     lines = []
     for k in ids:
         if fmt == "scv":
+            if not segs[k]:
+                continue  # no speech: no line, as in rttm (a bare name is no .scv line)
             spans, t = [], 0.0
             for s, e in segs[k]:  # TEN-style: the whole timeline, non-speech gaps labelled 0
                 spans += ([f"{_t(t)},{_t(s)},0"] if s > t else []) + [f"{_t(s)},{_t(e)},1"]

@@ -14,6 +14,7 @@ mixed precision on CUDA: bf16 where the GPU supports it, else fp16 with loss sca
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -135,7 +136,9 @@ def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overw
     every process of a torchrun group)."""
     ctx = distributed.setup()
     try:
-        _run(cfg, train_dir, dev_dir, Path(exp_dir), overwrite, ctx)
+        # one training per exp dir at a time (rank 0 holds the lock for a torchrun group)
+        with io.dir_lock(exp_dir, "training") if ctx.is_main else contextlib.nullcontext():
+            _run(cfg, train_dir, dev_dir, Path(exp_dir), overwrite, ctx)
     finally:
         distributed.cleanup(ctx)
 
