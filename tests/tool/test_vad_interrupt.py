@@ -1,4 +1,4 @@
-"""steps/vad.py interrupted (Ctrl-C, SIGTERM) in the middle of 12 files, then run again (issue 17): it stops at
+"""steps/vad.py interrupted (Ctrl-C, SIGTERM) in the middle of 36 files, then run again (issue 17): it stops at
 once with one line, keeps what it finished, and a re-run skips that and ends with the outputs of a whole run."""
 import json
 import logging
@@ -17,8 +17,9 @@ from builders import make_model_dir, toy_recording
 from conftest import ROOT
 from test_vad import vad_main
 
-N_FILES = 12
-# 2 x 256 units and 12 s files: about 0.1 s a file on one thread, so the signal lands while files remain
+N_FILES = 36
+# 2 x 256 units and 12 s files: about 0.1 s a file on one thread; 36 of them, so the signal lands while files
+# remain even on a loaded machine
 OPTIONS = ["--threshold", "0.505", "--probs", "true"]
 
 
@@ -57,7 +58,7 @@ def interrupt(proc, watch, sig, group):
 
 
 def finished(err, where=""):
-    """N from the one line `vad.py: interrupted; N of 12 outputs finished are kept...`, checked."""
+    """N from the one line `vad.py: interrupted; N of 36 outputs finished are kept...`, checked."""
     lines = [line for line in err.splitlines() if "interrupted" in line]
     assert len(lines) == 1 and lines[0].startswith("vad.py: interrupted; "), err[-2000:]
     n = int(lines[0].split("; ")[1].split(" of ")[0])
