@@ -15,7 +15,7 @@ noise_dir=                   # --corpus mix: folder of noise/music with no voice
 mix_conf=conf/corpus_mix.yaml # --corpus mix, librimix: how mixtures are made (its rate must match --feat-conf)
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
-feat_conf=conf/features.yaml # feature config (e.g. conf/features_logmel.yaml, with a model conf to match)
+feat_conf=                   # feature config (default: conf/features_16k.yaml for mix, librimix; else conf/features.yaml)
 nj=2                         # parallel jobs for the corpus, features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also data/ami_{dev,test}
@@ -58,7 +58,7 @@ Options (default):
   --mix-conf FILE    mix, librimix: corpus config ($mix_conf); its sample_rate_hz must match --feat-conf
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
-  --feat-conf FILE   feature config ($feat_conf); its input size must match the models' input_dims
+  --feat-conf FILE   feature config (conf/features.yaml; mix, librimix: conf/features_16k.yaml); input size = input_dims
   --nj N             parallel jobs for stages 0, 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
@@ -92,6 +92,7 @@ fi
 if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
   die "--corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)"
 fi
+case $corpus in mix | librimix) feat_conf=${feat_conf:-conf/features_16k.yaml} ;; *) feat_conf=${feat_conf:-conf/features.yaml} ;; esac
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
 if [ ! -f "$mix_conf" ]; then die "--mix-conf $mix_conf: no such file (e.g. conf/corpus_mix.yaml)"; fi
 if [ "$stage" -lt 0 ] || [ "$stage" -gt 5 ] || [ "$stop_stage" -lt "$stage" ]; then

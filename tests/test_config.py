@@ -16,9 +16,14 @@ def test_shipped_configs_load():
         assert cfg.train.cmvn == "global" and not cfg.train.specaug     # issue-7 levers off by default
     assert config.load(ROOT / "conf/features.yaml", FeatureConfig).kind == "mfcc"
     assert config.load(ROOT / "conf/features_logmel.yaml", FeatureConfig).kind == "logmel"
-    mix = config.load(ROOT / "conf/corpus_mix.yaml", MixCorpusConfig)
-    assert (mix.label_policy, mix.label_policy_gap_ms, mix.reverb_prob) == ("fill", 500.0, 0.5)  # the ablation's winners
+    mix = config.load(ROOT / "conf/corpus_mix.yaml", MixCorpusConfig)   # the 16 kHz recipe (issue 15)
+    assert (mix.sample_rate_hz, mix.label_policy, mix.reverb_prob) == (16000, "energy", 0.5)
+    assert config.load(ROOT / "conf/features_16k.yaml", FeatureConfig).sample_rate_hz == mix.sample_rate_hz
     assert all(getattr(mix, f"{a}_prob") == 0 for a in ("overlap", "music", "eq", "telephone"))
+    for m in ("blstm60", "lstm2_small"):   # the shipped models: graded targets on phrase-level labels
+        assert config.load(ROOT / f"conf/{m}.yaml", ExperimentConfig).train.target_gap_ms == 500
+    old = config.load(ROOT / "conf/corpus_mix_8k.yaml", MixCorpusConfig)   # the 8 kHz recipe before it
+    assert (old.sample_rate_hz, old.label_policy, old.label_policy_gap_ms) == (8000, "fill", 500.0)
 
 
 def test_unknown_key_names_file_and_valid_keys(tmp_path):

@@ -12,8 +12,8 @@ from builders import make_mirror, make_sources, write_config
 from conftest import ROOT, copy_recipe
 from test_recipe import TINY_TRAIN, run
 
-TINY_MIX = ("train_minutes: 0.6\ndev_minutes: 0.2\ntest_minutes: 0.2\nmin_rec_s: 10\nmax_rec_s: 12\n"
-            "dev_share: 0.25\ntest_share: 0.25\nnoise_dev_share: 0.25\nnoise_test_share: 0.25\n")
+TINY_MIX = ("sample_rate_hz: 16000\ntrain_minutes: 0.6\ndev_minutes: 0.2\ntest_minutes: 0.2\n"
+            "min_rec_s: 10\nmax_rec_s: 12\ndev_share: 0.25\ntest_share: 0.25\nnoise_dev_share: 0.25\nnoise_test_share: 0.25\n")
 
 
 @pytest.fixture(scope="module")
