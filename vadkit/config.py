@@ -118,6 +118,11 @@ class DecodeConfig:
         probs = {"threshold": self.threshold, "onset": self.onset, "offset": self.offset}
         bad = [f"{k} must be a probability in [0, 1], not {v!r}" for k, v in probs.items()
                if v is not None and not (isinstance(v, (int, float)) and 0 <= v <= 1)]
+        if not bad:   # hysteresis: leaving speech may not need more than entering it (decisions would flicker)
+            on = self.threshold if self.onset is None else self.onset
+            off = self.threshold if self.offset is None else self.offset
+            if off > on:
+                bad.append(f"offset ({off!r}) must not exceed onset ({on!r}; the threshold when unset)")
         if not (isinstance(self.median_frames, int) and self.median_frames >= 1 and self.median_frames % 2 == 1):
             bad.append(f"median_frames must be an odd number of frames >= 1 (1: off), not {self.median_frames!r}")
         bad += [f"{k} must be >= 0 ms, not {v!r}" for k, v in (("min_speech_ms", self.min_speech_ms),

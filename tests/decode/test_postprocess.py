@@ -69,6 +69,8 @@ def test_long_regions_split_at_least_speech_like_frame():
     ({"min_silence_ms": -1}, "min_silence_ms must be >= 0 ms"),
     ({"pad_ms": -5}, "pad_ms must be >= 0 ms"),
     ({"max_speech_s": 0.01}, "max_speech_s must be null or >= 0.05 s"),
+    ({"threshold": 0.1, "offset": 0.8}, "offset (0.8) must not exceed onset (0.1"),   # decisions would flicker
+    ({"onset": 0.3, "offset": 0.6}, "offset (0.6) must not exceed onset (0.3"),
 ])
 def test_post_processing_values_out_of_range_are_refused(tmp_path, changes, message):
     """Issue 17: --threshold 2, --median-frames 4 and negative lengths were accepted (silently wrong)."""

@@ -79,7 +79,7 @@ def test_events_equal_offline_for_random_post_processing(setup):
     x = setup["x"][:8000 * 12]
     med = float(np.median(Vad(setup["uni"], DecodeConfig(), chunk_s=None).run(x, 8000).probs))
     for trial in range(8):
-        cfg = DecodeConfig(threshold=med + rng.uniform(-0.02, 0.02),
+        cfg = DecodeConfig(threshold=med + rng.uniform(-0.01, 0.01),    # between offset and onset when unset
                            onset=None if rng.random() < 0.5 else med + 0.01,
                            offset=None if rng.random() < 0.5 else med - 0.01,
                            median_frames=int(rng.choice([1, 5, 11])), min_speech_ms=float(rng.choice([0, 50, 300])),
