@@ -75,7 +75,9 @@ def run(recipe: Path, *args: str, env: dict, check: bool = True) -> subprocess.C
 
 
 def snapshot(recipe: Path, pattern: str) -> dict[str, bytes]:
-    files = {str(f.relative_to(recipe)): f.read_bytes() for f in sorted(recipe.glob(pattern)) if f.is_file()}
+    """The outputs under `pattern`; a dir's .lock (who ran there, when) is not an output."""
+    files = {str(f.relative_to(recipe)): f.read_bytes() for f in sorted(recipe.glob(pattern))
+             if f.is_file() and f.name != ".lock"}
     assert files, pattern
     return files
 
