@@ -113,7 +113,7 @@ def test_run_baselines_sh(toy_set, tmp_path):
     io.read_json(r / "exp/baseline_energy/decode_dev/scoring/metrics.json")
 
 
-def test_baselines_hear_the_original_rate_and_say_so(tmp_path):
+def test_baselines_hear_the_original_rate_and_say_so(tmp_path, monkeypatch):
     """A 16 kHz folder prepared at 8 kHz: orig.scp keeps the 16 kHz files; Silero runs on them at 16 kHz
     (not on the 8 kHz copy) and the score table says so; our models' rows say the features' rate."""
     pytest.importorskip("silero_vad", reason="optional baseline package (pip install -r requirements-baselines.txt)")
@@ -127,18 +127,12 @@ def test_baselines_hear_the_original_rate_and_say_so(tmp_path):
     assert all(io.audio_info(p)[0] == 8000 for p in dd.wavs.values())
     cache.make_part(d, FeatureConfig(), "ark")
     cache.merge_parts(d, FeatureConfig(), "ark")
-    heard = {}
-    real_native = baselines.Silero.native
-    def spy(self, x, rate_hz):  # noqa: E306
-        heard[len(heard)] = (rate_hz, len(x))
-        return real_native(self, x, rate_hz)
-    baselines.Silero.native = spy
-    try:
-        out = tmp_path / "exp/baseline_silero/decode_eval_x"
-        baselines.decode("silero", d, out, DecodeConfig(), BaselineConfig())
-    finally:
-        baselines.Silero.native = real_native
-    assert sorted(heard.values()) == [(16000, 48000)] * 2
+    heard, real_native = [], baselines.Silero.native
+    monkeypatch.setattr(baselines.Silero, "native", lambda self, x, rate_hz: heard.append((rate_hz, len(x)))
+                        or real_native(self, x, rate_hz))
+    out = tmp_path / "exp/baseline_silero/decode_eval_x"
+    baselines.decode("silero", d, out, DecodeConfig(), BaselineConfig())
+    assert heard == [(16000, 48000)] * 2
     sig = yaml.safe_load((out / "decode.yaml").read_text())
     assert sig["baseline"]["read"] == "orig.scp" and sig["baseline"]["run_rates_hz"] == [16000]
     assert report.rate_of(out) == "16k"

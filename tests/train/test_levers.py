@@ -15,7 +15,7 @@ from vadkit.features.extract import FeatureStream, compute_features, feature_dim
 from vadkit.features.norm import NormStats, normalise
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.models.networks import build_model
-from vadkit.train import training
+from vadkit.train import augment, training
 
 from builders import make_model_dir, toy_recording
 from conftest import ROOT
@@ -135,10 +135,10 @@ def test_spec_augment_masks_and_is_seeded():
     x = np.ones((4, 100, 20), np.float32)
     cfg = TrainConfig(specaug=True, specaug_time_masks=2, specaug_time_width=10, specaug_freq_masks=1,
                       specaug_freq_width=5)
-    y = training.spec_augment(np.random.default_rng(0), x, cfg)
+    y = augment.spec_augment(np.random.default_rng(0), x, cfg)
     assert np.array_equal(x, np.ones_like(x))                       # a copy
-    assert np.array_equal(y, training.spec_augment(np.random.default_rng(0), x, cfg))
-    assert not np.array_equal(y, training.spec_augment(np.random.default_rng(1), x, cfg))
+    assert np.array_equal(y, augment.spec_augment(np.random.default_rng(0), x, cfg))
+    assert not np.array_equal(y, augment.spec_augment(np.random.default_rng(1), x, cfg))
     for seg in y:
         zero_t = np.all(seg == 0, axis=1).sum()
         zero_f = np.all(seg == 0, axis=0).sum()
@@ -146,7 +146,7 @@ def test_spec_augment_masks_and_is_seeded():
         assert set(np.unique(seg)) <= {0.0, 1.0}
     assert (y == 0).mean() > 0.05
     off = TrainConfig(specaug_time_width=0, specaug_freq_width=0)
-    assert np.array_equal(training.spec_augment(np.random.default_rng(0), x, off), x)
+    assert np.array_equal(augment.spec_augment(np.random.default_rng(0), x, off), x)
     assert TrainConfig().specaug is False and TrainConfig().cmvn == "global"
 
 

@@ -69,26 +69,18 @@ def false_alarms(segments_of, files: list[str]) -> dict:
     return {"hours": total_s / 3600, "fa_per_hour": regions / (total_s / 3600), "speech_share": speech_s / total_s}
 
 
-def system(name: str, decode=None):
+def system(name: str, baseline_decode=None):
     """segments_of for false_alarms: a public VAD by name (vadkit.bench.baselines.NAMES, at the rate it takes,
-    post-processed with `decode` or conf/decode.yaml's defaults), else a model for vadkit.Vad (path or shipped
-    name, with its own tuned post-processing)."""
+    post-processed with `baseline_decode`, default DecodeConfig()), else a model for vadkit.Vad (path or shipped
+    name, always with its own tuned post-processing)."""
     from vadkit.bench import baselines
     from vadkit.config import BaselineConfig, DecodeConfig
     from vadkit.decode.postprocess import probs_to_segments
     if name in baselines.NAMES:
-        grid, cfg = FrameGrid(), decode or DecodeConfig()
+        grid, cfg = FrameGrid(), baseline_decode or DecodeConfig()
         b = baselines.make(name, BaselineConfig(), grid)
 
-        def run(x, rate, _name):
-            p = baselines.to_grid(b.native(x, rate), grid, grid.n_frames(len(x), rate))
-            return probs_to_segments(p, cfg, grid, len(x) / rate)
-        return run
+        return lambda x, rate, _name: probs_to_segments(b.probs(x, rate), cfg, grid, len(x) / rate)
     from vadkit.tool.vad import Vad
-    vad = Vad(name, decode)
+    vad = Vad(name)
     return lambda x, rate, f: vad.run(x, rate, name=f).segments
-
-
-def baseline_names() -> tuple[str, ...]:
-    from vadkit.bench import baselines
-    return baselines.NAMES

@@ -137,10 +137,10 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
             raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
                              "rename the file and its RTTM lines")
         io.check_float_range(audio[rec_id])  # the 16-bit copy would clip it
-        x, _ = io.read_audio(audio[rec_id], rate)
+        orig, orig_rate = io.read_audio(audio[rec_id])
+        x = io.resample(orig, orig_rate, rate)   # what read_audio(path, rate) gives, without a second read
         start, end = uem.get(rec_id, (0.0, len(x) / rate))
         x = x[round(start * rate):round(end * rate)]
-        orig, orig_rate = io.read_audio(audio[rec_id])
         if orig_rate != rate:  # the excerpt at its own rate too: public VADs score that (orig.scp)
             originals[rec_id] = str(root / "local" / "ami" / "orig" / f"{rec_id}.wav")
             io.write_wav(originals[rec_id], orig[round(start * orig_rate):round(end * orig_rate)], orig_rate)

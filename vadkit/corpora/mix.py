@@ -187,10 +187,8 @@ def sets_of(cfg: MixCorpusConfig) -> tuple[str, ...]:
 
 def hold_out(sources: Sequence[Source], pattern: str) -> tuple[list[Source], list[Source]]:
     """(sources kept, sources whose path matches `pattern`): the held-out kinds of the xdev set."""
-    if not pattern:
-        return list(sources), []
-    held = [s for s in sources if re.search(pattern, s.path)]
-    return [s for s in sources if s not in held], held
+    held = [bool(pattern) and re.search(pattern, s.path) is not None for s in sources]
+    return [s for s, h in zip(sources, held) if not h], [s for s, h in zip(sources, held) if h]
 
 
 def split_with_xdev(sources: Sequence[Source], pattern: str, seed: int, dev_share: float, test_share: float,

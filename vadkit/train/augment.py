@@ -26,13 +26,10 @@ def graded_targets(y: np.ndarray, gap_frames: float, peak: float) -> np.ndarray:
     speech = y >= 0.5
     edges = np.flatnonzero(np.diff(speech.astype(np.int8)))  # last frame before each change
     starts, ends = edges[speech[edges]] + 1, edges[~speech[edges]] + 1   # pause starts, speech restarts
-    for s in starts:
-        later = ends[ends > s]
-        if len(later) == 0:
-            break
-        length = later[0] - s
-        if length < gap_frames:
-            out[s:later[0]] = peak * (1 - length / gap_frames)
+    restart = np.searchsorted(ends, starts, side="right")   # the speech restart after each pause (if any)
+    for s, i in zip(starts, restart):
+        if i < len(ends) and ends[i] - s < gap_frames:
+            out[s:ends[i]] = peak * (1 - (ends[i] - s) / gap_frames)
     return out
 
 

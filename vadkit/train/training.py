@@ -31,7 +31,7 @@ from vadkit import config, io
 from vadkit.eval import plots
 from vadkit.features import cache
 from vadkit.train import distributed
-from vadkit.train.augment import LevelAugment, graded_set, spec_augment  # noqa: F401 (spec_augment: old home)
+from vadkit.train.augment import LevelAugment, graded_set, spec_augment
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
