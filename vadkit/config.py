@@ -348,5 +348,10 @@ class MixCorpusConfig(MixingConfig):
     lowpass_prob: float = 0.0            # the whole mixture band-limited (a steep low-pass at a cut-off uniform
     lowpass_hz_min: float = 3000.0       #   in this range): narrowband recordings, and no cue in the band alone
     lowpass_hz_max: float = 7000.0
+    synth_noise_prob: float = 0.0        # train only: each background layer and pause event is, with this chance,
+                                         #   one of the built-in procedural sounds (vadkit.corpora.sounds) instead
+                                         #   of a real noise file: kinds of noise the ~25 training files lack
+    noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
+                                         #   the usual peak levels): loud noise alone is not speech
     min_source_rate_hz: int = 0          # speech files recorded below this rate are left out (e.g. 16000 for a
                                          #   16 kHz corpus: band-limited speech over wideband noise is a false cue)

@@ -51,6 +51,12 @@ at music_snr_db_min..max below the speech; skipped when the set has no such file
 mixture: `eq` (tilt and gain), `lowpass` (band-limited at a random cut-off) and `telephone` (300-3400 Hz,
 G.711 mu-law or A-law at 8 kHz).  `speed` acts on each utterance as it is read (its labels are found on
 the sped-up utterance).  Labels are always those of the clean speech.
+
+Train-only levers (dev, test and xdev stay as they were, so scores remain comparable): `synth_noise_prob`
+makes each background layer and pause event, with that chance, one of the built-in procedural sounds
+(vadkit.corpora.sounds: coloured noise, hum, engine; tones, beeps, DTMF, chords, clicks, bursts, sweeps)
+instead of a real file; `noise_only_prob` makes a recording with no speech at all (background and events,
+scaled to the same peak range), so loud noise alone is never a cue for speech.
 """
 from __future__ import annotations
 
@@ -234,6 +240,26 @@ def _audible(rng: np.random.Generator, path: str, n: int, sr: int, tries: int = 
     return 1e-3 * sounds.white(rng, n, sr)  # a silent file: a faint hiss rather than dividing by zero
 
 
+def _synthetic(rng: np.random.Generator, generators: dict, n: int, sr: int) -> np.ndarray:
+    """One of the built-in procedural sounds (a bed or an event kind, chosen at random), n samples."""
+    kinds = sorted(generators)
+    return generators[kinds[int(rng.integers(len(kinds)))]](rng, n, sr)
+
+
+def _noise_only(rng: np.random.Generator, cfg: MixCorpusConfig, duration_s: float, bed, event) -> np.ndarray:
+    """A recording without speech: a background with events in it, scaled to the usual peak range.
+
+    Events go as into the pauses of a recording whose speech is as loud as the background (0 dB SNR), the
+    recording cut into pauses of about 3 s (empty regions at random points), so events are as frequent."""
+    sr = cfg.sample_rate_hz
+    n = int(round(duration_s * sr))
+    x = np.asarray(bed(rng, n, sr), dtype=np.float64)
+    cuts = np.round(np.sort(rng.uniform(0, duration_s, size=int(duration_s // 3))), 3)
+    mixing._add_events(rng, x, [(float(t), float(t)) for t in cuts], 1.0, float(np.max(np.abs(x))), cfg, event)
+    x *= 10 ** (rng.uniform(cfg.peak_dbfs_min, cfg.peak_dbfs_max) / 20) / max(float(np.max(np.abs(x))), 1e-9)
+    return x.astype(np.float32)
+
+
 def label_config(cfg: MixCorpusConfig) -> MixCorpusConfig:
     """The config the per-utterance label rule runs with: label_policy tight fills no gap."""
     return dataclasses.replace(cfg, label_fill_gap_ms=0.0) if cfg.label_policy == "tight" else cfg
@@ -295,8 +321,9 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
     duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
-    speech_rng, channel_rng, speed_rng = rng.spawn(3)   # spawned after: recordings without augmentation are unchanged
-    sr = cfg.sample_rate_hz
+    speech_rng, channel_rng, speed_rng, noise_rng = rng.spawn(4)   # spawned after: with the levers off,
+    sr = cfg.sample_rate_hz                                         # recordings stay the same
+    synth_p = cfg.synth_noise_prob if set_name == "train" else 0.0  # train-only levers: dev and test stay put
 
     def read_utterance(r: np.random.Generator) -> np.ndarray:
         x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
@@ -307,10 +334,16 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         k = int(r.integers(1, min(cfg.bed_files_max, len(noises)) + 1))
         picks = r.choice(len(noises), size=k, replace=False)
-        return mixing.layer(r, [_audible(r, noises[i], n, rate) for i in picks])
+        return mixing.layer(r, [_synthetic(noise_rng, sounds.BED_GENERATORS, n, rate)
+                                if noise_rng.random() < synth_p else _audible(r, noises[i], n, rate) for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
+        if noise_rng.random() < synth_p:
+            return _synthetic(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
+
+    if set_name == "train" and noise_rng.random() < cfg.noise_only_prob:
+        return _noise_only(mix_rng, cfg, duration_s, bed, event), []
 
     music = [p for p in noises if re.search(cfg.music_pattern, p)]
     fill = cfg.label_policy_gap_ms if cfg.label_policy == "fill" else 0.0
@@ -340,6 +373,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (cfg.reverb_drr_db_min > cfg.reverb_drr_db_max or cfg.overlap_db_min > cfg.overlap_db_max
          or cfg.music_snr_db_min > cfg.music_snr_db_max or cfg.eq_gain_db_min > cfg.eq_gain_db_max,
          "an augmentation's *_min exceeds its *_max"),
+        (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1),
+         "synth_noise_prob and noise_only_prob must lie in [0, 1]"),
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
