@@ -216,11 +216,11 @@ def test_label_policy_tight_splits_what_energy_fills():
         mix.check_mix_config(tiny_cfg(label_policy="turns"), "x.yaml")
 
 
-def _recording(sources, **changes):
+def _recording(sources, set_name="train", **changes):
     speech, noise_dir = sources
     utts = [str(p) for p in sorted(speech.rglob("*.flac"))]
     noises = [str(p) for p in sorted(noise_dir.glob("*.wav"))]
-    return mix.make_mix_recording(tiny_cfg(**changes), "train", 0, utts, noises)
+    return mix.make_mix_recording(tiny_cfg(**changes), set_name, 0, utts, noises)
 
 
 def test_label_policy_fill_closes_short_gaps_between_utterances(sources):
@@ -255,6 +255,29 @@ def test_speed_changes_the_utterances_and_their_labels(sources):
                                                                        speed_min=0.8, speed_max=0.8)[0], x1)
     first = lambda r: r[0][1] - r[0][0]  # noqa: E731  (the first utterance is the same one, slowed)
     assert first(r1) == pytest.approx(first(r0) / 0.8, abs=0.03)
+
+
+def test_procedural_noise_replaces_real_noise_in_train_only(sources):
+    x0, r0 = _recording(sources)
+    x1, r1 = _recording(sources, synth_noise_prob=1.0)
+    assert r1 == r0 and len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
+    assert np.array_equal(_recording(sources, synth_noise_prob=1.0)[0], x1)       # seeded
+    d0, _ = _recording(sources, "dev")
+    assert np.array_equal(_recording(sources, "dev", synth_noise_prob=1.0)[0], d0)  # dev and test stay put
+
+
+def test_noise_only_recordings_hold_no_speech_in_train_only(sources):
+    x0, r0 = _recording(sources)
+    x1, r1 = _recording(sources, noise_only_prob=1.0, event_prob=1.0)
+    cfg = tiny_cfg()
+    assert r0 and r1 == [] and len(x1) == len(x0)
+    assert cfg.peak_dbfs_min - 0.01 <= 20 * np.log10(np.max(np.abs(x1))) <= cfg.peak_dbfs_max + 0.01
+    frames = np.sqrt(np.mean(x1[:len(x1) // 160 * 160].reshape(-1, 160) ** 2, axis=1))
+    assert np.min(frames) > 0                                     # background all through
+    d0, dr0 = _recording(sources, "dev")
+    assert _recording(sources, "dev", noise_only_prob=1.0)[1] == dr0 and dr0
+    with pytest.raises(InputError, match="x.yaml: synth_noise_prob and noise_only_prob must lie in"):
+        mix.check_mix_config(tiny_cfg(noise_only_prob=1.5), "x.yaml")
 
 
 def test_sources_below_the_rate_floor_are_left_out(sources, tmp_path):
