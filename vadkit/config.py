@@ -353,5 +353,9 @@ class MixCorpusConfig(MixingConfig):
                                          #   of a real noise file: kinds of noise the ~25 training files lack
     noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
                                          #   the usual peak levels): loud noise alone is not speech
+    tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random
+    tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
+        "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",
+        "sw", "da"])                     #   variant; the built-in corpus's rate and pitch ranges)
     min_source_rate_hz: int = 0          # speech files recorded below this rate are left out (e.g. 16000 for a
                                          #   16 kHz corpus: band-limited speech over wideband noise is a false cue)

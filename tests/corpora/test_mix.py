@@ -266,6 +266,18 @@ def test_procedural_noise_replaces_real_noise_in_train_only(sources):
     assert np.array_equal(_recording(sources, "dev", synth_noise_prob=1.0)[0], d0)  # dev and test stay put
 
 
+def test_tts_utterances_in_train_only(sources):
+    x0, r0 = _recording(sources)
+    x1, r1 = _recording(sources, tts_prob=1.0, tts_languages=["ru", "sw"])
+    assert r1 and r1 != r0 and len(x1) == len(x0)
+    x2, r2 = _recording(sources, tts_prob=1.0, tts_languages=["ru", "sw"])
+    assert np.array_equal(x1, x2) and r2 == r1                   # seeded, whatever the process made before
+    d0, dr0 = _recording(sources, "dev")
+    assert np.array_equal(_recording(sources, "dev", tts_prob=1.0)[0], d0)
+    with pytest.raises(InputError, match="tts_prob > 0 needs tts_languages"):
+        mix.check_mix_config(tiny_cfg(tts_prob=0.5, tts_languages=[]), "x.yaml")
+
+
 def test_noise_only_recordings_hold_no_speech_in_train_only(sources):
     x0, r0 = _recording(sources)
     x1, r1 = _recording(sources, noise_only_prob=1.0, event_prob=1.0)
@@ -276,7 +288,7 @@ def test_noise_only_recordings_hold_no_speech_in_train_only(sources):
     assert np.min(frames) > 0                                     # background all through
     d0, dr0 = _recording(sources, "dev")
     assert _recording(sources, "dev", noise_only_prob=1.0)[1] == dr0 and dr0
-    with pytest.raises(InputError, match="x.yaml: synth_noise_prob and noise_only_prob must lie in"):
+    with pytest.raises(InputError, match="x.yaml: synth_noise_prob, noise_only_prob and tts_prob must lie in"):
         mix.check_mix_config(tiny_cfg(noise_only_prob=1.5), "x.yaml")
 
 

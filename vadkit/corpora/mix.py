@@ -56,7 +56,10 @@ Train-only levers (dev, test and xdev stay as they were, so scores remain compar
 makes each background layer and pause event, with that chance, one of the built-in procedural sounds
 (vadkit.corpora.sounds: coloured noise, hum, engine; tones, beeps, DTMF, chords, clicks, bursts, sweeps)
 instead of a real file; `noise_only_prob` makes a recording with no speech at all (background and events,
-scaled to the same peak range), so loud noise alone is never a cue for speech.
+scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
+utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit.corpora.tts: a random
+variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
+are heard.
 """
 from __future__ import annotations
 
@@ -72,8 +75,8 @@ from typing import Sequence
 import numpy as np
 
 from vadkit import config, intervals, io
-from vadkit.corpora import augment, mixing, sounds
-from vadkit.config import MixCorpusConfig
+from vadkit.corpora import augment, mixing, sounds, tts
+from vadkit.config import BuiltinCorpusConfig, MixCorpusConfig
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -240,6 +243,20 @@ def _audible(rng: np.random.Generator, path: str, n: int, sr: int, tries: int = 
     return 1e-3 * sounds.white(rng, n, sr)  # a silent file: a faint hiss rather than dividing by zero
 
 
+def _tts_source(rng: np.random.Generator, cfg: MixCorpusConfig):
+    """() -> a random sentence spoken by espeak-ng in a random voice of tts_languages, at the corpus rate."""
+    b = BuiltinCorpusConfig()
+    synth, variants = tts.Synthesizer(), tts.available_variants()
+    synth.reset(int(rng.integers(2 ** 31)))   # the recording does not depend on what the process made before
+
+    def utterance() -> np.ndarray:
+        voice = tts.random_voice(rng, cfg.tts_languages, variants, (b.rate_wpm_min, b.rate_wpm_max),
+                                 (b.pitch_min, b.pitch_max), (b.pitch_range_min, b.pitch_range_max))
+        x, rate = synth.speak(tts.random_sentence(rng, voice.name.split("+")[0], b.words_min, b.words_max), voice)
+        return io.resample(x, rate, cfg.sample_rate_hz)
+    return utterance
+
+
 def _synthetic(rng: np.random.Generator, generators: dict, n: int, sr: int) -> np.ndarray:
     """One of the built-in procedural sounds (a bed or an event kind, chosen at random), n samples."""
     kinds = sorted(generators)
@@ -321,12 +338,17 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
     duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
-    speech_rng, channel_rng, speed_rng, noise_rng = rng.spawn(4)   # spawned after: with the levers off,
-    sr = cfg.sample_rate_hz                                         # recordings stay the same
-    synth_p = cfg.synth_noise_prob if set_name == "train" else 0.0  # train-only levers: dev and test stay put
+    speech_rng, channel_rng, speed_rng, noise_rng, tts_rng = rng.spawn(5)   # spawned after: with the levers
+    sr = cfg.sample_rate_hz                                                  # off, recordings stay the same
+    train = set_name == "train"                                  # train-only levers: dev and test stay put
+    synth_p, tts_p = (cfg.synth_noise_prob, cfg.tts_prob) if train else (0.0, 0.0)
+    tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
 
     def read_utterance(r: np.random.Generator) -> np.ndarray:
-        x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
+        if tts_utterance is not None and tts_rng.random() < tts_p:
+            x = tts_utterance()
+        else:
+            x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
         if speed_rng.random() < cfg.speed_prob:
             x = augment.speed(x, speed_rng.uniform(cfg.speed_min, cfg.speed_max))
         return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
@@ -342,7 +364,7 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
             return _synthetic(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
 
-    if set_name == "train" and noise_rng.random() < cfg.noise_only_prob:
+    if train and noise_rng.random() < cfg.noise_only_prob:
         return _noise_only(mix_rng, cfg, duration_s, bed, event), []
 
     music = [p for p in noises if re.search(cfg.music_pattern, p)]
@@ -373,8 +395,9 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (cfg.reverb_drr_db_min > cfg.reverb_drr_db_max or cfg.overlap_db_min > cfg.overlap_db_max
          or cfg.music_snr_db_min > cfg.music_snr_db_max or cfg.eq_gain_db_min > cfg.eq_gain_db_max,
          "an augmentation's *_min exceeds its *_max"),
-        (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1),
-         "synth_noise_prob and noise_only_prob must lie in [0, 1]"),
+        (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1 and 0 <= cfg.tts_prob <= 1),
+         "synth_noise_prob, noise_only_prob and tts_prob must lie in [0, 1]"),
+        (cfg.tts_prob > 0 and not cfg.tts_languages, "tts_prob > 0 needs tts_languages"),
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
