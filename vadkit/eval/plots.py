@@ -207,3 +207,37 @@ def roc_pr_curves(curves: dict[str, dict], path: str | Path, title: str = "") ->
         ax.legend(loc="lower right" if ax is axs[0] else "lower left", fontsize=8)
     fig.suptitle(title)
     _save(fig, path)
+
+
+BOUNDARY_LINEAR_MS = 500    # boundary_delays: most delays lie within half a second; bridged pauses reach seconds
+BOUNDARY_TICKS_MS = (-30000, -10000, -2000, -500, -250, 0, 250, 500, 2000, 10000, 30000)
+
+
+def boundary_delays(delays_ms: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path, title: str = "") -> None:
+    """Onset and offset delay ECDFs of several systems, overlaid (vadkit.eval.boundaries).
+
+    delays_ms: {legend label: (onset delays, offset delays)}, each (n,) in ms, negative = early.  The x axis
+    is linear within +-BOUNDARY_LINEAR_MS and logarithmic beyond, so the bulk near 0 and the tails of
+    bridged pauses (seconds) show on one axis.
+    """
+    fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
+    for k, (ax, what) in enumerate(zip(axs, ("Onset", "Offset"))):
+        for label, d in delays_ms.items():
+            x = np.sort(np.asarray(d[k], np.float64))
+            if len(x):
+                ax.step(np.concatenate([x[:1], x]), np.arange(len(x) + 1) / len(x), where="post", lw=1.3,
+                        label=f"{label} (median {np.median(x):.0f} ms, n={len(x)})")
+        ax.axvline(0, ls=":", color="0.5", lw=1)
+        ax.set_xscale("symlog", linthresh=BOUNDARY_LINEAR_MS, linscale=2)
+        ticks = [t for t in BOUNDARY_TICKS_MS if abs(t) <= max(1000, *(np.abs(d[k]).max(initial=0)
+                                                                          for d in delays_ms.values()))]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel(f"{what} delay, ms (hypothesis minus reference; < 0: early; linear within "
+                      f"±{BOUNDARY_LINEAR_MS} ms)", fontsize=9)
+        ax.set_ylabel("Share of matched reference regions")
+        ax.set_title(f"{what} delay ECDF")
+        ax.grid(True)
+        ax.legend(loc="upper left", fontsize=8)
+    fig.suptitle(title)
+    _save(fig, path)
