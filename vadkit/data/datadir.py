@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from vadkit import intervals, io
+from vadkit import intervals, io, names
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -211,8 +211,8 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     durs = dict(durations_s or {})
     ids = list(wavs) or list(durs)
     for rec_id, wav in wavs.items():
-        if not io.REC_ID_RE.match(rec_id):
-            raise InputError(f"{wav}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; rename it")
+        if not io.is_rec_id(rec_id):
+            raise InputError(f"{wav}: recording id {rec_id!r} has characters other than {names.RULE}; rename it")
         rate, n = io.audio_info(wav)
         durs[rec_id] = n / rate
     spk = dict(speakers) if speakers else {k: k for k in ids}
