@@ -25,7 +25,7 @@ def read_list(lst: str | Path, folder: str | Path) -> list[Path]:
     if not lst.is_file():
         raise InputError(f"{lst}: list not found; pass the .lst file naming the .mat files")
     out = []
-    for lineno, line in enumerate(lst.read_text().splitlines(), 1):
+    for lineno, line in enumerate(lst.read_text(encoding="utf-8").splitlines(), 1):
         name = line.strip()
         if not name or name.startswith("#"):
             continue

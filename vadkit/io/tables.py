@@ -7,7 +7,7 @@ from typing import Mapping
 
 from vadkit import names
 from vadkit.errors import InputError
-from vadkit.io.files import write_text
+from vadkit.io.files import read_text, write_text
 
 is_rec_id = names.is_id  # the characters of an id: vadkit.names (README, "Data directories")
 
@@ -23,7 +23,7 @@ def read_table(path: str | os.PathLike, n_fields: int | None = 2) -> dict[str, l
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     table: dict[str, list[str]] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         fields = line.split(maxsplit=1) if n_fields == 2 else line.split()
