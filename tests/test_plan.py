@@ -54,6 +54,7 @@ def test_extra_sets_and_evaluating_a_test_folder_alone():
     assert alone.sets == alone.eval_sets == ["eval_new"] and not alone.trainings and not alone.ensembles
     assert plan.eval_set_name("rec/test") == "eval_test" and plan.eval_set_name("a/my calls") == "eval_my_calls"
     assert plan.eval_set_name("rec/x", "calls") == "eval_calls"
+    assert plan.eval_set_name("rec/звонки 2/") == "eval_звонки_2" and plan.eval_set_name("rec/通话") == "eval_通话"
     with pytest.raises(InputError, match="--test-name 'a b': use letters"):
         plan.eval_set_name("rec/x", "a b")
     assert alone.exps == ["exp/lstm_seed1", "exp/lstm_seed2", "exp/lstm_ens"]

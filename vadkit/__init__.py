@@ -3,8 +3,8 @@
 The subpackages are layers; a module imports only from its own subpackage or from a layer below
 (tests/test_layers.py checks it).  Bottom to top:
 
-  errors, config, intervals, plan, cli
-                                   InputError, one dataclass per YAML, region arithmetic, what a run of
+  errors, names, config, intervals, plan, cli
+                                   InputError, the id rule, one dataclass per YAML, region arithmetic, what a run of
                                    run.sh does (sets, experiment names), the step-script wrapper
   io         file formats: atomic writes, audio, Kaldi tables, label formats, ark | HDF5, .mat
   data       the data-directory contract
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 # The order of the layers, bottom first; entries on one line are one level (they may not import
 # each other).  tests/test_layers.py reads it.
 LAYERS = (
-    ("errors",),
+    ("errors", "names"),
     ("config", "intervals", "plan"),
     ("cli",),
     ("io",),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vadkit import names
 from vadkit.errors import InputError
 
 CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
@@ -79,10 +80,10 @@ EVAL_PREFIX = "eval_"   # a test folder evaluated alone: data/eval_<name>, never
 
 def eval_set_name(test_dir: str, test_name: str = "") -> str:
     """The set of a test folder evaluated alone (run.sh --corpus dir --test-dir DIR): eval_<test_name>, or
-    eval_<the folder's name> with characters outside [A-Za-z0-9_.-] turned into '_'."""
-    name = test_name or re.sub(r"[^A-Za-z0-9_.-]", "_", Path(test_dir.rstrip("/")).name) or "folder"
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise InputError(f"--test-name {name!r}: use letters, digits, '_', '.' and '-' only")
+    eval_<the folder's name> as an id (vadkit.names: `my calls` -> `my_calls`, `звонки` stays)."""
+    name = test_name or names.id_of(Path(test_dir.rstrip("/")).name) or "folder"
+    if not names.is_id(name):
+        raise InputError(f"--test-name {name!r}: use {names.RULE} only")
     return EVAL_PREFIX + name
 
 

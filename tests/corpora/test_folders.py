@@ -1,6 +1,7 @@
 """Data prep from users' files: local/prepare_dir.py (folders of audio + labels) and the notebook's .mat lists."""
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 import sys
@@ -69,10 +70,58 @@ def test_folder_takes_every_format_libsndfile_reads(tmp_path):
     folders.prepare_folder(src, tmp_path / "d", 8000)
     assert datadir.validate_data_dir(tmp_path / "d", 8000).rec_ids == ["a", "b", "c", "d"]
     write_audio(src / "sub" / "b.flac", 2.0, 8000)
-    with pytest.raises(InputError, match=r"sub/b.flac: a second audio file for recording 'b' \(first .*b.aiff\)"):
+    with pytest.raises(InputError, match=r"all.rttm:1: recording 'b' names several audio files under .*src "
+                                         r"\(.*src/b.aiff, .*src/sub/b.flac\); rename them, or label each"):
         folders.prepare_folder(src, tmp_path / "d", 8000)
+    (src / "all.rttm").write_text("SPEAKER b-2 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n")   # its id in reco2file
+    folders.prepare_folder(src, tmp_path / "d", 8000)
+    d = datadir.validate_data_dir(tmp_path / "d", 8000)
+    assert d.rec_ids == ["a", "b", "b-2", "c", "d"] and d.regions["b-2"] == [(0.5, 1.5)] and d.regions["b"] == []
+    assert io.read_table(tmp_path / "d/reco2file")["b-2"] == [str(src / "sub/b.flac")]
     with pytest.raises(InputError, match="nowhere: not a folder"):
         folders.prepare_folder(tmp_path / "nowhere", tmp_path / "d", 8000)
+
+
+SCRIPTS = {"Привет мир.wav": "Привет_мир", "你好.flac": "你好", "Γειά σου.wav": "Γειά_σου",
+           "مرحبا.wav": "مرحبا", "talk 1.wav": "talk_1", "talk,1.wav": "talk_1-2"}   # the last two: one id
+
+
+def test_names_in_any_script_give_readable_distinct_ids_and_a_map_back(tmp_path, caplog):
+    src, rates = tmp_path / "src", (8000, 16000)
+    for i, name in enumerate(SCRIPTS):
+        write_audio(src / name, 2.0 + i / 10, rates[i % 2], seed=i)
+    (src / "talk 1.txt").write_text("0.5\t1.5\tspeech\n")     # talk_1 names two files: labelled beside its own
+    (src / "all.rttm").write_text("".join(f"SPEAKER {k} 1 0.5 1.0 <NA> <NA> s1 <NA> <NA>\n"
+                                          for k in SCRIPTS.values() if k != "talk_1"))
+    folders.prepare_folder(src, tmp_path / "data/x", 8000)
+    d = datadir.validate_data_dir(tmp_path / "data/x", 8000)
+    assert d.rec_ids == sorted(SCRIPTS.values()) and all(d.regions[k] == [(0.5, 1.5)] for k in d.rec_ids)
+    files = {k: v[0] for k, v in io.read_table(tmp_path / "data/x/reco2file").items()}
+    assert files == {k: str(src / name) for name, k in SCRIPTS.items()}
+    for name, k in SCRIPTS.items():      # each id has its own file's audio (durations differ)
+        assert d.durations_s[k] == pytest.approx(sf.info(src / name).duration, abs=1e-3)
+    made = {p.name: p.is_symlink() for p in (tmp_path / "data/x/wav").iterdir()}   # resampled copies, and links
+    assert made == {f"{k}.wav": " " in name for i, (name, k) in enumerate(SCRIPTS.items()) if i % 2 or " " in name}
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"{src / 'talk,1.wav'}: its id 'talk_1' is taken by {src / 'talk 1.wav'}; this recording is 'talk_1-2'"]
+    (tmp_path / "data/x/reco2file").write_text("".join(f"{k} {v}\n" for k, v in files.items() if k != "你好"))
+    with pytest.raises(InputError, match="reco2file: recording '你好' has no line; re-run data preparation"):
+        datadir.validate_data_dir(tmp_path / "data/x", 8000)
+
+
+def test_prepare_dir_and_validation_scripts_take_names_in_any_script(tmp_path):
+    src = tmp_path / "src"
+    for i, name in enumerate(SCRIPTS):
+        write_audio(src / name, 2.0, 8000, seed=i)
+        (src / name).with_suffix(".txt").write_text("0.5\t1.0\tspeech\n")
+    env = {**os.environ, "LC_ALL": "C"}                                            # as path.sh sets it
+    for cmd in (["local/prepare_dir.py", "--config", "conf/features.yaml", str(src), str(tmp_path / "d")],
+                ["steps/validate_data_dir.py", "--config", "conf/features.yaml", str(tmp_path / "d")]):
+        p = subprocess.run([sys.executable, *cmd], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        assert p.returncode == 0, p.stderr
+    assert "d: OK (6 recordings" in p.stderr
+    assert (tmp_path / "d/rttm").read_text(encoding="utf-8").split("\n")[0].split()[1] == "talk_1"
+    assert sorted(io.read_table(tmp_path / "d/wav.scp")) == sorted(SCRIPTS.values())
 
 
 def test_shared_rttm_merges_turns_and_absent_recording_has_no_speech(tmp_path):
@@ -234,6 +283,18 @@ def test_mat_round_trip_both_kinds(tmp_path, v73):
     feats, y = toy_mat(tmp_path / "m/f1.mat", 1, v73)
     got = io.read_mat(tmp_path / "m/f1.mat", ("X", "Y"))
     assert got["X"].shape == feats.shape and np.allclose(got["X"], feats) and got["Y"].shape == (len(y), 1)
+
+
+def test_mat_files_whose_names_give_one_id_get_unique_ids_and_a_map_back(tmp_path):
+    mats = [tmp_path / "m/говорит 1.mat", tmp_path / "m/говорит,1.mat"]
+    ys = [toy_mat(m, i)[1] for i, m in enumerate(mats)]
+    assert ys[0].tolist() != ys[1].tolist()
+    mat.prepare_mat_set(mats, tmp_path / "d", FEATS, "ark", source="list")
+    d = datadir.validate_data_dir(tmp_path / "d")
+    assert d.feature_only and d.rec_ids == ["говорит_1", "говорит_1-2"]
+    assert {k: v[0] for k, v in io.read_table(tmp_path / "d/reco2file").items()} == dict(zip(d.rec_ids, map(str, mats)))
+    labs = cache.load(tmp_path / "d")[1]
+    assert [labs[k].tolist() for k in d.rec_ids] == [y.tolist() for y in ys]
 
 
 @pytest.mark.parametrize("fmt", cache.FORMATS)

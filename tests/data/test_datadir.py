@@ -122,6 +122,24 @@ def test_write_data_dir_clips_regions_and_writes_wav_scp_last(tmp_path):
     shutil.rmtree(tmp_path / "d")
 
 
+def test_reco2file_maps_every_recording_and_nothing_else(tmp_path):
+    wavs = {}
+    for k in ("你好", "talk_1"):
+        wavs[k] = str(tmp_path / f"{k}.wav")
+        io.write_wav(wavs[k], np.zeros(8000, np.float32), 8000)
+    files = {"你好": "/rec/你好.wav", "talk_1": "/rec/talk 1.wav"}
+    datadir.write_data_dir(tmp_path / "d", wavs, None, files=files)
+    datadir.validate_data_dir(tmp_path / "d", 8000)
+    assert (tmp_path / "d/reco2file").read_text(encoding="utf-8") == "talk_1 /rec/talk 1.wav\n你好 /rec/你好.wav\n"
+    (tmp_path / "d/reco2file").write_text("talk_1 /rec/talk 1.wav\nx /rec/x.wav\n你好 /rec/你好.wav\n", encoding="utf-8")
+    with pytest.raises(InputError, match="reco2file: recording 'x' is not in the set; re-run data preparation"):
+        datadir.validate_data_dir(tmp_path / "d", 8000)
+    with pytest.raises(InputError, match=r"'/rec/talk\\n1.wav': a line break in the file name"):
+        datadir.write_data_dir(tmp_path / "d", wavs, None, files={**files, "talk_1": "/rec/talk\n1.wav"})
+    datadir.write_data_dir(tmp_path / "d", wavs, None)              # no files: no reco2file (a stale one goes)
+    assert not (tmp_path / "d/reco2file").exists()
+
+
 def test_validate_script_takes_the_recipes_rate_or_says_it_did_not_check(toy_dir, tmp_path):
     import subprocess
     import sys

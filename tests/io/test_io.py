@@ -83,11 +83,18 @@ def test_find_audio_in_folders_and_lists_not_under_skip(tmp_path):
     ("corpus/my talk (1).flac", None, "my_talk__1_"),
     ("corpus/sub/dir/good.wav", "corpus", "sub-dir-good"),            # below a folder: the path joined by '-'
     ("corpus/a b/c.d.ogg", "corpus", "a_b-c.d"),
-    ("corpus/ñandú Ødegård.wav", None, "nandu__degard"),                # accents keep their letter; Ø has none
-    ("corpus/会议.wav", None, "__"),
+    ("corpus/ñandú Ødegård.wav", None, "ñandú_Ødegård"),                # letters of any script stay
+    ("corpus/会议/Привет мир.wav", "corpus", "会议-Привет_мир"),
+    ("corpus/?!.wav", None, "__"),
 ])
 def test_rec_id_rule(path, under, rec_id):
     assert io.rec_id_of(path, under=under) == rec_id
+
+
+def test_files_whose_names_give_one_id_get_unique_ids_in_path_order():
+    paths = ["x/talk 1.wav", "x/talk,1.wav", "x/b.wav", "x/sub/b.wav", "x/b-2.wav"]
+    assert io.unique_rec_ids(paths) == ["talk_1", "talk_1-2", "b", "b-3", "b-2"]
+    assert io.unique_rec_ids(paths, under="x") == ["talk_1", "talk_1-2", "b", "sub-b", "b-2"]
 
 
 @pytest.mark.parametrize("rates", [(44100, 8000), (16000, 8000), (8000, 16000), (8000, 8000)])

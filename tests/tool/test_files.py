@@ -1,7 +1,9 @@
 """The VAD tool's files (vadkit.tool.files): its label outputs against the recipe's, which inputs it finds,
 what a re-run skips, combined outputs from parts; --device."""
+import io as io_module
 import json
 import logging
+import sys
 
 import numpy as np
 import pytest
@@ -46,14 +48,41 @@ def test_tool_labels_equal_the_recipe_files_byte_for_byte(tmp_path, fmt):
 
 
 def test_inputs_take_their_rec_ids_from_the_one_rule(tmp_path):
-    for name in ("talk 1.wav", "sub/dir/b.flac", "sub/b.flac"):
+    for name in ("talk 1.wav", "sub/dir/b.flac", "sub/b.flac", "talk_1-2.wav", "你好.wav"):
         (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
         sf.write(tmp_path / "in" / name, np.zeros(800, np.float32), 8000)
     (tmp_path / "in" / "notes.txt").write_text("not audio")
     got = files.list_inputs([str(tmp_path / "in"), str(tmp_path / "in" / "talk 1.wav")])
     assert got == [("sub-b", str(tmp_path / "in/sub/b.flac")), ("sub-dir-b", str(tmp_path / "in/sub/dir/b.flac")),
-                   ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk 1.wav"))]
-    assert [k for k, _ in got[:3]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:3]]
+                   ("talk_1", str(tmp_path / "in/talk 1.wav")), ("talk_1-2", str(tmp_path / "in/talk_1-2.wav")),
+                   ("你好", str(tmp_path / "in/你好.wav")), ("talk_1-3", str(tmp_path / "in/talk 1.wav"))]
+    assert [k for k, _ in got[:5]] == [io.rec_id_of(p, under=tmp_path / "in") for _, p in got[:5]]
+
+
+def test_outputs_of_names_in_any_script_are_readable_and_distinct(model, tmp_path):
+    names = {"Привет мир.wav": "Привет_мир", "你好.wav": "你好", "talk 1.wav": "talk_1", "talk?1.wav": "talk_1-2"}
+    for i, name in enumerate(names):
+        io.write_wav(tmp_path / "in" / name, toy_recording(np.random.default_rng(i), 2.0 + i)[0], 8000)
+    for fmt in ("json", "rttm"):
+        assert files.run(model, [str(tmp_path / "in")], f"{tmp_path}/{fmt}/", fmt, DecodeConfig(threshold=0.5),
+                         progress=False) == 0
+        assert sorted(p.name for p in (tmp_path / fmt).iterdir() if not p.name.startswith(".")) == sorted(
+            f"{k}.{fmt}" for k in names.values())
+    for name, k in names.items():   # each output is its own input's: the file it names, its duration
+        out = json.loads((tmp_path / "json" / f"{k}.json").read_text(encoding="utf-8"))
+        assert out["file"] == str(tmp_path / "in" / name)
+        assert out["duration"] == pytest.approx(sf.info(out["file"]).duration)
+        rttm = (tmp_path / "rttm" / f"{k}.rttm").read_text(encoding="utf-8")
+        assert {line.split()[1] for line in rttm.splitlines()} <= {k}
+
+
+def test_text_to_a_stdout_without_the_ids_script_is_utf8(monkeypatch):
+    buf = io_module.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io_module.TextIOWrapper(buf, encoding="ascii"))
+    files.write_stdout("SPEAKER 你好 1 0.500 1.000 <NA> <NA> speech <NA> <NA>\n")
+    files.write_stdout("SPEAKER a 1 0.500 1.000 <NA> <NA> speech <NA> <NA>\n")
+    assert buf.getvalue().decode("utf-8") == ("SPEAKER 你好 1 0.500 1.000 <NA> <NA> speech <NA> <NA>\n"
+                                              "SPEAKER a 1 0.500 1.000 <NA> <NA> speech <NA> <NA>\n")
 
 
 @pytest.fixture(scope="module")

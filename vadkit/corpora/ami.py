@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from vadkit import intervals, io
+from vadkit import intervals, io, names
 from vadkit.corpora import augment
 from vadkit.data import datadir
 from vadkit.errors import InputError
@@ -133,8 +133,8 @@ def prepare(corpus_dir: str | Path, data_root: str | Path, sample_rate_hz: int, 
     wavs: dict[str, dict[str, str]] = {suffix: {} for suffix in copies}
     regions, durs, originals = {}, {}, {}
     for rec_id in sorted(turns):
-        if not io.REC_ID_RE.match(rec_id):
-            raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; "
+        if not io.is_rec_id(rec_id):
+            raise InputError(f"{audio[rec_id]}: recording id {rec_id!r} has characters other than {names.RULE}; "
                              "rename the file and its RTTM lines")
         io.check_float_range(audio[rec_id])  # the 16-bit copy would clip it
         orig, orig_rate = io.read_audio(audio[rec_id])

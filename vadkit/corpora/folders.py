@@ -9,6 +9,8 @@ at the rate is listed where it is (nothing is copied); others become 16-bit wavs
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 from vadkit import intervals, io
@@ -24,15 +26,23 @@ LABEL_SUFFIXES = (".rttm", ".voz", ".txt", ".lab", ".csv", ".tsv", ".scv")
 
 def find_recordings(src: Path, skip: Path | None = None) -> dict[str, Path]:
     """{rec_id: audio file} of every audio file under src (io.find_audio; not under `skip`, the data dir
-    being written, whose wav/ holds resampled copies); rec_id by io.rec_id_of, one file each."""
-    audio: dict[str, Path] = {}
-    for f in io.find_audio([src], skip=skip):
-        rec_id = io.rec_id_of(f)
-        if rec_id in audio:
-            raise InputError(f"{f}: a second audio file for recording {rec_id!r} (first {audio[rec_id]}); "
-                             "rename one")
-        audio[rec_id] = f
+    being written, whose wav/ holds resampled copies); rec_ids by io.unique_rec_ids in path order: files
+    whose names give one id (`a b.wav`, `a,b.wav`; `b.wav`, `sub/b.wav`) get `-2`, `-3`, ... after the
+    first, with a warning; reco2file maps each id back to its file."""
+    files = io.find_audio([src], skip=skip)
+    audio = dict(zip(io.unique_rec_ids(files), files))
+    for rec_id, f in audio.items():
+        if rec_id != io.rec_id_of(f):
+            log.warning("%s: its id %r is taken by %s; this recording is %r", f, io.rec_id_of(f),
+                        audio[io.rec_id_of(f)], rec_id)
     return audio
+
+
+def shared_ids(audio: dict[str, Path]) -> set[str]:
+    """The ids several files of `audio` were named for (find_recordings): a shared label file naming one is
+    ambiguous."""
+    counts = Counter(io.rec_id_of(f) for f in audio.values())
+    return {k for k, n in counts.items() if n > 1}
 
 
 def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> tuple[dict[str, Path], list[Path]]:
@@ -56,6 +66,26 @@ def find_labels(audio: dict[str, Path], src: Path, labels_file: str | None) -> t
     return own, shared
 
 
+def read_shared(shared: list[Path], fmt: str | None, audio: dict[str, Path], src: Path) -> dict[str, list]:
+    """{rec_id: [(label file, Region)]} of the label files shared by many recordings.  An id is matched in
+    Unicode NFC (as vadkit.names makes ids); one no file has, or one several files were named for
+    (shared_ids: which one is meant?), is an InputError naming the line."""
+    found: dict[str, list] = {}
+    ambiguous = shared_ids(audio)
+    for f in shared:
+        for rec_id, regions in labels.read(f, fmt).items():
+            rec_id, line = unicodedata.normalize("NFC", rec_id), regions[0].line if regions else 1
+            if rec_id in ambiguous:
+                raise InputError(f"{f}:{line}: recording {rec_id!r} names several audio files under {src} "
+                                 f"({', '.join(str(w) for w in audio.values() if io.rec_id_of(w) == rec_id)}); "
+                                 "rename them, or label each in a file beside it")
+            if rec_id not in audio:
+                raise InputError(f"{f}:{line}: recording {rec_id!r} has no audio file under {src}; add it or "
+                                 "drop its lines")
+            found.setdefault(rec_id, []).extend((f, r) for r in regions)
+    return found
+
+
 def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, label_format: str | None = None,
                    labels_file: str | None = None, require_labels: bool = False, pad_labels: bool = False) -> dict:
     """Turn a folder of audio (+ labels in any vadkit.labels format) into a data dir; return a summary.
@@ -70,14 +100,7 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
     fmt = labels.check_format(label_format) if label_format else None
     audio = find_recordings(src, out_dir)
     own, shared = find_labels(audio, src, labels_file)
-    shared_regions: dict[str, list] = {}
-    for f in shared:
-        for rec_id, regions in labels.read(f, fmt).items():
-            if rec_id not in audio:
-                line = regions[0].line if regions else 1
-                raise InputError(f"{f}:{line}: recording {rec_id!r} has no audio file under {src}; add it or "
-                                 "drop its lines")
-            shared_regions.setdefault(rec_id, []).extend((f, r) for r in regions)
+    shared_regions = read_shared(shared, fmt, audio, src)
     labelled = bool(own or shared)
     if require_labels and not labelled:
         raise InputError(f"{src}: no label files (<name>.{{{'/'.join(x.lstrip('.') for x in LABEL_SUFFIXES)}}} "
@@ -93,7 +116,8 @@ def prepare_folder(src: str | Path, out_dir: str | Path, sample_rate_hz: int, la
                                           shared, fmt, pad_labels)
         wavs[rec_id] = datadir.audio_at_rate(wav, sample_rate_hz, out_dir / "wav", rec_id)
         originals[rec_id] = datadir.table_path(wav, out_dir / "wav", rec_id)
-    datadir.write_data_dir(out_dir, wavs, regions if labelled else None, originals=originals)
+    datadir.write_data_dir(out_dir, wavs, regions if labelled else None, originals=originals,
+                           files={k: str(f.absolute()) for k, f in audio.items()})
     if not labelled:
         log.warning("%s: no label files: the set is unlabelled (it can be decoded, not trained on or scored)", src)
     speech = sum(e - s for v in regions.values() for s, e in v)

@@ -13,7 +13,6 @@ from vadkit.errors import InputError
 from vadkit.features import cache
 from vadkit.features.extract import feature_dim
 from vadkit.features.grid import FrameGrid
-from vadkit.io.tables import rec_id_of
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ def read_list(lst: str | Path, folder: str | Path) -> list[Path]:
     if not lst.is_file():
         raise InputError(f"{lst}: list not found; pass the .lst file naming the .mat files")
     out = []
-    for lineno, line in enumerate(lst.read_text().splitlines(), 1):
+    for lineno, line in enumerate(lst.read_text(encoding="utf-8").splitlines(), 1):
         name = line.strip()
         if not name or name.startswith("#"):
             continue
@@ -69,9 +68,7 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
     (names, sizes, modification times) are those it was made from.
     """
     out_dir, grid = datadir.check_out_dir(out_dir), FrameGrid.from_config(cfg)
-    ids = [rec_id_of(p) for p in mats]
-    if len(set(ids)) != len(ids):
-        raise InputError(f"{source}: two .mat files with the same name; rec_ids must be unique")
+    ids = io.unique_rec_ids(mats)  # reco2file maps them back to the files
     if wav is not None and len(mats) != 1:
         raise ValueError("audio goes with a single .mat file")
     src = {"from": source, "files_sha1": io.identity_digest(mats + ([Path(wav)] if wav is not None else []))}
@@ -96,7 +93,8 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
             raise InputError(f"{mats[0]}: Y has {n_frames[ids[0]]} frames ({durs[ids[0]]:.2f} s) but {wav} lasts {n / rate:.2f} s; pair the .mat file "
                              "with its own audio")
         wavs = {ids[0]: datadir.audio_at_rate(wav, cfg.sample_rate_hz, out_dir / "wav", ids[0])}
-    datadir.write_data_dir(out_dir, wavs, regions, durations_s=None if wavs else durs)
+    datadir.write_data_dir(out_dir, wavs, regions, durations_s=None if wavs else durs,
+                           files={k: str(p.absolute()) for k, p in zip(ids, mats)})
     order = sorted(range(len(ids)), key=lambda i: ids[i])
     cache.write(out_dir, cfg, fmt, ((ids[i], *read_mat_features(mats[i], cfg)) for i in order),
                         source=src)

@@ -4,7 +4,9 @@ A data dir holds `wav.scp` (<rec_id> <audio path>), `reco2dur` (<rec_id> <second
 labelled sets `rttm` (reference speech regions) with its Kaldi `segments` view; `utt2spk` and
 `spk2utt` (identity when speakers are unknown).  `orig.scp` (<rec_id> <audio path>) lists, for the
 recordings data prep resampled, the same audio at its original rate: public VADs score that, as
-their users run them (vadkit/bench/baselines.py).  Stage 2 adds the feature cache (features.py).
+their users run them (vadkit/bench/baselines.py).  `reco2file` (<rec_id> <file>), from folder data
+prep, maps each id back to the audio file it was made from (ids: vadkit.names).  Stage 2 adds the
+feature cache (features.py).
 A feature-only set (the notebook's .mat files: features without audio) has no wav.scp; its data
 prep writes the feature cache, whose marker feats.yaml then says the set is complete.
 """
@@ -17,12 +19,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from vadkit import intervals, io
+from vadkit import intervals, io, names
 from vadkit.errors import InputError
 
 log = logging.getLogger(__name__)
 
 ORIG_SCP = "orig.scp"
+RECO2FILE = "reco2file"  # <rec_id> <the audio file data prep found>: from an id back to the user's file
 DUR_TOLERANCE_S = 0.01  # reco2dur and label ends may exceed the audio by less than one frame hop
 
 
@@ -111,7 +114,20 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
         raise InputError(f"{reco2dur}: {extra[0]!r} is not in wav.scp; re-run data preparation")
     _check_regions(d, d.wavs, "wav.scp", "fix the labels or the audio")
     _check_originals(d, check_audio)
+    _check_reco2file(d)
     return d
+
+
+def _check_reco2file(d: DataDir) -> None:
+    """reco2file, when there, maps exactly the recordings of the set (the files need not exist any more:
+    the recipe reads wav.scp's audio or the feature cache)."""
+    path = d.path / RECO2FILE
+    if not path.is_file():
+        return
+    ids, listed = set(io.read_table(path)), set(d.rec_ids)
+    for what, rec_ids in (("is not in the set", ids - listed), ("has no line", listed - ids)):
+        if rec_ids:
+            raise InputError(f"{path}: recording {min(rec_ids)!r} {what}; re-run data preparation")
 
 
 def _check_originals(d: DataDir, check_audio: bool) -> None:
@@ -135,6 +151,7 @@ def _validate_feature_only(d: DataDir) -> DataDir:
     if not d.durations_s:
         raise InputError(f"{d.path / 'reco2dur'}: no recordings listed; re-run data preparation")
     _check_regions(d, d.durations_s, "reco2dur", "re-run data preparation")
+    _check_reco2file(d)
     return d
 
 
@@ -197,13 +214,14 @@ def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec
 def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[str, intervals.Segments] | None,
                    speakers: Mapping[str, str] | None = None,
                    durations_s: Mapping[str, float] | None = None,
-                   originals: Mapping[str, str] | None = None) -> None:
+                   originals: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None) -> None:
     """Write a data dir from {rec_id: audio path} and optional {rec_id: regions}.
 
     reco2dur comes from the audio headers; regions are clipped to the audio duration.  A
     feature-only set passes no wavs and its `durations_s` instead (no wav.scp is written; its
     data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
     when `regions` is None, a stale orig.scp when no recording has an `originals` entry other than its wav.
+    `files` ({rec_id: the audio file data prep found}) becomes reco2file; without it none is written.
     """
     path = check_out_dir(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -211,8 +229,8 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     durs = dict(durations_s or {})
     ids = list(wavs) or list(durs)
     for rec_id, wav in wavs.items():
-        if not io.REC_ID_RE.match(rec_id):
-            raise InputError(f"{wav}: recording id {rec_id!r} has characters outside [A-Za-z0-9_.-]; rename it")
+        if not io.is_rec_id(rec_id):
+            raise InputError(f"{wav}: recording id {rec_id!r} has characters other than {names.RULE}; rename it")
         rate, n = io.audio_info(wav)
         durs[rec_id] = n / rate
     spk = dict(speakers) if speakers else {k: k for k in ids}
@@ -229,6 +247,7 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     else:
         for stale in ("rttm", "segments"):
             (path / stale).unlink(missing_ok=True)
+    _write_reco2file(path / RECO2FILE, files or {})
     originals = {k: v for k, v in (originals or {}).items() if k in wavs and v != wavs[k]}
     if originals:
         io.write_table(path / ORIG_SCP, originals)
@@ -236,6 +255,16 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
         (path / ORIG_SCP).unlink(missing_ok=True)
     if wavs:
         io.write_table(path / "wav.scp", wavs)  # last: a data dir with wav.scp is complete
+
+
+def _write_reco2file(path: Path, files: Mapping[str, str]) -> None:
+    """{rec_id: file} as a table (a path may hold spaces, not line breaks), or no file when empty."""
+    path.unlink(missing_ok=True)
+    for f in files.values():
+        if len(f"x{f}x".splitlines()) > 1:
+            raise InputError(f"{f!r}: a line break in the file name, which a table line cannot hold; rename it")
+    if files:
+        io.write_table(path, files)
 
 
 def split_rec_ids(rec_ids: Sequence[str], nj: int, job: int) -> list[str]:

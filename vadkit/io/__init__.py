@@ -36,11 +36,12 @@ from vadkit.io.files import (
 )
 from vadkit.io.rttm import iter_rttm, read_rttm, write_rttm, write_segments
 from vadkit.io.mat import read_mat
-from vadkit.io.tables import REC_ID_RE, read_table, rec_id_of, write_table
+from vadkit.io.tables import is_rec_id, read_table, rec_id_of, unique_rec_ids, write_table
 
 __all__ = ["ArkWriter", "H5Writer", "read_h5", "read_scp", "AUDIO_SUFFIXES", "AudioBlocks", "BlockResampler",
            "audio_info", "check_float_range", "check_wav_complete", "find_audio", "read_audio", "read_audio_part",
            "resample", "write_wav",
            "atomic_write", "content_digest", "dir_lock", "file_id", "identity_digest", "is_current", "read_json",
            "read_stamp", "write_json", "write_stamp", "write_text", "iter_rttm", "read_rttm", "write_rttm",
-           "write_segments", "read_mat", "REC_ID_RE", "read_table", "rec_id_of", "write_table"]
+           "write_segments", "read_mat", "is_rec_id", "read_table", "rec_id_of", "unique_rec_ids",
+           "write_table"]

@@ -39,8 +39,8 @@ class ArkWriter:
 
     def close(self) -> None:
         self._w.close()
-        # The scp must name the final ark, not the temporary one.
-        text = self._tmp_scp.read_text().replace(str(self._tmp_ark), str(self.ark))
+        # The scp must name the final ark, not the temporary one; kaldiio writes UTF-8 whatever the locale.
+        text = self._tmp_scp.read_text(encoding="utf-8").replace(str(self._tmp_ark), str(self.ark))
         self._tmp_scp.unlink()
         os.replace(self._tmp_ark, self.ark)
         write_text(self.scp, text)

@@ -240,7 +240,7 @@ def find_audio(folders: Sequence[str | os.PathLike], lists: Sequence[str | os.Pa
     for lst in map(Path, lists):
         if not lst.is_file():
             raise InputError(f"{lst}: list file not found; fix the path")
-        for lineno, line in enumerate(lst.read_text().splitlines(), 1):
+        for lineno, line in enumerate(lst.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
                 f = Path(line.strip())
                 if not f.is_file():

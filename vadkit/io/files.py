@@ -47,8 +47,18 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` as UTF-8 (whatever the locale: ids may hold any script), atomically."""
     with atomic_write(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 text file's text; another encoding is an InputError naming the file and the fix."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        line = e.object[:e.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text; convert the file, e.g. iconv -f LATIN1 -t UTF-8") from None
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
@@ -57,7 +67,7 @@ def write_json(path: str | os.PathLike, obj) -> None:
 
 def read_json(path: str | os.PathLike):
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except json.JSONDecodeError as e:
@@ -91,7 +101,7 @@ def content_digest(paths: Iterable[str | os.PathLike]) -> str:
 def read_stamp(stamp: str | os.PathLike) -> dict | None:
     """The mapping a stamp holds; None when it is missing or unreadable (then the work is redone)."""
     try:
-        data = yaml.safe_load(Path(stamp).read_text())
+        data = yaml.safe_load(Path(stamp).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
     return data if isinstance(data, dict) else None

@@ -184,7 +184,7 @@ def check_inside(path: str | os.PathLike, regions: list[Region], duration_s: flo
 def _lines(path: Path):
     """(line number, stripped line) of non-empty, non-comment lines."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text file; labels must be text") from None
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -273,7 +273,7 @@ def read_voz(path: str | os.PathLike) -> np.ndarray:
     except (OSError, ValueError):
         y = None
     if y is None or y.ndim != 1 or not np.isin(y, (0, 1)).all():
-        for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if line.strip() not in ("0", "1", "0.0", "1.0", "0.", "1.", ""):
                 raise InputError(f"{path}:{lineno}: .voz holds one 0 or 1 per line (one per audio sample), "
                                  f"got {line.strip()!r}")

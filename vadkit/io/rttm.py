@@ -14,7 +14,7 @@ from typing import Iterator, Mapping
 
 from vadkit.errors import InputError
 from vadkit.intervals import Segments, merge_segments
-from vadkit.io.files import write_text
+from vadkit.io.files import read_text, write_text
 
 
 def iter_rttm(path: str | os.PathLike) -> Iterator[tuple[int, str, float, float]]:
@@ -26,7 +26,7 @@ def iter_rttm(path: str | os.PathLike) -> Iterator[tuple[int, str, float, float]
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
         f = line.split()
         if not f or f[0] != "SPEAKER":
             continue

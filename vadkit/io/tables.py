@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 from pathlib import Path
 from typing import Mapping
 
+from vadkit import names
 from vadkit.errors import InputError
-from vadkit.io.files import write_text
+from vadkit.io.files import read_text, write_text
 
-_ID_CHARS = "A-Za-z0-9_.-"  # the characters of an id (README, "Data directories")
-REC_ID_RE = re.compile(f"^[{_ID_CHARS}]+$")
-_NOT_IN_REC_ID = re.compile(f"[^{_ID_CHARS}]")
+is_rec_id = names.is_id  # the characters of an id: vadkit.names (README, "Data directories")
 
 
 # ---------------------------------------------------------------- Kaldi text tables
@@ -26,15 +23,15 @@ def read_table(path: str | os.PathLike, n_fields: int | None = 2) -> dict[str, l
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     table: dict[str, list[str]] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         fields = line.split(maxsplit=1) if n_fields == 2 else line.split()
         if n_fields is not None and len(fields) != n_fields:
             raise InputError(f"{path}:{lineno}: expected {n_fields} fields, got {len(fields)}: {line!r}")
         key = fields[0]
-        if not REC_ID_RE.match(key):
-            raise InputError(f"{path}:{lineno}: id {key!r} has characters outside [A-Za-z0-9_.-]; rename it")
+        if not is_rec_id(key):
+            raise InputError(f"{path}:{lineno}: id {key!r} has characters other than {names.RULE}; rename it")
         if key in table:
             raise InputError(f"{path}:{lineno}: duplicate id {key!r}; ids must be unique")
         table[key] = fields[1:]
@@ -48,17 +45,15 @@ def write_table(path: str | os.PathLike, rows: Mapping[str, object]) -> None:
 
 def rec_id_of(path: str | os.PathLike, under: str | os.PathLike | None = None) -> str:
     """The rec_id rule for file names: the file's name without suffix (with `under`, its path below that
-    folder without suffix, folders joined by '-': `a/b/c.wav` -> `a-b-c`), each character outside
-    [A-Za-z0-9_.-] turned into '_', except that a letter with an accent keeps its base letter (ñ -> n,
-    é -> e: names stay readable); `audio` when no name is left."""
+    folder without suffix, folders joined by '-': `a/b/c.wav` -> `a-b-c`) as an id by vadkit.names.id_of
+    (letters and digits of every script kept, `my talk (1)` -> `my_talk__1_`); `audio` when no name is left.
+    Two files may get one id: unique_rec_ids makes them unique."""
     path = Path(path)
     name = path.stem if under is None else "-".join(path.relative_to(under).with_suffix("").parts)
-    return _NOT_IN_REC_ID.sub("_", "".join(map(_base_letter, name))) or "audio"
+    return names.id_of(name) or "audio"
 
 
-def _base_letter(c: str) -> str:
-    """An accented letter's base letter when that is ASCII (NFKD without its combining marks), else c."""
-    if c.isascii():
-        return c
-    base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
-    return base if base.isascii() and base.isalnum() else c
+def unique_rec_ids(paths: list[str | os.PathLike], under: str | os.PathLike | None = None) -> list[str]:
+    """rec_id_of of each path, made unique by vadkit.names.unique (in the order given: the first file of an
+    id keeps it, later ones get `-2`, `-3`, ...)."""
+    return names.unique(rec_id_of(p, under) for p in paths)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vadkit import config, io
+from vadkit import config, io, names
 from vadkit.errors import InputError, Interrupted
 from vadkit.io import labels
 
@@ -33,7 +33,8 @@ COMBINABLE = {"json", "rttm", "segments"}
 
 
 def list_inputs(inputs: list[str]) -> list[tuple[str, str]]:
-    """[(rec_id, path)] for files, folders and wav.scp files; rec_ids made unique."""
+    """[(rec_id, path)] for files, folders and wav.scp files; rec_ids by io.rec_id_of (a folder's files: their
+    paths below it), made unique in input order by vadkit.names.unique (`-2`, `-3`, ...)."""
     items: list[tuple[str, str]] = []
     for inp in inputs:
         p = Path(inp)
@@ -43,12 +44,7 @@ def list_inputs(inputs: list[str]) -> list[tuple[str, str]]:
             items += [(k, v[0]) for k, v in io.read_table(p).items()]
         else:
             items.append((io.rec_id_of(p), inp))  # missing files fail later, one line each
-    seen: dict[str, int] = {}
-    out = []
-    for rec_id, path in items:
-        n = seen[rec_id] = seen.get(rec_id, 0) + 1
-        out.append((rec_id if n == 1 else f"{rec_id}-{n}", path))
-    return out
+    return list(zip(names.unique(k for k, _ in items), (p for _, p in items)))
 
 
 class Outputs:
@@ -121,8 +117,7 @@ class Outputs:
         """Print to stdout, or assemble OUT from the parts of the finished inputs (in `order`, default
         as finished; rttm and segments sorted by rec_id as the recipe writes them)."""
         if self.out is None and self.results:
-            sys.stdout.write(self._text(self.results))
-            sys.stdout.flush()
+            write_stdout(self._text(self.results))
         if self.parts is None or not self.done:
             return
         done = set(self.done)
@@ -168,6 +163,17 @@ class Outputs:
                              n_samples=round(r.duration_s * r.sample_rate_hz), sample_rate_hz=r.sample_rate_hz)
         except OSError as e:
             raise InputError(f"{path}: cannot write the output ({e.strerror}); choose a writable -o") from None
+
+
+def write_stdout(text: str) -> None:
+    """`text` to stdout; in UTF-8 when stdout's encoding cannot hold it (ids of a script the locale lacks),
+    as the output files are."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:   # raised before anything is written
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
 
 
 def envelope(path: str, n_points: int) -> np.ndarray:
