@@ -140,3 +140,13 @@ def test_a_recording_labelled_all_non_speech_has_no_regions_not_its_neighbours(t
     assert labels.read_one(tmp_path / "x.scv", "rec1") == []
     labels.write(tmp_path / "y.scv", {"a": [], "b": [(1.0, 2.0)]}, "scv")   # no bare 'a' line the reader refuses
     assert labels.read(tmp_path / "y.scv") == {"b": [labels.Region(1.0, 2.0, 1)]}
+
+
+def test_byte_order_mark_loses_no_line(tmp_path):
+    """Excel and Notepad start UTF-8 files with a BOM: the first RTTM line must still count."""
+    from vadkit.io.rttm import read_rttm
+    p = tmp_path / "bom.rttm"
+    p.write_bytes("\ufeffSPEAKER rec 1 0.500 1.000 <NA> <NA> A <NA> <NA>\n".encode("utf-8"))
+    assert read_rttm(p) == {"rec": [(0.5, 1.5)]}
+    (tmp_path / "bom.lab").write_bytes("\ufeff0.5 1.5 speech\n".encode("utf-8"))
+    assert next(labels._lines(tmp_path / "bom.lab"))[1] == "0.5 1.5 speech"

@@ -55,7 +55,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 def read_text(path: str | os.PathLike) -> str:
     """A UTF-8 text file's text; another encoding is an InputError naming the file and the fix."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")   # -sig: a byte-order mark (Excel, Notepad) is no text
     except UnicodeDecodeError as e:
         line = e.object[:e.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: not UTF-8 text; convert the file, e.g. iconv -f LATIN1 -t UTF-8") from None

@@ -182,9 +182,9 @@ def check_inside(path: str | os.PathLike, regions: list[Region], duration_s: flo
 
 
 def _lines(path: Path):
-    """(line number, stripped line) of non-empty, non-comment lines."""
+    """(line number, stripped line) of non-empty, non-comment lines (a leading byte-order mark is dropped)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text file; labels must be text") from None
     for lineno, line in enumerate(text.splitlines(), 1):
