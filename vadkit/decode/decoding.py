@@ -75,9 +75,8 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
     ids = sorted(feats)
     probs = model.probs([feats[k] for k in ids])
     part = Path(decode_dir) / "decode_parts" / f"{nj}.{job}"
-    with io.atomic_write(part / "probs.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **dict(zip(ids, probs)))
+    with io.atomic_open(part / "probs.npz") as f:
+        np.savez(f, **dict(zip(ids, probs)))
     log.info("%s: %d recordings decoded (job %d/%d)", decode_dir, len(ids), job, nj)
 
 

@@ -212,9 +212,8 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
             **{k: v for k, v in tuned.items() if k != "per_file"}}
     out = Path(decode_dir) / "scoring"
     (out / "metrics.json").unlink(missing_ok=True)
-    with io.atomic_write(out / STATS) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **stats)
+    with io.atomic_open(out / STATS) as f:
+        np.savez_compressed(f, **stats)
     _figures(dec, result, out, plot_rec_id, plot_start_s)
     io.write_json(out / "metrics.json", result)  # last: scoring is finished when it exists
     return result

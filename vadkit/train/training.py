@@ -126,9 +126,13 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
+
+
 def _save(obj, path: Path) -> None:
-    with io.atomic_write(path) as tmp:
-        torch.save(obj, tmp)
+    """torch.save, atomically; a full disk is one line naming `path`, the checkpoints before it intact."""
+    with io.atomic_open(path, RESUME_FIX) as f:
+        torch.save(obj, f)
 
 
 def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
