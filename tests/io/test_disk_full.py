@@ -12,18 +12,22 @@ import errno
 import importlib.util
 import os
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vadkit import cli, io
 from vadkit.config import ExperimentConfig, ModelConfig, TrainConfig
 from vadkit.errors import DiskFull
 from vadkit.features import cache
+from vadkit.tool.vad import Vad
 from vadkit.train import training
 
-from builders import FEATS, make_toy_data_dir
+from builders import FEATS, make_model_dir, make_toy_data_dir, toy_recording
 from conftest import ROOT
 
 pytestmark = [pytest.mark.fault, pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")]
@@ -160,3 +164,82 @@ def test_final_model_on_a_full_disk(sets, tmp_path):
     assert not (exp / "final.pt").exists() and list(before) == ["epoch-1.pt"] and not no_tmp(exp)
     training.run(small_cfg(1), sets["train"], sets["dev"], exp)   # no epoch again: final.pt from the checkpoint
     assert files(exp / "checkpoints") == before and (exp / "final.pt").is_file()
+
+
+# ---------------------------------------------------------------- steps/vad.py and the Vad class
+@pytest.fixture(scope="module")
+def vad_job(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vad")
+    for i in range(3):
+        io.write_wav(root / "in" / f"r{i}.wav", toy_recording(np.random.default_rng(i), 4.0)[0], 8000)
+    return make_model_dir(root / "model"), root / "in"
+
+
+def vad(monkeypatch, capsys, model, *args) -> tuple[int, str]:
+    return run_step(monkeypatch, capsys, "vad.py", "--model", model, "--threshold", 0, *args)
+
+
+def test_vad_outputs_folder_on_a_full_disk(vad_job, tmp_path, monkeypatch, capsys):
+    model, inputs = vad_job
+    out = tmp_path / "out"
+    assert vad(monkeypatch, capsys, model, "--format", "json", "-o", f"{out}/", inputs)[0] == 0
+    before = files(out)
+    full_at(out / "r1.json")
+    status, err = vad(monkeypatch, capsys, model, "--format", "json", "--overwrite", "true", "-o", f"{out}/", inputs)
+    assert status == 1
+    one_error_line(err, "vad.py", rf"disk full while writing {out}/r1.json {FULL}; free space on its disk or choose "
+                   r"another dir; 1 of 3 outputs finished are kept; a re-run skips them$")
+    assert files(out) == before and not no_tmp(tmp_path)   # r0 rewritten alike, r1 and r2 not touched
+
+
+def test_vad_combined_output_on_a_full_disk(vad_job, tmp_path, monkeypatch, capsys):
+    model, inputs = vad_job
+    out = tmp_path / "all.rttm"
+    assert vad(monkeypatch, capsys, model, "--format", "rttm", "-o", out, inputs)[0] == 0
+    before = out.read_bytes()
+    full_at(out)
+    status, err = vad(monkeypatch, capsys, model, "--format", "rttm", "--min-speech-ms", 500, "-o", out, inputs)
+    assert status == 1
+    one_error_line(err, "vad.py", rf"disk full while writing {out} {FULL}; .*; 3 of 3 outputs finished are kept in "
+                   rf"{tmp_path}/.all.rttm.parts/; a re-run reuses them$")
+    assert out.read_bytes() == before and not no_tmp(tmp_path)
+    assert vad(monkeypatch, capsys, model, "--format", "rttm", "--min-speech-ms", 500, "-o", out, inputs)[0] == 0
+    assert sorted(io.read_rttm(out)) == ["r0", "r1", "r2"]
+
+
+@pytest.fixture
+def full_tmpdir(monkeypatch):
+    """The Vad's temporary spill goes to a full disk; yields the files it opened (to check they are closed)."""
+    opened = []
+
+    def temporary_file():
+        opened.append(open("/dev/full", "w+b"))
+        return opened[-1]
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    return opened
+
+
+def test_vad_spill_on_a_full_disk(vad_job, full_tmpdir, tmp_path, monkeypatch, capsys):
+    model, inputs = vad_job
+    with pytest.raises(DiskFull) as e:
+        Vad(model).run_file(inputs / "r0.wav")
+    assert str(e.value) == (f"disk full while writing the temporary features of {inputs / 'r0.wav'} in "
+                            f"{tempfile.gettempdir()} (No space left on device); free space there or set TMPDIR to "
+                            "a folder with room")
+    assert full_tmpdir and all(f.closed for f in full_tmpdir)
+    status, err = vad(monkeypatch, capsys, model, "--format", "json", "-o", f"{tmp_path}/out/", inputs)
+    assert status == 1 and len(full_tmpdir) == 2   # stopped at the first input, not once per input
+    one_error_line(err, "vad.py", r"temporary features of .*r0.wav in .*set TMPDIR to a folder with room; 0 of 3 "
+                   "outputs finished are kept")
+    assert files(tmp_path / "out") == {}
+
+
+def test_vad_stdout_on_a_full_disk(vad_job):
+    model, inputs = vad_job
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, str(ROOT / "steps/vad.py"), "--model", str(model), "--format", "rttm",
+                            str(inputs)], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 1
+    one_error_line(p.stderr, "vad.py", rf"disk full while writing stdout {FULL}; free space where it goes, or write "
+                   r"elsewhere with -o; 3 of 3 finished, none printed")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from vadkit import config, io
-from vadkit.errors import InputError, Interrupted
+from vadkit.errors import DiskFull, InputError, Interrupted
 from vadkit.io import labels
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,9 @@ class Outputs:
         """Print to stdout, or assemble OUT from the parts of the finished inputs (in `order`, default
         as finished; rttm and segments sorted by rec_id as the recipe writes them)."""
         if self.out is None and self.results:
-            sys.stdout.write(self._text(self.results))
-            sys.stdout.flush()
+            with io.reporting_disk_full("stdout", fix="free space where it goes, or write elsewhere with -o"):
+                sys.stdout.write(self._text(self.results))
+                sys.stdout.flush()
         if self.parts is None or not self.done:
             return
         done = set(self.done)
@@ -214,6 +215,8 @@ def _process(item: tuple[str, str, int | None]):
     rec_id, path, channel = item
     try:
         return rec_id, _WORKER.run_file(path, channel), None
+    except DiskFull:
+        raise              # every input after it would fail alike: the run stops
     except InputError as e:
         return rec_id, None, str(e)
 
@@ -271,7 +274,8 @@ def run(model_dir: str, inputs: list[str], out: str | None, fmt: str, decode, ch
     A failed recording gets one line `<file>: what is wrong; the fix` (logged as an error); the
     others are still processed.  nj > 1: that many CPU worker processes, one thread each.  Inputs
     whose output is current (same input file, model and settings: its stamp) are skipped unless
-    `overwrite`.  SIGINT or SIGTERM stop at once with Interrupted; finished outputs (parts) are kept.
+    `overwrite`.  SIGINT or SIGTERM stop at once with Interrupted, a full disk with DiskFull (naming the
+    output, or the temporary folder); finished outputs (parts) are kept.
     """
     items = list_inputs(inputs)
     outputs = Outputs(out, fmt, len(items), with_probs)
@@ -286,9 +290,12 @@ def run(model_dir: str, inputs: list[str], out: str | None, fmt: str, decode, ch
     if nj > 1 and _WORKER.model.device.type != "cpu":
         log.info("running on %s: --nj %d ignored", _WORKER.model.device, nj)
         nj = 1
-    with _interruptible(outputs, len(items)):
-        failed = _write_all(outputs, work, channel, nj, progress, (model_dir, decode, vad_kwargs))
-        outputs.close([rec_id for rec_id, _ in items])
+    try:
+        with _interruptible(outputs, len(items)):
+            failed = _write_all(outputs, work, channel, nj, progress, (model_dir, decode, vad_kwargs))
+            outputs.close([rec_id for rec_id, _ in items])
+    except DiskFull as e:
+        raise DiskFull(f"{e}; {outputs.kept(len(items))}") from None
     log.info("%d recordings, %d failed", len(items), failed)
     return failed
 
@@ -307,6 +314,8 @@ def _write_all(outputs: Outputs, work: list[tuple], channel: int | None, nj: int
             if err is None:
                 try:
                     outputs.add(rec_id, res, signatures[rec_id])
+                except DiskFull:
+                    raise
                 except InputError as e:
                     err = str(e)
             if err is not None:
