@@ -45,6 +45,7 @@ def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
         assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
 
 
+@pytest.mark.badinput
 def test_paths_with_spaces_are_linked_not_broken(tmp_path):
     src = tmp_path / "my recordings"
     segs = {"talk_one": write_audio(src / "talk one.wav", 3.0, 8000, seed=4),       # at the rate: linked
@@ -61,6 +62,7 @@ def test_paths_with_spaces_are_linked_not_broken(tmp_path):
     assert not (tmp_path / "data y" / "wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_folder_takes_every_format_libsndfile_reads(tmp_path):
     src = tmp_path / "src"
     for name in ("a.wav", "b.aiff", "c.mp3", "d.au"):
@@ -119,6 +121,7 @@ def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
     assert datadir.validate_data_dir(src / "data/x", 8000).regions == {"a": [(0.5, 1.5)]}
 
 
+@pytest.mark.badinput
 def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     src, _ = folder
     folders.prepare_folder(src, tmp_path / "d", 8000)
@@ -132,6 +135,7 @@ def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
         folders.prepare_folder(src, tmp_path / "d", 8000, require_labels=True)
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("name,text,match", [
     ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
     ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
@@ -151,6 +155,7 @@ def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
     assert not (tmp_path / "d/wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 2.0, 16000)                        # 32000 16-bit samples
@@ -161,6 +166,7 @@ def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_p
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("rate", [16000, 8000])   # resampled into a 16-bit copy, or listed in place
 def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
     src = tmp_path / "src"
@@ -176,6 +182,7 @@ def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
     assert not (tmp_path / "d2/wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_voz_shorter_than_its_audio_is_an_error_unless_padded(tmp_path, caplog):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 8000)                              # 24000 samples
@@ -206,6 +213,7 @@ def test_prepare_dir_script_pads_labels_on_request(tmp_path):
     assert (tmp_path / "d/rttm").read_text() == "SPEAKER a 1 0.000 2.000 <NA> <NA> speech <NA> <NA>\n"
 
 
+@pytest.mark.badinput
 def test_one_recording_without_its_label_file(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 8000)
@@ -290,6 +298,7 @@ def test_bad_mat_input(tmp_path):
         mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")
 
 
+@pytest.mark.badinput
 def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_path):
     src, _ = folder
     (tmp_path / "d").write_text("my notes\n")

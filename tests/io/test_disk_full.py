@@ -9,7 +9,6 @@ temporary file, so a re-run right after it finds room again."""
 from __future__ import annotations
 
 import errno
-import importlib.util
 import os
 import re
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vadkit import cli, io
+from vadkit import io
 from vadkit.config import ExperimentConfig, ModelConfig, TrainConfig
 from vadkit.errors import DiskFull
 from vadkit.features import cache
@@ -28,7 +27,7 @@ from vadkit.tool.vad import Vad
 from vadkit.train import training
 
 from builders import FEATS, make_model_dir, make_toy_data_dir, toy_recording
-from conftest import ROOT
+from conftest import ROOT, run_script
 
 pytestmark = [pytest.mark.fault, pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")]
 FULL = r"\(No space left on device\)"
@@ -49,21 +48,6 @@ def files(folder: Path) -> dict[str, bytes]:
 
 def no_tmp(folder: Path) -> list[str]:
     return [str(p) for p in folder.rglob(".tmp*")]
-
-
-def run_step(monkeypatch, capsys, script: str, *args) -> tuple[int, str]:
-    """steps/<script> through cli.run in this process, as its command line runs it: (exit status, stderr)."""
-    spec = importlib.util.spec_from_file_location(f"step_{Path(script).stem}", ROOT / "steps" / script)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    monkeypatch.setattr(sys, "argv", [str(ROOT / "steps" / script), *map(str, args)])
-    capsys.readouterr()
-    try:
-        cli.run(mod.main)
-        status = 0
-    except SystemExit as e:
-        status = e.code
-    return status, capsys.readouterr().err
 
 
 def one_error_line(err: str, script: str, pattern: str) -> None:
@@ -106,7 +90,7 @@ def test_feature_cache_merge_on_a_full_disk(tmp_path, monkeypatch, capsys, fmt):
     before = files(tmp_path / "train")
     final = todo / ("feats.ark" if fmt == "ark" else "feats.h5")
     full_at(final)
-    status, err = run_step(monkeypatch, capsys, "make_feats.py", "--config", ROOT / "conf/features.yaml",
+    status, err = run_script(monkeypatch, capsys, "steps/make_feats.py", "--config", ROOT / "conf/features.yaml",
                            "--feat-format", fmt, "--merge", "true", todo)
     assert status == 1
     one_error_line(err, "make_feats.py", rf"disk full while writing {final} {FULL}; free space on its disk")
@@ -176,7 +160,7 @@ def vad_job(tmp_path_factory):
 
 
 def vad(monkeypatch, capsys, model, *args) -> tuple[int, str]:
-    return run_step(monkeypatch, capsys, "vad.py", "--model", model, "--threshold", 0, *args)
+    return run_script(monkeypatch, capsys, "steps/vad.py", "--model", model, "--threshold", 0, *args)
 
 
 def test_vad_outputs_folder_on_a_full_disk(vad_job, tmp_path, monkeypatch, capsys):
