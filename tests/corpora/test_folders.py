@@ -1,4 +1,4 @@
-"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels) and the notebook's .mat lists."""
+"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels); .mat lists: test_mat.py."""
 from __future__ import annotations
 
 import subprocess
@@ -10,14 +10,12 @@ import pytest
 import soundfile as sf
 
 from vadkit import io
-from vadkit.corpora import folders, mat
+from vadkit.corpora import folders
 from vadkit.data import datadir
 from vadkit.errors import InputError
-from vadkit.features import cache
-from vadkit.features.grid import FrameGrid
 from vadkit.io import labels
 
-from builders import FEATS, save_mat, toy_mat, write_audio
+from builders import write_audio
 from conftest import ROOT
 
 
@@ -230,72 +228,6 @@ def test_prepare_dir_script_unknown_label_format(folder, tmp_path):
     assert p.returncode == 1
     assert p.stderr.strip().splitlines()[-1] == ("prepare_dir.py: error: --label-format: unknown label format 'praat'; "
                                                  "use one of rttm, segments, voz, audacity, csv, tsv, scv")
-
-
-# ---------------------------------------------------------------- .mat
-
-
-
-
-@pytest.mark.parametrize("v73", [False, True])
-def test_mat_round_trip_both_kinds(tmp_path, v73):
-    feats, y = toy_mat(tmp_path / "m/f1.mat", 1, v73)
-    got = io.read_mat(tmp_path / "m/f1.mat", ("X", "Y"))
-    assert got["X"].shape == feats.shape and np.allclose(got["X"], feats) and got["Y"].shape == (len(y), 1)
-
-
-@pytest.mark.parametrize("fmt", cache.FORMATS)
-def test_mat_set_goes_straight_into_the_cache(tmp_path, fmt):
-    mats = {}
-    for i, v73 in ((1, False), (2, True)):
-        mats[f"features_labs_{i}"] = toy_mat(tmp_path / f"m/features_labs_{i}.mat", i, v73)
-    (tmp_path / "train.lst").write_text("features_labs_1.mat\nfeatures_labs_2.mat\n")
-    files = mat.read_list(tmp_path / "train.lst", tmp_path / "m")
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    d = datadir.validate_data_dir(tmp_path / "data/train", 8000)
-    assert d.feature_only and d.rec_ids == sorted(mats)
-    feats, labs, info = cache.load(tmp_path / "data/train")
-    assert cache.is_up_to_date(tmp_path / "data/train", FEATS, fmt) and info["source"]["from"].endswith("train.lst")
-    for k, (x, y) in mats.items():
-        assert np.allclose(feats[k], x) and labs[k].tolist() == y.tolist()
-        assert FrameGrid().labels(d.regions[k], len(y)).tolist() == y.tolist()  # rttm gives Y back
-    # idempotent: the same files again are skipped; a replaced file is read again
-    stamp = (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    assert (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns == stamp
-    toy_mat(tmp_path / "m/features_labs_2.mat", 9)
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    assert not np.allclose(cache.load(tmp_path / "data/train")[0]["features_labs_2"][:5],
-                           mats["features_labs_2"][0][:5])
-
-
-def test_mat_test_file_with_its_audio(tmp_path):
-    _, y = toy_mat(tmp_path / "audio_sample_test.mat", 5, wav=tmp_path / "audio_sample_test.wav")
-    mat.prepare_mat_set([tmp_path / "audio_sample_test.mat"], tmp_path / "test", FEATS, "ark",
-                             tmp_path / "audio_sample_test.wav")
-    d = datadir.validate_data_dir(tmp_path / "test", 8000)
-    assert not d.feature_only and list(d.wavs) == ["audio_sample_test"]
-    assert cache.load(tmp_path / "test")[1]["audio_sample_test"].tolist() == y.tolist()
-
-
-def test_bad_mat_input(tmp_path):
-    x = np.zeros((50, 60))
-    save_mat(tmp_path / "noy.mat", x, x, names=("X", "Z"))
-    with pytest.raises(InputError, match=r"noy.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
-        mat.read_mat_features(tmp_path / "noy.mat", FEATS)
-    save_mat(tmp_path / "noy73.mat", x, x, v73=True, names=("X", "Z"))
-    with pytest.raises(InputError, match=r"noy73.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
-        mat.read_mat_features(tmp_path / "noy73.mat", FEATS)
-    save_mat(tmp_path / "dims.mat", np.zeros((50, 20)), np.zeros((50, 1)))
-    with pytest.raises(InputError, match=r"dims.mat: X is \(50, 20\), expected \(frames, 60\)"):
-        mat.read_mat_features(tmp_path / "dims.mat", FEATS)
-    (tmp_path / "x.lst").write_text("noy.mat\n\nabsent.mat\n")
-    with pytest.raises(InputError, match=r"x.lst:3: absent.mat not found in"):
-        mat.read_list(tmp_path / "x.lst", tmp_path)
-    save_mat(tmp_path / "long.mat", np.zeros((500, 60)), np.zeros((500, 1)))
-    io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
-    with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
-        mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")
 
 
 @pytest.mark.badinput
