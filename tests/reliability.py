@@ -25,7 +25,7 @@ def reliability_outcomes(stats: dict, marked: dict) -> dict[str, str]:
     return out
 
 
-@pytest.hookimpl(trylast=True)   # after the durations: the line before the totals
+@pytest.hookimpl(trylast=True)   # after the durations, near the end
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """One line: how many kinds of bad input got their one clear error and how many faults were survived."""
     marked = config.stash.get(_MARKED, {})
