@@ -2,17 +2,20 @@
 the recipe for end-to-end runs.  No downloads, no shared corpora."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vadkit import io
+from vadkit import cli, io
 from vadkit.features import cache
 
 from builders import FEATS, make_toy_data_dir, toy_recording
+from reliability import pytest_collection_modifyitems, pytest_terminal_summary  # noqa: F401  (hooks)
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE_FILES = ("run.sh", "path.sh", "cmd.sh", "requirements.txt", "requirements-test.txt",
@@ -30,6 +33,22 @@ def copy_recipe(dest: Path, models: tuple[str, ...] = (), hidden_size: int = 16,
         text = (dest / f"conf/{m}.yaml").read_text().replace("hidden_size: 256", f"hidden_size: {hidden_size}")
         (dest / f"conf/{m}.yaml").write_text(text.split("train:")[0] + "train:\n" + train)
     return dest
+
+
+def run_script(monkeypatch, capsys, script: str, *args) -> tuple[int, str]:
+    """A Python step script (`script` relative to the recipe) through cli.run in this process, as its command
+    line runs it, without an interpreter start-up: (exit status, stderr)."""
+    spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(sys, "argv", [str(ROOT / script), *map(str, args)])
+    capsys.readouterr()
+    try:
+        cli.run(mod.main)
+        status = 0
+    except SystemExit as e:
+        status = e.code
+    return status, capsys.readouterr().err
 
 
 @pytest.fixture
@@ -55,3 +74,4 @@ def sets(tmp_path_factory):
         cache.merge_parts(d, FEATS, "ark")
         out[name] = d
     return out
+

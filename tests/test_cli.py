@@ -52,6 +52,7 @@ def test_values_after_double_dash_are_left_alone():
     assert make_parser()._upgrade(["--", "--probs", "-o"]) == ["--", "--probs", "-o"]
 
 
+@pytest.mark.badinput
 def test_bool_takes_only_true_or_false(capsys):
     # (--probs yes is the old bare flag followed by the positional "yes")
     with pytest.raises(SystemExit) as e:
@@ -66,6 +67,7 @@ def test_help_lists_the_deprecated_spellings():
     assert "-o X (now X as the last argument)" in text and '--sets A,B (now --sets "A B")' in text
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("exc,line,status", [(KeyboardInterrupt(), "prog.py: interrupted", 130),
                                              (Interrupted("3 of 5 outputs finished are kept", signal.SIGTERM),
                                               "prog.py: interrupted; 3 of 5 outputs finished are kept", 143)])
@@ -82,9 +84,12 @@ def test_an_interrupt_is_one_line_and_128_plus_the_signal(monkeypatch, capsys, e
     assert e.value.code == status and capsys.readouterr().err == line + "\n"
 
 
-@pytest.mark.parametrize("script", ["steps/make_feats.py", "steps/decode.py", "local/make_builtin_corpus.py",
-                                    "local/make_mix.py"])
-@pytest.mark.parametrize("nj", ["0", "-1", "1.5"])
+NJ_SCRIPTS = ["steps/make_feats.py", "steps/decode.py", "local/make_builtin_corpus.py", "local/make_mix.py"]
+
+
+# three kinds of bad --nj, each counted once as bad input (on the first script), checked in every script
+@pytest.mark.parametrize("script,nj", [pytest.param(s, nj, marks=[pytest.mark.badinput] if s == NJ_SCRIPTS[0] else [])
+                                       for s in NJ_SCRIPTS for nj in ("0", "-1", "1.5")])
 def test_nj_must_be_a_positive_integer(script, nj, tmp_path):
     import subprocess
     import sys

@@ -26,6 +26,7 @@ def test_shipped_configs_load():
     assert (old.sample_rate_hz, old.label_policy, old.label_policy_gap_ms) == (8000, "fill", 500.0)
 
 
+@pytest.mark.badinput
 def test_unknown_key_names_file_and_valid_keys(tmp_path):
     p = tmp_path / "m.yaml"
     p.write_text("model:\n  hiden_size: 3\n")

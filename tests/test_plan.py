@@ -30,6 +30,7 @@ def test_models_per_corpus_and_the_model_option():
     assert plan.plan("mix", models="lstm blstm", model="lstm2").models == ["lstm2"]
 
 
+@pytest.mark.badinput
 def test_seeds_and_their_ensembles():
     p = plan.plan("builtin", model="lstm", seeds="1 2")
     assert [(t.seed, t.exp_dir) for t in p.trainings] == [(1, "exp/lstm_seed1"), (2, "exp/lstm_seed2")]
@@ -42,6 +43,7 @@ def test_seeds_and_their_ensembles():
         plan.plan("builtin", seeds="1 two")
 
 
+@pytest.mark.badinput
 def test_extra_sets_and_evaluating_a_test_folder_alone():
     p = plan.plan("mix", ami=True, builtin_eval=True)
     assert p.sets == ["train", "dev", "test", "ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel", "builtin_dev",

@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Callable, Sequence
 
-from vadkit.errors import InputError
+from vadkit.errors import InputError, disk_full_reason
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 
 def run(main: Callable[[Sequence[str] | None], object]) -> None:
-    """Run a step script's main(): echo the command, turn InputError into one line + exit 1."""
+    """Run a step script's main(): echo the command, turn InputError (and a full disk) into one line + exit 1."""
     setup_logging(logging.INFO if os.environ.get("RANK", "0") == "0" else logging.WARNING)  # torchrun: one log
     prog = os.path.relpath(sys.argv[0]) if sys.argv and sys.argv[0] else "script"
     if "-h" not in sys.argv[1:] and "--help" not in sys.argv[1:]:
@@ -162,6 +162,13 @@ def run(main: Callable[[Sequence[str] | None], object]) -> None:
         status = main(None)
     except InputError as e:
         print(f"{os.path.basename(prog)}: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:   # a full disk the package did not name (a library's own file, stdout): one line too
+        reason = disk_full_reason(e)
+        if reason is None:
+            raise
+        print(f"{os.path.basename(prog)}: error: disk full while writing {e.filename or 'an output'} ({reason}); "
+              "free space on its disk or choose another dir", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt as e:  # Ctrl-C, or errors.Interrupted (SIGTERM too) saying what was kept
         signal.signal(signal.SIGINT, signal.SIG_IGN)   # more Ctrl-C while exiting: no traceback

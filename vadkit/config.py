@@ -205,7 +205,7 @@ def load(path: str | Path, cls: type[T]) -> T:
     if not path.is_file():
         raise InputError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise InputError(f"{path}: invalid YAML ({e})") from None
     return _build(cls, data, str(path))

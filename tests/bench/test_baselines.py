@@ -54,6 +54,7 @@ def test_energy_scores_loud_frames_higher():
     assert p[:35].max() < 0.1 and p[-35:].min() > 0.99  # noise sits at its floor: P = 1/(1+e^3)
 
 
+@pytest.mark.badinput
 def test_unknown_baseline_and_missing_package_are_named():
     with pytest.raises(InputError, match="unknown baseline 'vad9'; choose from energy, webrtc0"):
         baselines.make("vad9", BaselineConfig(), GRID)
@@ -92,6 +93,7 @@ def test_baseline_writes_our_decode_layout(name, toy_set, tmp_path):
     assert [(r["model"], r["set"]) for r in rows] == [(f"baseline_{name}", "dev")]
 
 
+@pytest.mark.badinput
 def test_decode_needs_the_feature_cache(tmp_path):
     d = make_toy_data_dir(tmp_path / "raw", 1, dur_s=2.0)
     with pytest.raises(InputError, match=r"raw: no feature cache \(feats.yaml missing\); run stage 2"):

@@ -42,6 +42,7 @@ def test_benchmark_document_shape_and_values(tmp_path):
     assert "the VAD tool, part by part" in table and "0.01h:" in table
 
 
+@pytest.mark.badinput
 def test_benchmark_cli_checks_its_arguments(tmp_path):
     import subprocess
     import sys

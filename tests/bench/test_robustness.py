@@ -32,6 +32,7 @@ def test_sweep_shows_a_level_bound_vad_breaking(tmp_path):
     assert rows[20.0]["clipped"] > rows[0.0]["clipped"]
 
 
+@pytest.mark.badinput
 def test_sweep_needs_labels(tmp_path):
     d = make_toy_data_dir(tmp_path / "lab", 1, dur_s=2.0)
     (d / "rttm").unlink()

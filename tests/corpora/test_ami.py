@@ -81,6 +81,7 @@ def test_rttm_and_recording_without_speech_are_warned_about(corpus, tmp_path, ca
         f"{corpus}: no SPEAKER lines for m3 in the RTTM files under it; m3 counts as all non-speech"]
 
 
+@pytest.mark.badinput
 def test_recording_without_audio_is_named(corpus, tmp_path):
     (corpus / "lone" / "s.wav").unlink()
     with pytest.raises(InputError, match=r"s\.rttm: recording 's' has no audio file"):
@@ -88,6 +89,7 @@ def test_recording_without_audio_is_named(corpus, tmp_path):
     assert not (tmp_path / "data" / "ami_dev").exists()
 
 
+@pytest.mark.badinput
 def test_bad_uem_line_is_named(corpus, tmp_path):
     (corpus / "debug" / "annotations" / "x.uem").write_text("m1a NA 0.000 4.000\nm1b NA zero\n")
     with pytest.raises(InputError, match=r"x\.uem:2: expected"):

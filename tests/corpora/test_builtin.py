@@ -43,12 +43,14 @@ def test_tts_reset_makes_output_repeatable():
     assert np.array_equal(outs[0], outs[1])
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("voice", ["xx", "en+nosuchvariant"])
 def test_tts_unknown_voice_raises(voice):
     with pytest.raises(InputError, match="unknown"):
         tts.Synthesizer().synthesize("hello", voice)
 
 
+@pytest.mark.badinput
 def test_random_sentence_is_seeded_and_sized():
     a = tts.random_sentence(np.random.default_rng(3), "fr", 2, 15)
     assert a == tts.random_sentence(np.random.default_rng(3), "fr", 2, 15)
@@ -110,6 +112,7 @@ def test_recording_independent_of_other_set_sizes():
     assert np.array_equal(a[0], b[0]) and a[1] == b[1]
 
 
+@pytest.mark.badinput
 def test_voice_variants_disjoint_between_sets():
     cfg = BuiltinCorpusConfig()
     train, dev, test = (set(getattr(cfg, f"{s}_variants")) for s in mixing.SETS)
@@ -159,6 +162,7 @@ def test_corpus_rebuilds_on_config_change_at_16k(tmp_path):
     assert "sample_rate_hz: 16000" in (out / ".done").read_text()
 
 
+@pytest.mark.badinput
 def test_corpus_refuses_a_foreign_directory(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "keep.txt").write_text("not a corpus")

@@ -39,6 +39,7 @@ def test_real_config_names_the_openslr_archives():
     assert all(len(a.md5) == 32 and int(a.md5, 16) >= 0 for a in arcs.values())
 
 
+@pytest.mark.badinput
 def test_mirror_is_verified_and_used_in_place(mirror, tmp_path, monkeypatch):
     m, md5s = mirror
     assert download.fetch(_archive(md5s), tmp_path / "dl", m) == m / "musan.tar.gz"
@@ -83,6 +84,7 @@ class _Server:
         self.httpd.server_close()
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("honour_range", [True, False])
 def test_download_resumes_verifies_and_never_repeats(mirror, tmp_path, honour_range):
     m, md5s = mirror
@@ -103,6 +105,7 @@ def test_download_resumes_verifies_and_never_repeats(mirror, tmp_path, honour_ra
         server.close()
 
 
+@pytest.mark.fault
 def test_corrupt_download_is_an_error_and_not_kept(mirror, tmp_path):
     m, md5s = mirror
     server = _Server(b"not the archive")
@@ -115,6 +118,7 @@ def test_corrupt_download_is_an_error_and_not_kept(mirror, tmp_path):
 
 
 # ---------------------------------------------------------------- extraction and MUSAN
+@pytest.mark.badinput
 def test_extract_prefixes_once_and_musan_without_speech_or_vocals(mirror, tmp_path):
     m, _ = mirror
     out = download.extract(m / "musan.tar.gz", tmp_path / "musan", ["musan/noise/", "musan/music/"])
@@ -130,6 +134,7 @@ def test_extract_prefixes_once_and_musan_without_speech_or_vocals(mirror, tmp_pa
         download.musan_noise_files(out / "musan")
 
 
+@pytest.mark.badinput
 def test_extract_refuses_unsafe_members(tmp_path):
     bad = tmp_path / "bad.tar.gz"
     with tarfile.open(bad, "w:gz") as tar:

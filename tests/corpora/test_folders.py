@@ -1,4 +1,4 @@
-"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels) and the notebook's .mat lists."""
+"""Data prep from users' files: local/prepare_dir.py (folders of audio + labels); .mat lists: test_mat.py."""
 from __future__ import annotations
 
 import os
@@ -11,14 +11,12 @@ import pytest
 import soundfile as sf
 
 from vadkit import io
-from vadkit.corpora import folders, mat
+from vadkit.corpora import folders
 from vadkit.data import datadir
 from vadkit.errors import InputError
-from vadkit.features import cache
-from vadkit.features.grid import FrameGrid
 from vadkit.io import labels
 
-from builders import FEATS, save_mat, toy_mat, write_audio
+from builders import write_audio
 from conftest import ROOT
 
 
@@ -46,6 +44,7 @@ def test_folder_of_mixed_rates_and_formats(folder, tmp_path):
         assert d.regions[k] == [(round(a, 3), round(b, 3)) for a, b in segs[k]], k
 
 
+@pytest.mark.badinput
 def test_paths_with_spaces_are_linked_not_broken(tmp_path):
     src = tmp_path / "my recordings"
     segs = {"talk_one": write_audio(src / "talk one.wav", 3.0, 8000, seed=4),       # at the rate: linked
@@ -62,6 +61,7 @@ def test_paths_with_spaces_are_linked_not_broken(tmp_path):
     assert not (tmp_path / "data y" / "wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_folder_takes_every_format_libsndfile_reads(tmp_path):
     src = tmp_path / "src"
     for name in ("a.wav", "b.aiff", "c.mp3", "d.au"):
@@ -168,6 +168,7 @@ def test_own_rttm_with_another_id_and_data_dir_inside_the_folder(tmp_path):
     assert datadir.validate_data_dir(src / "data/x", 8000).regions == {"a": [(0.5, 1.5)]}
 
 
+@pytest.mark.badinput
 def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
     src, _ = folder
     folders.prepare_folder(src, tmp_path / "d", 8000)
@@ -181,6 +182,7 @@ def test_unlabelled_folder_and_stale_labels_removed(folder, tmp_path):
         folders.prepare_folder(src, tmp_path / "d", 8000, require_labels=True)
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("name,text,match", [
     ("a.csv", "0.5,1.0\n2.0,3.5\n", r"a.csv:2: region 2.000-3.500 s ends beyond the audio \(3.000 s\)"),
     ("a.csv", "0.5,1.0\n0.8,1.5\n", r"a.csv:2: region 0.800-1.500 s overlaps 0.500-1.000 s"),
@@ -200,6 +202,7 @@ def test_bad_labels_name_file_and_line(tmp_path, name, text, match):
     assert not (tmp_path / "d/wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 2.0, 16000)                        # 32000 16-bit samples
@@ -210,6 +213,7 @@ def test_truncated_wav_is_refused_though_its_resampled_copy_would_be_whole(tmp_p
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("rate", [16000, 8000])   # resampled into a 16-bit copy, or listed in place
 def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
     src = tmp_path / "src"
@@ -225,6 +229,7 @@ def test_float_audio_beyond_one_is_refused_naming_its_peak(tmp_path, rate):
     assert not (tmp_path / "d2/wav.scp").exists()
 
 
+@pytest.mark.badinput
 def test_voz_shorter_than_its_audio_is_an_error_unless_padded(tmp_path, caplog):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 8000)                              # 24000 samples
@@ -255,6 +260,7 @@ def test_prepare_dir_script_pads_labels_on_request(tmp_path):
     assert (tmp_path / "d/rttm").read_text() == "SPEAKER a 1 0.000 2.000 <NA> <NA> speech <NA> <NA>\n"
 
 
+@pytest.mark.badinput
 def test_one_recording_without_its_label_file(tmp_path):
     src = tmp_path / "src"
     write_audio(src / "a.wav", 3.0, 8000)
@@ -273,84 +279,7 @@ def test_prepare_dir_script_unknown_label_format(folder, tmp_path):
                                                  "use one of rttm, segments, voz, audacity, csv, tsv, scv")
 
 
-# ---------------------------------------------------------------- .mat
-
-
-
-
-@pytest.mark.parametrize("v73", [False, True])
-def test_mat_round_trip_both_kinds(tmp_path, v73):
-    feats, y = toy_mat(tmp_path / "m/f1.mat", 1, v73)
-    got = io.read_mat(tmp_path / "m/f1.mat", ("X", "Y"))
-    assert got["X"].shape == feats.shape and np.allclose(got["X"], feats) and got["Y"].shape == (len(y), 1)
-
-
-def test_mat_files_whose_names_give_one_id_get_unique_ids_and_a_map_back(tmp_path):
-    mats = [tmp_path / "m/говорит 1.mat", tmp_path / "m/говорит,1.mat"]
-    ys = [toy_mat(m, i)[1] for i, m in enumerate(mats)]
-    assert ys[0].tolist() != ys[1].tolist()
-    mat.prepare_mat_set(mats, tmp_path / "d", FEATS, "ark", source="list")
-    d = datadir.validate_data_dir(tmp_path / "d")
-    assert d.feature_only and d.rec_ids == ["говорит_1", "говорит_1-2"]
-    assert {k: v[0] for k, v in io.read_table(tmp_path / "d/reco2file").items()} == dict(zip(d.rec_ids, map(str, mats)))
-    labs = cache.load(tmp_path / "d")[1]
-    assert [labs[k].tolist() for k in d.rec_ids] == [y.tolist() for y in ys]
-
-
-@pytest.mark.parametrize("fmt", cache.FORMATS)
-def test_mat_set_goes_straight_into_the_cache(tmp_path, fmt):
-    mats = {}
-    for i, v73 in ((1, False), (2, True)):
-        mats[f"features_labs_{i}"] = toy_mat(tmp_path / f"m/features_labs_{i}.mat", i, v73)
-    (tmp_path / "train.lst").write_text("features_labs_1.mat\nfeatures_labs_2.mat\n")
-    files = mat.read_list(tmp_path / "train.lst", tmp_path / "m")
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    d = datadir.validate_data_dir(tmp_path / "data/train", 8000)
-    assert d.feature_only and d.rec_ids == sorted(mats)
-    feats, labs, info = cache.load(tmp_path / "data/train")
-    assert cache.is_up_to_date(tmp_path / "data/train", FEATS, fmt) and info["source"]["from"].endswith("train.lst")
-    for k, (x, y) in mats.items():
-        assert np.allclose(feats[k], x) and labs[k].tolist() == y.tolist()
-        assert FrameGrid().labels(d.regions[k], len(y)).tolist() == y.tolist()  # rttm gives Y back
-    # idempotent: the same files again are skipped; a replaced file is read again
-    stamp = (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    assert (tmp_path / "data/train/feats.yaml").stat().st_mtime_ns == stamp
-    toy_mat(tmp_path / "m/features_labs_2.mat", 9)
-    mat.prepare_mat_set(files, tmp_path / "data/train", FEATS, fmt, source=str(tmp_path / "train.lst"))
-    assert not np.allclose(cache.load(tmp_path / "data/train")[0]["features_labs_2"][:5],
-                           mats["features_labs_2"][0][:5])
-
-
-def test_mat_test_file_with_its_audio(tmp_path):
-    _, y = toy_mat(tmp_path / "audio_sample_test.mat", 5, wav=tmp_path / "audio_sample_test.wav")
-    mat.prepare_mat_set([tmp_path / "audio_sample_test.mat"], tmp_path / "test", FEATS, "ark",
-                             tmp_path / "audio_sample_test.wav")
-    d = datadir.validate_data_dir(tmp_path / "test", 8000)
-    assert not d.feature_only and list(d.wavs) == ["audio_sample_test"]
-    assert cache.load(tmp_path / "test")[1]["audio_sample_test"].tolist() == y.tolist()
-
-
-def test_bad_mat_input(tmp_path):
-    x = np.zeros((50, 60))
-    save_mat(tmp_path / "noy.mat", x, x, names=("X", "Z"))
-    with pytest.raises(InputError, match=r"noy.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
-        mat.read_mat_features(tmp_path / "noy.mat", FEATS)
-    save_mat(tmp_path / "noy73.mat", x, x, v73=True, names=("X", "Z"))
-    with pytest.raises(InputError, match=r"noy73.mat: no variable 'Y' in the .mat file \(it holds: X, Z\)"):
-        mat.read_mat_features(tmp_path / "noy73.mat", FEATS)
-    save_mat(tmp_path / "dims.mat", np.zeros((50, 20)), np.zeros((50, 1)))
-    with pytest.raises(InputError, match=r"dims.mat: X is \(50, 20\), expected \(frames, 60\)"):
-        mat.read_mat_features(tmp_path / "dims.mat", FEATS)
-    (tmp_path / "x.lst").write_text("noy.mat\n\nabsent.mat\n")
-    with pytest.raises(InputError, match=r"x.lst:3: absent.mat not found in"):
-        mat.read_list(tmp_path / "x.lst", tmp_path)
-    save_mat(tmp_path / "long.mat", np.zeros((500, 60)), np.zeros((500, 1)))
-    io.write_wav(tmp_path / "long.wav", np.zeros(8000 * 3, np.float32), 8000)
-    with pytest.raises(InputError, match=r"long.mat: Y has 500 frames \(5.0\d s\) but .*long.wav lasts 3.00 s"):
-        mat.prepare_mat_set([tmp_path / "long.mat"], tmp_path / "t", FEATS, "ark", tmp_path / "long.wav")
-
-
+@pytest.mark.badinput
 def test_prepare_dir_refuses_a_file_as_its_data_dir_writing_nothing(folder, tmp_path):
     src, _ = folder
     (tmp_path / "d").write_text("my notes\n")

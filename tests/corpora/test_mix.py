@@ -45,6 +45,7 @@ def test_speaker_of(rel, speaker):
     assert mix.speaker_of(rel, "speech", MixCorpusConfig().speaker_patterns) == speaker
 
 
+@pytest.mark.badinput
 def test_split_keeps_groups_apart_and_follows_shares():
     rng = np.random.default_rng(0)
     src = [mix.Source(f"f{i}", f"spk{i % 40}", float(rng.uniform(1, 20))) for i in range(400)]
@@ -181,6 +182,7 @@ def test_mix_corpus_rebuilds_when_sources_change(sources, tmp_path):
     assert mix.make_mix_corpus(cfg, out, [speech], [noise_dir, extra]) is True
 
 
+@pytest.mark.badinput
 def test_bad_input_names_the_problem(sources, tmp_path):
     speech, noise_dir = sources
     with pytest.raises(InputError, match="nowhere: not a folder"):
@@ -205,6 +207,7 @@ def test_script_help():
 
 
 # ---------------------------------------------------------------- label policy and augmentations
+@pytest.mark.badinput
 def test_label_policy_tight_splits_what_energy_fills():
     sr = 8000
     burst = np.sin(np.arange(int(0.4 * sr)) * 0.3)
@@ -304,6 +307,7 @@ def _hi_share(x: np.ndarray, sr: int = 8000) -> float:
     return float(spec[np.fft.rfftfreq(len(x), 1 / sr) > 3700].sum() / spec.sum())
 
 
+@pytest.mark.badinput
 def test_cross_domain_dev_holds_out_whole_kinds(sources, tmp_path):
     """xdev: speaker 100 and noise file 0_* are held out of train/dev/test and heard in xdev only."""
     speech, noise_dir = sources

@@ -20,24 +20,28 @@ def _edit(path, old, new):
     path.write_text(path.read_text().replace(old, new, 1))
 
 
+@pytest.mark.badinput
 def test_missing_wav(toy_dir):
     (toy_dir / "wav" / "toy_001.wav").unlink()
     with pytest.raises(InputError, match=r"wav.scp:2: audio file .*toy_001.wav not found"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_wrong_rate(toy_dir):
     io.write_wav(toy_dir / "wav" / "toy_002.wav", np.zeros(6 * 16000, np.float32), 16000)
     with pytest.raises(InputError, match=r"wav.scp:3: .*toy_002.wav is at 16000 Hz.*expects 8000"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_empty_wav(toy_dir):
     io.write_wav(toy_dir / "wav" / "toy_000.wav", np.zeros(0, np.float32), 8000)
     with pytest.raises(InputError, match=r"wav.scp:1: .*toy_000.wav is empty"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_truncated_wav(toy_dir):
     p = toy_dir / "wav" / "toy_001.wav"
     p.write_bytes(p.read_bytes()[:5000])
@@ -45,12 +49,14 @@ def test_truncated_wav(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_garbage_audio(toy_dir):
     (toy_dir / "wav" / "toy_001.wav").write_bytes(b"not audio at all" * 10)
     with pytest.raises(InputError, match=r"toy_001.wav: unreadable audio"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_labels_beyond_audio(toy_dir):
     with open(toy_dir / "rttm", "a") as f:
         f.write("SPEAKER toy_001 1 5.500 1.000 <NA> <NA> speech <NA> <NA>\n")
@@ -59,6 +65,7 @@ def test_labels_beyond_audio(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_negative_region(toy_dir):
     with open(toy_dir / "rttm", "a") as f:
         f.write("SPEAKER toy_001 1 2.000 -1.000 <NA> <NA> speech <NA> <NA>\n")
@@ -66,6 +73,7 @@ def test_negative_region(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_rttm_names_unknown_recording(toy_dir):
     with open(toy_dir / "rttm", "a") as f:
         f.write("SPEAKER ghost 1 1.000 1.000 <NA> <NA> speech <NA> <NA>\n")
@@ -73,6 +81,7 @@ def test_rttm_names_unknown_recording(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_duplicate_id(toy_dir):
     scp = toy_dir / "wav.scp"
     scp.write_text(scp.read_text() + scp.read_text().splitlines()[0] + "\n")
@@ -80,6 +89,7 @@ def test_duplicate_id(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_bad_id_and_pipe(toy_dir):
     scp = toy_dir / "wav.scp"
     good = scp.read_text()
@@ -94,17 +104,20 @@ def test_bad_id_and_pipe(toy_dir):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_stale_reco2dur(toy_dir):
     _edit(toy_dir / "reco2dur", "toy_001 6.000", "toy_001 7.000")
     with pytest.raises(InputError, match=r"reco2dur: toy_001 says 7.000 s but .* lasts 6.000 s"):
         datadir.validate_data_dir(toy_dir, 8000)
 
 
+@pytest.mark.badinput
 def test_missing_data_dir(tmp_path):
     with pytest.raises(InputError, match="data directory not found"):
         datadir.validate_data_dir(tmp_path / "nope")
 
 
+@pytest.mark.badinput
 def test_split_keeps_every_recording_once():
     ids = [f"r{i}" for i in range(7)]
     parts = [datadir.split_rec_ids(ids, 3, j) for j in (1, 2, 3)]

@@ -61,6 +61,7 @@ def test_long_regions_split_at_least_speech_like_frame():
     assert probs_to_segments(p, DecodeConfig(threshold=0.5), GRID) == [(0.0075, 10.0075)]
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("changes,message", [
     ({"threshold": 2}, "threshold must be a probability in [0, 1], not 2"),
     ({"onset": -0.1}, "onset must be a probability"),

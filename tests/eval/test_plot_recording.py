@@ -38,6 +38,7 @@ def test_prints_amounts_and_writes_png(tmp_path, monkeypatch, capsys, caplog):
     assert sum("is deprecated" in r.getMessage() for r in caplog.records) == 3
 
 
+@pytest.mark.badinput
 def test_bad_window_and_labels(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     io.write_wav(tmp_path / "rec.wav", np.zeros(8000 * 2, np.float32), 8000)

@@ -130,6 +130,7 @@ def test_frame_shift_finds_the_latency(sets, tmp_path):
     assert aligned["der"] < 0.01 < late["der"] and late["total_s"] == aligned["total_s"]
 
 
+@pytest.mark.badinput
 def test_compare_seeds_and_curves(sets, tmp_path):
     good = fake_decode(sets["test"], tmp_path / "good/decode_test", noise=0.2, seed=1).parent
     bad = fake_decode(sets["test"], tmp_path / "bad/decode_test", noise=0.5, seed=2).parent
@@ -175,6 +176,7 @@ def test_compare_seeds_and_curves(sets, tmp_path):
     assert np.trapezoid(c["tpr"], c["fpr"]) == pytest.approx(auc, abs=1e-3)
 
 
+@pytest.mark.badinput
 def test_summary_and_compare_refuse_a_missing_exp_dir_a_corrupt_stats_file_and_no_rows(sets, tmp_path):
     import subprocess
     import sys
@@ -202,6 +204,7 @@ def test_summary_and_compare_refuse_a_missing_exp_dir_a_corrupt_stats_file_and_n
     assert err.endswith("); re-run scoring (steps/score.py; stage 5) for exp/a/decode_test")
 
 
+@pytest.mark.badinput
 def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     import importlib.util
 

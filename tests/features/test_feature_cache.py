@@ -67,6 +67,7 @@ def test_up_to_date_cache_is_skipped_and_config_change_redoes_it(toy_dir):
     assert not cache.is_up_to_date(toy_dir, CFG, "hdf5")
 
 
+@pytest.mark.badinput
 def test_missing_wav_stops_stage_2_and_leaves_nothing(toy_dir):
     (toy_dir / "wav" / "toy_002.wav").unlink()
     with pytest.raises(InputError, match=r"toy_002.wav: audio file not found"):
@@ -76,6 +77,7 @@ def test_missing_wav_stops_stage_2_and_leaves_nothing(toy_dir):
     assert not part.exists() or sorted(p.name for p in part.iterdir()) == []
 
 
+@pytest.mark.badinput
 def test_nan_audio_is_rejected(toy_dir):
     import soundfile as sf
     x = np.zeros(8000, np.float32)
@@ -85,6 +87,7 @@ def test_nan_audio_is_rejected(toy_dir):
         _cache(toy_dir, "ark", 1)
 
 
+@pytest.mark.badinput
 def test_merge_refuses_unfinished_parts(toy_dir):
     cache.make_part(toy_dir, CFG, "ark", 2, 1)
     with pytest.raises(InputError, match=r"feature parts not finished: .*2\.2"):

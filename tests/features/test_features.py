@@ -56,6 +56,7 @@ def test_features_of_short_signal_match_grid():
     assert compute_features(np.ones(300, np.float32) * 0.1, 8000, cfg).shape == (2, 20)
 
 
+@pytest.mark.badinput
 def test_audio_shorter_than_a_frame_is_an_input_error(tmp_path):
     p = tmp_path / "short.wav"
     io.write_wav(p, np.zeros(100, np.float32), 8000)

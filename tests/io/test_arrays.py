@@ -24,6 +24,7 @@ def test_tables_round_trip_in_either_format(tmp_path, fmt):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("fmt", arrays.FORMATS)
 def test_an_error_while_writing_leaves_nothing(tmp_path, fmt):
     with pytest.raises(RuntimeError):
@@ -33,6 +34,7 @@ def test_an_error_while_writing_leaves_nothing(tmp_path, fmt):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.badinput
 def test_missing_tables(tmp_path):
     with arrays.TableWriter(tmp_path, "ark", ("feats",)) as w:
         w.write("feats", "a", np.ones((1, 2), np.float32))

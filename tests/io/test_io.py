@@ -5,6 +5,7 @@ from vadkit import io
 from vadkit.errors import InputError
 
 
+@pytest.mark.fault
 def test_atomic_write_leaves_nothing_on_error(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("good")
@@ -27,6 +28,7 @@ def test_rttm_round_trip_and_overlap_merge(tmp_path):
     assert io.read_rttm(tmp_path / "out") == regions
 
 
+@pytest.mark.badinput
 def test_rttm_malformed_line_names_line(tmp_path):
     p = tmp_path / "rttm"
     p.write_text("SPEAKER a 1 0.50 1.00 <NA> <NA> s <NA> <NA>\nSPEAKER a 1 x 1.00 <NA> <NA> s <NA> <NA>\n")
@@ -44,6 +46,7 @@ def test_read_audio_mixes_stereo_and_resamples(tmp_path):
     assert sr == 8000 and z.shape == (800,)
 
 
+@pytest.mark.badinput
 def test_table_checks(tmp_path):
     p = tmp_path / "t"
     p.write_text("b x\na y\n")
@@ -55,6 +58,7 @@ def test_table_checks(tmp_path):
         io.read_table(p)
 
 
+@pytest.mark.badinput
 def test_find_audio_in_folders_and_lists_not_under_skip(tmp_path):
     import soundfile as sf
     src = tmp_path / "src"

@@ -88,6 +88,7 @@ def test_label_columns_and_header(tmp_path):
     assert labels.to_segments(labels.read_one(p, "r")) == [(0.1, 0.4)]
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("name,text,match", [
     ("a.csv", "0.1,0.4\n0.9,0.5\n", r"a.csv:2: region 0.900-0.500 s is invalid"),
     ("b.csv", "0.1,0.4\n-0.5,0.2\n", r"b.csv:2: region -0.500-0.200 s is invalid"),
@@ -105,12 +106,14 @@ def test_bad_label_files_name_file_and_line(tmp_path, name, text, match):
         labels.read(tmp_path / name, sample_rate_hz=8000)
 
 
+@pytest.mark.badinput
 def test_missing_file(tmp_path):
     for name in ("x.txt", "x.csv"):
         with pytest.raises(InputError, match=rf"{name}: label file not found"):
             labels.read_one(tmp_path / name, "x")
 
 
+@pytest.mark.badinput
 def test_unknown_format_and_beyond_audio(tmp_path):
     (tmp_path / "x").write_text("0.1,0.4\n")
     with pytest.raises(InputError, match=r"unknown label format 'praat'; use one of rttm"):

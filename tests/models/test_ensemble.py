@@ -79,6 +79,7 @@ def test_rerun_skips_until_a_member_changes(members, tmp_path):
     assert all(torch.equal(now[k], want[k]) for k in want)
 
 
+@pytest.mark.badinput
 def test_bad_members_are_refused_naming_the_file(members, tmp_path):
     uni = members["uni"]
     with pytest.raises(InputError, match="two or more"):
@@ -99,6 +100,7 @@ def test_bad_members_are_refused_naming_the_file(members, tmp_path):
         export.export(tmp_path / "ens", tmp_path / "export")
 
 
+@pytest.mark.badinput
 def test_cli_usage_and_errors(members, tmp_path):
     def cli(*args):
         return subprocess.run([sys.executable, str(ROOT / "steps/make_ensemble.py"), *map(str, args)],

@@ -55,6 +55,7 @@ def test_one_sigmoid_for_model_probabilities(tmp_path):
     assert tm.probs(feats)[0].tobytes() == sigmoid(logits[0]).tobytes()
 
 
+@pytest.mark.badinput
 def test_unknown_arch():
     with pytest.raises(InputError, match="unknown model arch 'gru'"):
         build_model(ModelConfig(arch="gru"))

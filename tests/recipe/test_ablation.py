@@ -34,6 +34,7 @@ def test_conf_applies_changes_and_names_the_model_after_the_variant(tmp_path):
     assert not (tmp_path / "conf.tmp").exists()
 
 
+@pytest.mark.badinput
 def test_conf_rejects_unknown_variant_and_file(tmp_path):
     f = _variants(tmp_path, {"a": {"nosuch.yaml": {"x": 1}}})
     with pytest.raises(InputError, match="no variant 'b'"):
@@ -77,6 +78,7 @@ def test_tune_set(s, tune):
     assert p.stdout.strip() == tune
 
 
+@pytest.mark.badinput
 def test_run_ablation_needs_its_folders():
     p = subprocess.run(["local/ablation/run_ablation.sh", "--speech-dir", "x"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 1 and "Usage: local/ablation/run_ablation.sh" in p.stderr
@@ -91,11 +93,13 @@ def test_run_sh_options_are_passed_not_written(tmp_path):
     assert p.stdout.strip() == "--valid-set ami_dev"
 
 
+@pytest.mark.badinput
 def test_run_sh_rejects_bad_valid_set():
     p = subprocess.run(["./run.sh", "--valid-set", "ami_dev"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 1 and "--valid-set ami_dev needs --ami-dir" in p.stderr
 
 
+@pytest.mark.badinput
 def test_prepare_builtin_picks_sets_and_prefix(tmp_path):
     """--builtin-eval's data prep: data/builtin_dev and builtin_test from a corpus folder."""
     import numpy as np

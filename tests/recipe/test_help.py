@@ -61,6 +61,7 @@ def test_run_sh_help():
     check_help(p.stdout)
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("args,message", [
     (["--stage", "99"], "--stage 99 --stop-stage 100: stages are 0-5"),
     (["--stage", "-1"], "--stage -1 --stop-stage 100: stages are 0-5"),

@@ -33,6 +33,7 @@ def _holder(path):
     return p
 
 
+@pytest.mark.fault
 def test_a_second_process_is_refused_until_the_first_ends_dead_or_alive(tmp_path):
     p = _holder(tmp_path / "exp")
     try:
@@ -50,6 +51,7 @@ def test_a_second_process_is_refused_until_the_first_ends_dead_or_alive(tmp_path
         pass
 
 
+@pytest.mark.fault
 def test_a_second_training_of_one_exp_dir_refuses_and_deletes_nothing(sets, tmp_path):
     exp = tmp_path / "m"
     training.run(small_cfg(epochs=1), sets["train"], sets["dev"], exp)
@@ -63,6 +65,7 @@ def test_a_second_training_of_one_exp_dir_refuses_and_deletes_nothing(sets, tmp_
     assert (exp / "final.pt").is_file()
 
 
+@pytest.mark.fault
 def test_a_second_decode_sh_refuses_before_starting_a_job(tmp_path):
     dec = tmp_path / "exp/decode_dev"
     p = _holder(dec)

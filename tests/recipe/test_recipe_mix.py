@@ -37,6 +37,7 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
     assert sorted((recipe / "data/train").iterdir())  # stage 1 wrote the train dir
 
 
+@pytest.mark.badinput
 @pytest.mark.slow
 def test_mix_from_folders_and_unknown_corpus(recipe, tmp_path):
     speech, noise_dir = make_sources(tmp_path / "src")

@@ -37,6 +37,7 @@ def folder(path, n, sr, fmt, seed):
         labels.write(path / "labels.rttm", shared, "rttm")
 
 
+@pytest.mark.badinput
 @pytest.mark.slow
 def test_corpus_dir_trains_then_evaluates_a_test_folder_alone(recipe, tmp_path):
     folder(tmp_path / "tr", 3, 16000, "csv", 10)
@@ -84,6 +85,7 @@ def test_corpus_mat_runs_stages_0_to_5(recipe, tmp_path):
     assert bad.returncode == 1 and "valid_VAD.lst:2: features_labs_9.mat not found in" in bad.stderr
 
 
+@pytest.mark.badinput
 def test_run_sh_checks_corpus_options_at_once():
     import subprocess
     for args, msg in ((["--corpus", "mat"], "--corpus mat needs --mat-dir"),

@@ -84,6 +84,7 @@ def test_parse_options_help(caller, flag):
     assert r.stderr == ""
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -138,6 +139,7 @@ def wrapper(tmp_path):
     return shell_script(tmp_path, "wrapper.sh", WRAPPER)
 
 
+@pytest.mark.badinput
 def test_parse_options_checks_the_number_of_arguments(wrapper):
     r = wrapper("--config", "c.yaml", "a", "b")
     assert r.returncode == 0 and r.stdout == "config=c.yaml feat_format=ark args=a b\n" and r.stderr == ""
@@ -158,6 +160,7 @@ def test_parse_options_old_spellings_warn_once_each(wrapper):
     assert r.returncode == 1 and r.stderr.splitlines()[1] == "wrapper.sh: unknown option '--nargs'"
 
 
+@pytest.mark.badinput
 def test_parse_options_at_least_n_arguments(tmp_path):
     script = tmp_path / "many.sh"
     script.write_text(f'set -euo pipefail\nnargs=2+\n. "{PARSE_OPTIONS}"\necho "$#"\n')
@@ -232,6 +235,7 @@ def test_run_local_respects_max_jobs_run(tmp_path):
     assert (tmp_path / "order").read_text() == "start\nend\n" * 3
 
 
+@pytest.mark.fault
 def test_run_local_failing_job_is_reported_and_others_run(tmp_path):
     cmd = "for k in $(seq 1 12); do echo line$k; done; test JOB -ne 2 || exit 3; touch done.JOB"
     r = launch(tmp_path, "--mem", "2G", "--gpu", "0", "--gpus", "1", "--time", "1:00", "--num-threads", "1",
@@ -256,6 +260,7 @@ def test_run_local_single_failing_job(tmp_path):
     assert r.stderr.endswith("run_local.sh: 1 / 1 jobs failed\n")
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -404,6 +409,7 @@ def test_slurm_maps_options_and_reports_failed_jobs(tmp_path, fake_slurm):
     assert lines[-1] == "slurm.sh: 1 / 3 jobs failed"
 
 
+@pytest.mark.fault
 def test_slurm_job_that_leaves_no_exit_code_is_reported(tmp_path, fake_slurm):
     # The job is killed before it writes its code (time limit, preemption, OOM): squeue no longer lists it.
     r = fake_slurm("log/k.log", "kill -9 $PPID")
@@ -412,6 +418,7 @@ def test_slurm_job_that_leaves_no_exit_code_is_reported(tmp_path, fake_slurm):
                                "memory?; slurm job 42), log: log/k.log\n")
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -427,6 +434,7 @@ def test_slurm_usage_errors(tmp_path, fake_slurm, args, message):
     assert not (tmp_path / "sbatch.args").exists()
 
 
+@pytest.mark.badinput
 def test_slurm_bad_config_line_names_it(tmp_path, fake_slurm):
     (tmp_path / "bad.conf").write_text("--account=a\npartition=gpu\n")
     r = fake_slurm("--config", "bad.conf", "log/x.log", "true")
@@ -478,6 +486,7 @@ def test_sge_maps_options_and_reports_failed_jobs(tmp_path, fake_sge):
     assert r.stderr.splitlines()[-1] == "sge.sh: 1 / 2 jobs failed"
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -493,6 +502,7 @@ def test_sge_usage_errors(tmp_path, fake_sge, args, message):
     assert "Usage: sge.sh [options]" in r.stderr and not (tmp_path / "qsub.args").exists()
 
 
+@pytest.mark.badinput
 def test_cluster_launchers_poll_max_s_and_its_old_name(tmp_path, fake_slurm, fake_sge):
     for launch, name in ((fake_slurm, "slurm.sh"), (fake_sge, "sge.sh")):
         r = launch("--poll-max-s", "2", "--gpus", "0", "log/x.log", "true")
@@ -505,6 +515,7 @@ def test_cluster_launchers_poll_max_s_and_its_old_name(tmp_path, fake_slurm, fak
     assert "--gres" not in (tmp_path / "sbatch.args").read_text()  # --gpus 0: no GPU asked for
 
 
+@pytest.mark.badinput
 def test_train_sh_trains_each_exp_dir_with_its_config_and_seed(tmp_path):
     fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of training
     fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')

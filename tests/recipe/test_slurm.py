@@ -126,6 +126,7 @@ def test_features_train_decode_on_slurm_match_local(recipe, slurm):
     assert "(slurm job " in (recipe / "exp/lstm/log/decode_test.2.log").read_text()
 
 
+@pytest.mark.fault
 def test_requeued_training_resumes_and_failed_one_is_named(recipe, slurm):
     env = {"SLURM_CONF": str(slurm)}
     conf = recipe / "conf/lstm_long.yaml"

@@ -43,6 +43,7 @@ def test_onnx_and_torchscript_equal_pytorch(tmp_path, bidirectional):
         assert np.abs(np.concatenate([a[0][0], b[0][0]]) - ref).max() < 1e-4
 
 
+@pytest.mark.badinput
 def test_an_output_file_is_refused_before_anything_is_written(tmp_path):
     import subprocess
     import sys

@@ -145,6 +145,7 @@ def test_a_combined_output_is_assembled_from_its_parts(model, tmp_path, caplog):
             assert whole.decode() == "".join(per)
 
 
+@pytest.mark.badinput
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the error is for machines without CUDA")
 def test_device_cuda_without_cuda_is_one_line_naming_the_option():
     assert command.check_device("auto") is None and command.check_device("cpu") == "cpu"

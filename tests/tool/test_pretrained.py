@@ -58,6 +58,7 @@ def test_defaults_use_the_shipped_models_and_their_post_processing(shipped, tmp_
     assert Vad().run(x, 8000).duration_s == 5.0
 
 
+@pytest.mark.badinput
 def test_no_shipped_model_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(pretrained, "ROOT", tmp_path / "none")
     with pytest.raises(InputError, match="shipped model 'blstm60' is not in .*; pass a model"):

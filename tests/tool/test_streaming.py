@@ -66,6 +66,7 @@ def test_stream_at_another_rate(setup):
     assert np.abs(probs - offline.probs).max() < 1e-5
 
 
+@pytest.mark.badinput
 def test_bidirectional_refuses(setup):
     from vadkit import StreamingVad
     with pytest.raises(InputError, match="bidirectional model .* cannot stream"):

@@ -43,6 +43,7 @@ def test_file_in_blocks_equals_the_recipe_decode(models, wav, kind):
     assert np.abs(chunked.probs - ref).max() < 1e-3
 
 
+@pytest.mark.badinput
 def test_other_rates_and_stereo_are_resampled_and_mixed(models, wav, tmp_path):
     from vadkit import Vad
     x, _ = sf.read(wav, dtype="float32")
@@ -138,6 +139,7 @@ def test_cli_combined_outputs_wav_scp_and_formats(models, wav, tmp_path, capsys)
     assert (tmp_path / "o/rec.png").stat().st_size > 1000
 
 
+@pytest.mark.badinput
 def test_cli_takes_the_settings_tuned_on_dev(models, wav, tmp_path):
     tuned = tmp_path / "metrics.json"
     io.write_json(tuned, {"f1": 0.5, "tuned": {"threshold": 0.0, "postprocess": {"min_silence_ms": 0, "pad_ms": 0}}})
@@ -153,6 +155,7 @@ def test_cli_takes_the_settings_tuned_on_dev(models, wav, tmp_path):
         vad_main("--model", models["uni"], "--tuned", tuned, wav)
 
 
+@pytest.mark.badinput
 def test_cli_bad_model_and_unwritable_output(models, wav, tmp_path):
     with pytest.raises(InputError, match="final.pt: no trained model"):
         vad_main("--model", tmp_path / "nothing", wav)
@@ -161,6 +164,7 @@ def test_cli_bad_model_and_unwritable_output(models, wav, tmp_path):
         vad_main("--model", models["uni"], "-o", f"{tmp_path}/file/out/", wav)
 
 
+@pytest.mark.badinput
 def test_cli_post_processing_out_of_range_is_one_line(wav):
     """Issue 17: --max-speech-s 0.01 was a traceback, --threshold 2 silently accepted."""
     for args, message in ((["--threshold", "2"], "threshold must be a probability in [0, 1], not 2.0 (options --threshold)"),

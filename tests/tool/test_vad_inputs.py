@@ -41,6 +41,7 @@ def test_integer_pcm_is_scaled_by_its_type(dtype, value, expected):
     assert as_mono(np.full(4, value, dtype))[0] == pytest.approx(expected)
 
 
+@pytest.mark.badinput
 def test_the_channel_axis_comes_from_the_shape(vad, audio):
     mono = vad.run(audio, 8000)
     for stereo in (np.stack([audio, audio], axis=1), np.stack([audio, audio])):   # (n, 2) and (2, n)
@@ -53,6 +54,7 @@ def test_the_channel_axis_comes_from_the_shape(vad, audio):
         vad.run(np.zeros((2, 3, 4), np.float32), 8000)
 
 
+@pytest.mark.badinput
 @pytest.mark.parametrize("rate", [0, -8000, 8000.5, "8k", None, True])
 def test_bad_rates_are_one_clear_error(vad, audio, rate):
     with pytest.raises(InputError, match="sample_rate_hz must be a positive whole number"):
@@ -61,6 +63,7 @@ def test_bad_rates_are_one_clear_error(vad, audio, rate):
         vad.probs(audio, rate)
 
 
+@pytest.mark.badinput
 def test_empty_non_finite_and_non_audio_arrays(vad, audio):
     with pytest.raises(InputError, match="talk: empty signal"):
         vad.run(np.zeros(0, np.float32), 8000, name="talk")

@@ -93,6 +93,7 @@ def rerun(caplog, job, out, *options):
         return vad_main("--model", job["model"], *OPTIONS, *options, "-o", out, job["inputs"])
 
 
+@pytest.mark.fault
 def test_ctrl_c_keeps_finished_outputs_and_a_rerun_resumes(job, tmp_path, caplog):
     out = tmp_path / "out"
     code, err, took = interrupt(start(job, f"{out}/"), out, signal.SIGINT, group=True)
@@ -113,6 +114,7 @@ def test_ctrl_c_keeps_finished_outputs_and_a_rerun_resumes(job, tmp_path, caplog
     assert {p.name: p.read_bytes() for p in out.glob("r*.json")} == resumed
 
 
+@pytest.mark.fault
 def test_sigterm_keeps_the_parts_of_a_combined_output(job, tmp_path, caplog):
     out, parts = tmp_path / "all.json", tmp_path / ".all.json.parts"
     proc = start(job, out)

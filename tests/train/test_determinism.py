@@ -55,6 +55,7 @@ def test_same_seed_in_fresh_processes_gives_identical_weights(sets, reference, t
         assert_same_training(reference, tmp_path / "seed2")
 
 
+@pytest.mark.fault
 def test_resumed_in_a_new_process_after_epoch_1_gives_identical_weights(sets, reference, tmp_path):
     cut = tmp_path / "cut"
     shutil.copytree(reference, cut)

@@ -22,6 +22,7 @@ from conftest import ROOT
 
 
 # ---------------------------------------------------------------- log-mel features
+@pytest.mark.badinput
 def test_logmel_features_are_the_floored_bands_plus_deltas():
     x, _ = toy_recording(np.random.default_rng(0), 3.0)
     cfg = FeatureConfig(kind="logmel", n_mels=48)
@@ -48,6 +49,7 @@ def test_logmel_stream_equals_whole_signal():
 
 
 # ---------------------------------------------------------------- CMVN
+@pytest.mark.badinput
 def test_file_and_sliding_cmvn():
     rng = np.random.default_rng(0)
     f = (rng.standard_normal((500, 4)) * [1, 2, 3, 4] + [10, -5, 0, 3]).astype(np.float32)
@@ -66,6 +68,7 @@ def test_file_and_sliding_cmvn():
         normalise(f, stats, "utterance")
 
 
+@pytest.mark.badinput
 def test_per_file_cmvn_model_decodes_and_tools_refuse(tmp_path):
     x, _ = toy_recording(np.random.default_rng(4), 6.0)
     feats = compute_features(x, 8000, FeatureConfig())
@@ -103,6 +106,7 @@ def test_crnn_subsamples_and_upsamples_to_the_frame_grid():
         np.testing.assert_allclose(padded[1], bi(b)[0], atol=1e-5)
 
 
+@pytest.mark.badinput
 def test_crnn_in_vad_chunks_equals_one_pass_and_stream_export_refuse(tmp_path):
     from vadkit import StreamingVad, Vad
     from vadkit.tool import export
@@ -161,6 +165,7 @@ def test_spec_augment_changes_training_but_not_batches(sets, tmp_path):  # noqa:
     assert not all(torch.equal(plain[k], aug[k]) for k in plain)
 
 
+@pytest.mark.badinput
 def test_final_model_averages_the_last_epochs(sets, tmp_path):  # noqa: F811
     def run(name, **kw):
         cfg = ExperimentConfig(ModelConfig(hidden_size=8),

@@ -25,6 +25,7 @@ def test_graded_targets_grade_inner_pauses_by_length_only():
     assert np.array_equal(graded_targets(y, 0, 0.5), y)
 
 
+@pytest.mark.badinput
 def test_graded_set_uses_ms_and_is_off_by_default():
     y = [np.array([1, 1, 0, 0, 1], np.float32)]
     assert graded_set(y, TrainConfig(), FeatureConfig()) is y

@@ -21,6 +21,7 @@ def small_cfg(epochs=3, bidirectional=False):
                             TrainConfig(epochs=epochs, steps_per_epoch=4, batch_size=8, segment_frames=100))
 
 
+@pytest.mark.fault
 def test_train_writes_layout_and_resumes_identically(sets, tmp_path):
     full, cut = tmp_path / "full", tmp_path / "cut"
     training.run(small_cfg(), sets["train"], sets["dev"], full)
@@ -36,6 +37,7 @@ def test_train_writes_layout_and_resumes_identically(sets, tmp_path):
     assert_same_training(full, cut)
 
 
+@pytest.mark.badinput
 def test_changed_config_needs_overwrite(sets, tmp_path):
     training.run(small_cfg(epochs=1), sets["train"], sets["dev"], tmp_path / "m")
     with pytest.raises(InputError, match="trained with another config.*--overwrite true"):
@@ -74,6 +76,7 @@ def test_decode_and_score(sets, tmp_path):
     assert "all_speech_acc" in report.format_table(rows)
 
 
+@pytest.mark.badinput
 def test_decode_without_model(sets, tmp_path):
     with pytest.raises(InputError, match="final.pt: no trained model"):
         decoding.decode_part(tmp_path / "none", sets["dev"], tmp_path / "d", DecodeConfig())
@@ -87,6 +90,7 @@ def test_cosine_learning_rate():
     assert training.learning_rate(TrainConfig(lr=2e-3), 70, 100) == 2e-3
 
 
+@pytest.mark.fault
 def test_cosine_schedule_resumes_identically(sets, tmp_path):
     cfg = small_cfg()
     cfg.train.lr_schedule = "cosine"

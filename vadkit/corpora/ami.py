@@ -31,7 +31,7 @@ SETS = ("ami_dev", "ami_test")
 
 def read_turns(path: Path) -> list[tuple[str, float, float, str]]:
     """(rec_id, start_s, end_s, speaker) of each SPEAKER line (vadkit.io.labels' RTTM reader + its speaker field)."""
-    lines = path.read_text().splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     out = []
     for rec_id, regions in labels.read(path, "rttm").items():
         for r in regions:

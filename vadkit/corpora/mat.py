@@ -38,22 +38,29 @@ def read_list(lst: str | Path, folder: str | Path) -> list[Path]:
 
 
 def read_mat_features(path: Path, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
-    """X (frames, 60) float32 and Y (frames,) int8 of one notebook .mat file, checked."""
+    """X (frames, 60) float32 and Y (frames,) int8 of one notebook .mat file, checked: one InputError
+    naming the file, what is wrong (and where) and the fix."""
     m = io.read_mat(path, ("X", "Y"))
     x, y = np.asarray(m["X"], dtype=np.float32), np.asarray(m["Y"])
     dim = feature_dim(cfg)
     if x.ndim != 2 or x.shape[1] != dim:
         raise InputError(f"{path}: X is {x.shape}, expected (frames, {dim}) (n_mfcc {cfg.n_mfcc} with "
-                         f"{cfg.deltas} deltas, conf/features.yaml)")
-    y = y.reshape(-1) if y.ndim == 2 and 1 in y.shape else y
-    if y.ndim != 1 or len(y) != len(x):
-        raise InputError(f"{path}: Y is {m['Y'].shape}, expected ({len(x)}, 1): one 0/1 label per frame of X")
-    if not np.isin(y, (0, 1)).all():
-        raise InputError(f"{path}: Y holds values other than 0 and 1; labels must be 0 (non-speech) or 1 (speech)")
+                         f"{cfg.deltas} deltas, conf/features.yaml); save X as frames x {dim}, or set the "
+                         "features config to how X was made")
     if len(x) == 0:
         raise InputError(f"{path}: X has no frames; drop the file from the list")
-    if not np.all(np.isfinite(x)):
-        raise InputError(f"{path}: X holds NaN or infinite values; re-export the features")
+    y = y.reshape(-1) if y.ndim == 2 and 1 in y.shape else y
+    if y.ndim != 1 or len(y) != len(x):
+        raise InputError(f"{path}: Y is {m['Y'].shape}, expected ({len(x)}, 1) for the {len(x)} frames of X; "
+                         "save one 0/1 label per frame of X")
+    bad = np.flatnonzero(~np.isin(y, (0, 1)))
+    if len(bad):
+        raise InputError(f"{path}: Y holds {y[bad[0]]} in row {bad[0] + 1} ({len(bad)} rows not 0 or 1); labels "
+                         "must be 0 (non-speech) or 1 (speech): re-export Y")
+    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    if len(bad):
+        raise InputError(f"{path}: X holds NaN or infinite values in row {bad[0] + 1} ({len(bad)} rows); "
+                         "re-export the features")
     return x, y.astype(np.int8)
 
 
@@ -79,20 +86,19 @@ def prepare_mat_set(mats: list[Path], out_dir: str | Path, cfg: FeatureConfig, f
         d = datadir.load_data_dir(out_dir)
         return {"recordings": info["n_recordings"], "frames": info["n_frames"],
                 "speech_s": sum(e - s for v in d.regions.values() for s, e in v)}
-    marker.unlink(missing_ok=True)
     durs, regions, n_frames = {}, {}, {}
     for rec_id, p in zip(ids, mats):  # first pass: labels only, so the tables exist before the cache
         _, y = read_mat_features(p, cfg)
         n_frames[rec_id] = len(y)
         durs[rec_id] = (len(y) - 1) * grid.hop_s + grid.win_s  # exactly len(y) frames on the grid
         regions[rec_id] = grid.segments(y)
-    wavs = {}
     if wav is not None:
         rate, n = io.audio_info(wav)
         if durs[ids[0]] > n / rate + datadir.DUR_TOLERANCE_S:
-            raise InputError(f"{mats[0]}: Y has {n_frames[ids[0]]} frames ({durs[ids[0]]:.2f} s) but {wav} lasts {n / rate:.2f} s; pair the .mat file "
-                             "with its own audio")
-        wavs = {ids[0]: datadir.audio_at_rate(wav, cfg.sample_rate_hz, out_dir / "wav", ids[0])}
+            raise InputError(f"{mats[0]}: Y has {n_frames[ids[0]]} frames ({durs[ids[0]]:.2f} s) but {wav} lasts "
+                             f"{n / rate:.2f} s; pair the .mat file with its own audio")
+    marker.unlink(missing_ok=True)   # only now: a bad file above leaves the previous set as it was
+    wavs = {} if wav is None else {ids[0]: datadir.audio_at_rate(wav, cfg.sample_rate_hz, out_dir / "wav", ids[0])}
     datadir.write_data_dir(out_dir, wavs, regions, durations_s=None if wavs else durs,
                            files={k: str(p.absolute()) for k, p in zip(ids, mats)})
     order = sorted(range(len(ids)), key=lambda i: ids[i])

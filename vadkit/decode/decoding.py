@@ -32,7 +32,7 @@ def _signature(model_path: Path, data_dir: Path, cfg: DecodeConfig) -> dict:
     st = model_path.stat()
     return {"decode": config.to_dict(cfg), "model": str(model_path), "model_mtime_ns": st.st_mtime_ns,
             "model_bytes": st.st_size, "data": str(data_dir),
-            "data_cache": (data_dir / cache.MARKER).read_text() if (data_dir / cache.MARKER).is_file()
+            "data_cache": (data_dir / cache.MARKER).read_text(encoding="utf-8") if (data_dir / cache.MARKER).is_file()
             else None}
 
 
@@ -75,9 +75,8 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
     ids = sorted(feats)
     probs = model.probs([feats[k] for k in ids])
     part = Path(decode_dir) / "decode_parts" / f"{nj}.{job}"
-    with io.atomic_write(part / "probs.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **dict(zip(ids, probs)))
+    with io.atomic_open(part / "probs.npz") as f:
+        np.savez(f, **dict(zip(ids, probs)))
     log.info("%s: %d recordings decoded (job %d/%d)", decode_dir, len(ids), job, nj)
 
 

@@ -27,7 +27,7 @@ TABLE = (("ami_dev_auc", "ami_dev", "roc_auc"), ("ami_dev_f1", "ami_dev", "tuned
 
 def load_variants(path: str | Path) -> dict:
     """{model, base, variants} of an ablation file."""
-    cfg = yaml.safe_load(Path(path).read_text()) or {}
+    cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     variants = cfg.get("variants")
     if not isinstance(variants, dict) or not variants:
         raise InputError(f"{path}: no 'variants:' mapping (name: {{conf file: {{key: value}}}})")
@@ -57,10 +57,10 @@ def write_conf(ablation: str | Path, variant: str, src: str | Path, out: str | P
     for name, ch in changes.items():
         if not (src / name).is_file():
             raise InputError(f"{ablation}: variant '{variant}' changes {src / name}, which does not exist")
-        merged = _merge(yaml.safe_load((src / name).read_text()) or {}, ch or {})
+        merged = _merge(yaml.safe_load((src / name).read_text(encoding="utf-8")) or {}, ch or {})
         target = tmp / (f"{variant}.yaml" if name == model_file else name)
         target.write_text(f"# {name} with the changes of ablation variant '{variant}' ({ablation})\n"
-                          + yaml.safe_dump(merged, sort_keys=False))
+                          + yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
 

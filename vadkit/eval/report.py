@@ -80,7 +80,7 @@ def rate_of(decode_dir: Path) -> str | None:
     baseline.run_rates_hz), else the set's feature rate; None when decode.yaml does not say."""
     import yaml
     try:
-        sig = yaml.safe_load((decode_dir / "decode.yaml").read_text()) or {}
+        sig = yaml.safe_load((decode_dir / "decode.yaml").read_text(encoding="utf-8")) or {}
         rates = sig.get("baseline", {}).get("run_rates_hz") or [
             yaml.safe_load(sig["data_cache"])["features"]["sample_rate_hz"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):

@@ -63,7 +63,7 @@ def load_decoded(data_dir: str | Path, decode_dir: str | Path) -> Decoded:
     marker = decode_dir / "decode.yaml"
     if not (decode_dir / "hyp.rttm").is_file() or not marker.is_file():
         raise InputError(f"{decode_dir}: no finished decode (hyp.rttm missing); run stage 4 first")
-    sig = yaml.safe_load(marker.read_text())
+    sig = yaml.safe_load(marker.read_text(encoding="utf-8"))
     dcfg = config.from_dict(DecodeConfig, sig["decode"], str(marker))
     grid = FrameGrid.from_config(config.from_dict(FeatureConfig, yaml.safe_load(sig["data_cache"])["features"]))
     probs = read_probs(decode_dir)
@@ -212,9 +212,8 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
             **{k: v for k, v in tuned.items() if k != "per_file"}}
     out = Path(decode_dir) / "scoring"
     (out / "metrics.json").unlink(missing_ok=True)
-    with io.atomic_write(out / STATS) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **stats)
+    with io.atomic_open(out / STATS) as f:
+        np.savez_compressed(f, **stats)
     _figures(dec, result, out, plot_rec_id, plot_start_s)
     io.write_json(out / "metrics.json", result)  # last: scoring is finished when it exists
     return result

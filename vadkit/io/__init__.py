@@ -22,6 +22,7 @@ from vadkit.io.audio import (
                              write_wav,
 )
 from vadkit.io.files import (
+                             atomic_open,
                              atomic_write,
                              content_digest,
                              dir_lock,
@@ -30,6 +31,8 @@ from vadkit.io.files import (
                              is_current,
                              read_json,
                              read_stamp,
+                             reporting_disk_full,
+                             tmp_path,
                              write_json,
                              write_stamp,
                              write_text,
@@ -41,7 +44,7 @@ from vadkit.io.tables import is_rec_id, read_table, rec_id_of, unique_rec_ids, w
 __all__ = ["ArkWriter", "H5Writer", "read_h5", "read_scp", "AUDIO_SUFFIXES", "AudioBlocks", "BlockResampler",
            "audio_info", "check_float_range", "check_wav_complete", "find_audio", "read_audio", "read_audio_part",
            "resample", "write_wav",
-           "atomic_write", "content_digest", "dir_lock", "file_id", "identity_digest", "is_current", "read_json",
-           "read_stamp", "write_json", "write_stamp", "write_text", "iter_rttm", "read_rttm", "write_rttm",
-           "write_segments", "read_mat", "is_rec_id", "read_table", "rec_id_of", "unique_rec_ids",
-           "write_table"]
+           "atomic_open", "atomic_write", "content_digest", "dir_lock", "file_id", "identity_digest", "is_current",
+           "read_json", "read_stamp", "reporting_disk_full", "tmp_path", "write_json", "write_stamp", "write_text",
+           "iter_rttm", "read_rttm", "write_rttm", "write_segments", "read_mat", "is_rec_id", "read_table",
+           "rec_id_of", "unique_rec_ids", "write_table"]

@@ -9,6 +9,7 @@ TableWriter writes them atomically; read_table reads one back; remove_tables cle
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -16,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from vadkit.errors import InputError
-from vadkit.io.files import write_text
+from vadkit.io.files import atomic_write, reporting_disk_full, tmp_path
 
 
 FORMATS = ("ark", "hdf5")
@@ -27,29 +28,33 @@ class ArkWriter:
     """Write {rec_id: matrix} into one Kaldi ark with its scp (kaldiio), atomically."""
 
     def __init__(self, ark: str | os.PathLike, scp: str | os.PathLike):
-        self.ark, self.scp = Path(ark), Path(scp)
-        self.ark.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp_ark = self.ark.with_name(f".tmp{os.getpid()}.{self.ark.name}")
-        self._tmp_scp = self.scp.with_name(f".tmp{os.getpid()}.{self.scp.name}")
         import kaldiio
-        self._w = kaldiio.WriteHelper(f"ark,scp:{self._tmp_ark},{self._tmp_scp}")
+        self.ark, self.scp = Path(ark), Path(scp)
+        self._tmp_ark, self._tmp_scp = tmp_path(self.ark), tmp_path(self.scp)
+        with reporting_disk_full(self.ark):
+            self.ark.parent.mkdir(parents=True, exist_ok=True)
+            self._w = kaldiio.WriteHelper(f"ark,scp:{self._tmp_ark},{self._tmp_scp}")
 
     def write(self, rec_id: str, mat: np.ndarray) -> None:
-        self._w(rec_id, mat)
+        with reporting_disk_full(self.ark):
+            self._w(rec_id, mat)
 
     def close(self) -> None:
-        self._w.close()
+        with reporting_disk_full(self.ark):
+            self._w.close()
         # The scp must name the final ark, not the temporary one; kaldiio writes UTF-8 whatever the locale.
         text = self._tmp_scp.read_text(encoding="utf-8").replace(str(self._tmp_ark), str(self.ark))
         self._tmp_scp.unlink()
-        os.replace(self._tmp_ark, self.ark)
-        write_text(self.scp, text)
+        with atomic_write(self.scp) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            with reporting_disk_full(self.ark):
+                os.replace(self._tmp_ark, self.ark)
 
     def abort(self) -> None:
-        self._w.close()
+        with contextlib.suppress(OSError):   # a full disk fails the last flush too: the files go anyway
+            self._w.close()
         for p in (self._tmp_ark, self._tmp_scp):
-            if p.exists():
-                p.unlink()
+            p.unlink(missing_ok=True)
 
 
 def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
@@ -66,19 +71,27 @@ class H5Writer:
     def __init__(self, path: str | os.PathLike):
         import h5py
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(f".tmp{os.getpid()}.{self.path.name}")
-        self._f = h5py.File(self._tmp, "w")
+        self._tmp = tmp_path(self.path)
+        try:
+            with reporting_disk_full(self.path):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._f = h5py.File(self._tmp, "w")
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
     def write(self, group: str, rec_id: str, arr: np.ndarray) -> None:
-        self._f.require_group(group).create_dataset(rec_id, data=arr)
+        with reporting_disk_full(self.path):
+            self._f.require_group(group).create_dataset(rec_id, data=arr)
 
     def close(self) -> None:
-        self._f.close()
-        os.replace(self._tmp, self.path)
+        with reporting_disk_full(self.path):
+            self._f.close()
+            os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
-        self._f.close()
+        with contextlib.suppress(OSError, RuntimeError):   # a full disk fails the last flush too
+            self._f.close()
         self._tmp.unlink(missing_ok=True)
 
 
@@ -107,17 +120,23 @@ def _h5(folder: Path, tables: Sequence[str]) -> Path:
 
 class TableWriter:
     """Write tables {rec_id: array} into `folder` in format `fmt` (module docstring); atomic: nothing
-    appears under a final name before close(), and abort() (or an exception in a `with` block) leaves
-    no temporary file.  `tables[0]` names the HDF5 file."""
+    appears under a final name before close(), and abort() (or an exception in a `with` block, a full
+    disk included) leaves no temporary file.  `tables[0]` names the HDF5 file."""
 
     def __init__(self, folder: str | os.PathLike, fmt: str, tables: Sequence[str]):
         folder, self.fmt = Path(folder), check_format(fmt)
         if fmt == "hdf5":
             self._h5 = H5Writer(_h5(folder, tables))
             self._writers = [self._h5]
-        else:
-            self._ark = {t: ArkWriter(folder / f"{t}.ark", folder / f"{t}.scp") for t in tables}
-            self._writers = list(self._ark.values())
+            return
+        self._ark, self._writers = {}, []
+        try:
+            for t in tables:
+                self._ark[t] = ArkWriter(folder / f"{t}.ark", folder / f"{t}.scp")
+                self._writers.append(self._ark[t])
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, table: str, rec_id: str, arr: np.ndarray) -> None:
         if self.fmt == "hdf5":
@@ -126,8 +145,20 @@ class TableWriter:
             self._ark[table].write(rec_id, arr)
 
     def close(self) -> None:
-        for w in self._writers:
-            w.close()
+        """Rename every table to its final name.  When one fails (a full disk) none is left: the tables
+        renamed already go too, so the folder never holds some tables of the new set and not others."""
+        done = []
+        try:
+            for w in self._writers:
+                w.close()
+                done.append(w)
+        except BaseException:
+            for w in self._writers[len(done):]:
+                w.abort()
+            for w in done:
+                for p in (w.ark, w.scp) if isinstance(w, ArkWriter) else (w.path,):
+                    p.unlink(missing_ok=True)
+            raise
 
     def abort(self) -> None:
         for w in self._writers:

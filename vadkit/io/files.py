@@ -6,6 +6,9 @@ decode.yaml, ensemble.yaml, a corpus's .done) records the signature of what it w
 their inputs by content (`content_digest`: small tables) or by identity (`file_id`,
 `identity_digest`: path, size and modification time, for large files read whole elsewhere).
 
+A full disk (or quota) met while writing is a DiskFull (an InputError) naming the output, from
+`reporting_disk_full`; the temporary file goes, and a previous output of that name stays intact.
+
 `dir_lock` keeps two runs of one stage out of one directory (exp/<model>/, a decode dir).
 """
 from __future__ import annotations
@@ -19,31 +22,63 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 import yaml
 
-from vadkit.errors import InputError
+from vadkit.errors import DiskFull, InputError, disk_full_reason
 
 log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- atomic writes
+DISK_FULL_FIX = "free space on its disk or choose another dir"
+
+
+def tmp_path(path: str | os.PathLike) -> Path:
+    """The temporary name an output is written under before its rename: beside it, keeping its suffix
+    (libraries that look at it, soundfile and h5py, still work), unique to this process."""
+    path = Path(path)
+    return path.with_name(f".tmp{os.getpid()}.{path.name}")
+
+
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+def reporting_disk_full(path: str | os.PathLike, fix: str = DISK_FULL_FIX, what: str = "") -> Iterator[None]:
+    """Turn a full disk (or quota) met in the block into DiskFull, one line naming `path` (or `what`)
+    and `fix`; other errors pass unchanged.  The one place a full disk gets its message."""
+    try:
+        yield
+    except OSError as e:
+        reason = disk_full_reason(e)
+        if reason is None:
+            raise
+        raise DiskFull(f"disk full while writing {what or path} ({reason}); {fix}") from None
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, fix: str = DISK_FULL_FIX) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success rename it to `path`, on error delete it.
 
-    The temporary name keeps the suffix so libraries that look at it (soundfile, h5py) still work.
+    A full disk while writing is DiskFull naming `path` and `fix`; a previous `path` stays as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp{os.getpid()}.{path.name}")
+    tmp = tmp_path(path)
     try:
-        yield tmp
-        os.replace(tmp, path)
+        with reporting_disk_full(path, fix):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, fix: str = DISK_FULL_FIX) -> Iterator[BinaryIO]:
+    """atomic_write yielding the temporary file open for binary writing, for libraries that write to
+    a file object (torch.save, np.savez): given a path, torch.save turns a full disk into a
+    RuntimeError without its errno; given a file, it lets the OSError through."""
+    with atomic_write(path, fix) as tmp, open(tmp, "wb") as f:
+        yield f
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -46,7 +46,7 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
           "train_config": {"cmvn": first.cmvn, "cmvn_window_frames": first.cmvn_window}}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
-    with io.atomic_write(out_dir / "final.pt") as tmp:
-        torch.save(ck, tmp)
+    with io.atomic_open(out_dir / "final.pt") as f:
+        torch.save(ck, f)
     io.write_stamp(out_dir / "ensemble.yaml", sig)
     return True

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from vadkit import config, io, names
-from vadkit.errors import InputError, Interrupted
+from vadkit.errors import DiskFull, InputError, Interrupted
 from vadkit.io import labels
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ class Outputs:
         """Print to stdout, or assemble OUT from the parts of the finished inputs (in `order`, default
         as finished; rttm and segments sorted by rec_id as the recipe writes them)."""
         if self.out is None and self.results:
-            write_stdout(self._text(self.results))
+            with io.reporting_disk_full("stdout", fix="free space where it goes, or write elsewhere with -o"):
+                write_stdout(self._text(self.results))
         if self.parts is None or not self.done:
             return
         done = set(self.done)
@@ -146,7 +147,7 @@ class Outputs:
             return json.dumps(objs[0] if len(objs) == 1 and self.out is not None else objs, indent=1) + "\n"
         with tempfile.TemporaryDirectory() as d:  # labels.write writes files; stdout gets the same text
             self._write(Path(d) / f"out{FORMATS[self.fmt]}", results)
-            return (Path(d) / f"out{FORMATS[self.fmt]}").read_text()
+            return (Path(d) / f"out{FORMATS[self.fmt]}").read_text(encoding="utf-8")
 
     def _write(self, path: Path, results: dict) -> None:
         try:
@@ -220,6 +221,8 @@ def _process(item: tuple[str, str, int | None]):
     rec_id, path, channel = item
     try:
         return rec_id, _WORKER.run_file(path, channel), None
+    except DiskFull:
+        raise              # every input after it would fail alike: the run stops
     except InputError as e:
         return rec_id, None, str(e)
 
@@ -277,7 +280,8 @@ def run(model_dir: str, inputs: list[str], out: str | None, fmt: str, decode, ch
     A failed recording gets one line `<file>: what is wrong; the fix` (logged as an error); the
     others are still processed.  nj > 1: that many CPU worker processes, one thread each.  Inputs
     whose output is current (same input file, model and settings: its stamp) are skipped unless
-    `overwrite`.  SIGINT or SIGTERM stop at once with Interrupted; finished outputs (parts) are kept.
+    `overwrite`.  SIGINT or SIGTERM stop at once with Interrupted, a full disk with DiskFull (naming the
+    output, or the temporary folder); finished outputs (parts) are kept.
     """
     items = list_inputs(inputs)
     outputs = Outputs(out, fmt, len(items), with_probs)
@@ -292,9 +296,12 @@ def run(model_dir: str, inputs: list[str], out: str | None, fmt: str, decode, ch
     if nj > 1 and _WORKER.model.device.type != "cpu":
         log.info("running on %s: --nj %d ignored", _WORKER.model.device, nj)
         nj = 1
-    with _interruptible(outputs, len(items)):
-        failed = _write_all(outputs, work, channel, nj, progress, (model_dir, decode, vad_kwargs))
-        outputs.close([rec_id for rec_id, _ in items])
+    try:
+        with _interruptible(outputs, len(items)):
+            failed = _write_all(outputs, work, channel, nj, progress, (model_dir, decode, vad_kwargs))
+            outputs.close([rec_id for rec_id, _ in items])
+    except DiskFull as e:
+        raise DiskFull(f"{e}; {outputs.kept(len(items))}") from None
     log.info("%d recordings, %d failed", len(items), failed)
     return failed
 
@@ -313,6 +320,8 @@ def _write_all(outputs: Outputs, work: list[tuple], channel: int | None, nj: int
             if err is None:
                 try:
                     outputs.add(rec_id, res, signatures[rec_id])
+                except DiskFull:
+                    raise
                 except InputError as e:
                     err = str(e)
             if err is not None:

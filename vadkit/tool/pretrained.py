@@ -61,14 +61,14 @@ def package(exp_dir: str | Path, out_dir: str | Path, decode: DecodeConfig, chec
     half = {**ck, "model_state": _halved(ck["model_state"])}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with io.atomic_write(out / "final.pt") as tmp:
-        torch.save(half, tmp)
+    with io.atomic_open(out / "final.pt") as f:
+        torch.save(half, f)
     small = TrainedModel(out / "final.pt", device="cpu")
     dp = max((float(np.abs(a - b).max()) for a, b in zip(src.probs(check_feats), small.probs(check_feats))),
              default=0.0)
     if dp > HALF_TOLERANCE:   # keep the full weights
-        with io.atomic_write(out / "final.pt") as tmp:
-            torch.save(ck, tmp)
+        with io.atomic_open(out / "final.pt") as f:
+            torch.save(ck, f)
     precision = "float16" if dp <= HALF_TOLERANCE else "float32"
     io.write_text(out / "decode.yaml", config.dump(decode))
     io.write_text(out / "MODEL_CARD.md", card.replace("{precision}", f"{precision} (largest speech-probability "

@@ -87,20 +87,36 @@ def tuned_decode_config(metrics_json: str | Path, base: DecodeConfig) -> DecodeC
 
 
 class _Spill:
-    """Append-only store of float32 rows in a temporary file, read back in order, block by block."""
+    """Append-only store of float32 rows in a temporary file (in TMPDIR), read back in order, block by
+    block.  A full disk there is a DiskFull naming the folder and the audio file it was for."""
 
-    def __init__(self, dim: int):
-        self.f, self.dim, self.n = tempfile.TemporaryFile(), dim, 0
+    def __init__(self, dim: int, name: str):
+        self.dim, self.n, self.name = dim, 0, name
+        with self._disk_full():
+            self.f = tempfile.TemporaryFile()
+
+    def _disk_full(self):
+        return io.reporting_disk_full(tempfile.gettempdir(), what=f"the temporary features of {self.name} in "
+                                      f"{tempfile.gettempdir()}", fix="free space there or set TMPDIR to a "
+                                      "folder with room")
 
     def append(self, rows: np.ndarray) -> None:
-        np.ascontiguousarray(rows, np.float32).tofile(self.f)
+        try:   # f.write, not ndarray.tofile: tofile loses the errno of a failed write
+            with self._disk_full():
+                self.f.write(memoryview(np.ascontiguousarray(rows, np.float32)).cast("B"))
+        except BaseException:
+            self.f.close()
+            raise
         self.n += len(rows)
 
     def blocks(self, rows: int) -> Iterator[np.ndarray]:
-        self.f.seek(0)
-        for a in range(0, self.n, rows):
-            yield np.fromfile(self.f, np.float32, min(rows, self.n - a) * self.dim).reshape(-1, self.dim)
-        self.f.close()
+        try:
+            with self._disk_full():
+                self.f.seek(0)   # flushes the last rows written
+            for a in range(0, self.n, rows):
+                yield np.fromfile(self.f, np.float32, min(rows, self.n - a) * self.dim).reshape(-1, self.dim)
+        finally:
+            self.f.close()
 
 
 MAX_CHANNELS = 16   # a 2-D array with one side this short is (samples, channels) or (channels, samples)
@@ -197,7 +213,7 @@ class Vad:
         blocks = io.AudioBlocks(path, self.sample_rate_hz, channel, self.block_s)
         if blocks.file_rate_hz != self.sample_rate_hz:
             log.debug("%s: %d Hz resampled to the model's %d Hz", path, blocks.file_rate_hz, self.sample_rate_hz)
-        spill, peak, tail = _Spill(self.fc.n_mels), 0.0, np.zeros(0, np.float32)
+        spill, peak, tail = _Spill(self.fc.n_mels, str(path)), 0.0, np.zeros(0, np.float32)
         max_db = -np.inf
         win, hop = self.grid.samples(self.sample_rate_hz)
         for x in blocks:  # pass 1: log-mel frames to disk, the recording's loudest bin

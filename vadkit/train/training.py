@@ -104,7 +104,7 @@ def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distribu
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     distributed.barrier(ctx)
     cfg_file = exp_dir / "config.yaml"
-    if cfg_file.is_file() and _with_defaults(yaml.safe_load(cfg_file.read_text())) != merged:
+    if cfg_file.is_file() and _with_defaults(yaml.safe_load(cfg_file.read_text(encoding="utf-8"))) != merged:
         raise InputError(f"{cfg_file}: {exp_dir} was trained with another config or data; "
                          "re-run with --overwrite true to start it over, or use another conf/<model>.yaml")
     distributed.barrier(ctx)
@@ -126,9 +126,13 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
+
+
 def _save(obj, path: Path) -> None:
-    with io.atomic_write(path) as tmp:
-        torch.save(obj, tmp)
+    """torch.save, atomically; a full disk is one line naming `path`, the checkpoints before it intact."""
+    with io.atomic_open(path, RESUME_FIX) as f:
+        torch.save(obj, f)
 
 
 def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
