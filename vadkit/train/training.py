@@ -35,7 +35,7 @@ from vadkit.train.augment import LevelAugment, graded_set, spec_augment
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.checkpoint import load_checkpoint
+from vadkit.models.checkpoint import load_checkpoint, save_checkpoint
 from vadkit.models.networks import build_model, count_parameters, predict_logits
 
 log = logging.getLogger(__name__)
@@ -124,11 +124,6 @@ def _with_defaults(saved) -> dict | None:
 def _last_checkpoint(exp_dir: Path) -> Path | None:
     ckpts = sorted((exp_dir / "checkpoints").glob("epoch-*.pt"), key=lambda p: int(p.stem.split("-")[1]))
     return ckpts[-1] if ckpts else None
-
-
-def _save(obj, path: Path) -> None:
-    with io.atomic_write(path) as tmp:
-        torch.save(obj, tmp)
 
 
 def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
@@ -245,7 +240,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
 
 def _checkpoint(exp_dir: Path, epoch: int, state: dict) -> None:
     """The resume point of an epoch, then history.json and curves.png."""
-    _save(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
+    save_checkpoint(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
     io.write_json(exp_dir / "history.json", state["history"])
     plots.training_curves(state["history"], exp_dir / "curves.png", title=exp_dir.name)
 
@@ -259,7 +254,7 @@ def _write_final(cfg: ExperimentConfig, exp_dir: Path, net, sets: _Sets, best: d
     if first < best["epoch"]:
         net.load_state_dict(state)
         dev = evaluate(net, sets.dev_x, sets.dev_y, device)
-    _save({"model_state": state, "model_config": config.to_dict(cfg.model),
+    save_checkpoint({"model_state": state, "model_config": config.to_dict(cfg.model),
            "feature_config": config.to_dict(sets.features), "norm_stats": sets.stats.to_dict(),
            "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "epochs_averaged": [first, best["epoch"]],
            "dev": dev}, exp_dir / "final.pt")
