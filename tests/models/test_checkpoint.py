@@ -1,11 +1,13 @@
-"""Loading model files (vadkit.models.checkpoint): weights only, and one line saying what a file is."""
+"""Saving and loading model files (vadkit.models.checkpoint): the same weights give the same bytes; loading takes
+weights only, and one line says what a file is."""
 import os
+import zipfile
 
 import pytest
 import torch
 
 from vadkit.errors import InputError
-from vadkit.models.checkpoint import TrainedModel, load_checkpoint
+from vadkit.models.checkpoint import TrainedModel, load_checkpoint, save_checkpoint
 
 from builders import make_model_dir
 
@@ -14,6 +16,16 @@ def test_a_final_model_loads_weights_only(tmp_path):
     d = make_model_dir(tmp_path / "m")
     assert TrainedModel(d, device="cpu").model_config.hidden_size == 16
     assert TrainedModel(d / "final.pt", device="cpu").net is not None
+
+
+def test_the_same_weights_saved_by_two_processes_give_the_same_bytes(tmp_path, monkeypatch):
+    ck = torch.load(make_model_dir(tmp_path / "m") / "final.pt", weights_only=True)
+    for pid, d in ((111, "a"), (222, "b")):   # the temporary names hold the writer's pid
+        monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
+        save_checkpoint(ck, tmp_path / d / "final.pt")
+    assert (tmp_path / "a/final.pt").read_bytes() == (tmp_path / "b/final.pt").read_bytes()
+    assert all(n.startswith("archive/") for n in zipfile.ZipFile(tmp_path / "a/final.pt").namelist())
+    assert load_checkpoint(tmp_path / "a/final.pt")["model_config"] == ck["model_config"]
 
 
 @pytest.mark.badinput

@@ -50,6 +50,7 @@ def reference(sets, tmp_path_factory):
 def test_same_seed_in_fresh_processes_gives_identical_weights(sets, reference, tmp_path):
     train(sets, tmp_path / "again")
     assert_same_training(reference, tmp_path / "again")
+    assert (tmp_path / "again/final.pt").read_bytes() == (reference / "final.pt").read_bytes()   # the file too
     train(sets, tmp_path / "seed2", 1, "--seed", "2")
     with pytest.raises(AssertionError):   # the check tells two trainings apart
         assert_same_training(reference, tmp_path / "seed2")

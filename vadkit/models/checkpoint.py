@@ -1,4 +1,4 @@
-"""Loading a trained model: final.pt with its feature config, normalisation and CMVN mode.
+"""Saving and loading a trained model: final.pt with its feature config, normalisation and CMVN mode.
 
 Every .pt file the recipe reads goes through `load_checkpoint`, with `weights_only=True`: a model
 file someone shared can hold tensors, numbers, strings and containers, never code to run.  It says
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vadkit import config
+from vadkit import config, io
 from vadkit.config import FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
@@ -27,6 +27,14 @@ EPOCH_KEYS = ("model", "optimizer", "epoch", "history")         # checkpoints/ep
 def _is(ck, keys: tuple[str, ...], kind: str) -> bool:
     weights = kind != "final" or "model_state" in ck or "members" in ck   # one model, or an ensemble's
     return isinstance(ck, dict) and weights and all(k in ck for k in keys)
+
+
+def save_checkpoint(obj: dict, path: str | Path, fix: str = io.files.DISK_FULL_FIX) -> None:
+    """torch.save `obj` to `path` atomically; a full disk is one line naming `path` and `fix`.  Through an
+    open file, so the zip's folder is "archive", not the temporary file's name (which holds the writer's
+    pid): the same weights give the same bytes."""
+    with io.atomic_open(path, fix) as f:
+        torch.save(obj, f)
 
 
 def load_checkpoint(path: str | Path, kind: str = "final", map_location="cpu") -> dict:

@@ -5,11 +5,10 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from vadkit import config, io
 from vadkit.errors import InputError
-from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.checkpoint import TrainedModel, save_checkpoint
 
 
 def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
@@ -46,7 +45,6 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
           "train_config": {"cmvn": first.cmvn, "cmvn_window_frames": first.cmvn_window}}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "ensemble.yaml").unlink(missing_ok=True)   # written last: a rebuild cut short stays stale
-    with io.atomic_open(out_dir / "final.pt") as f:
-        torch.save(ck, f)
+    save_checkpoint(ck, out_dir / "final.pt")
     io.write_stamp(out_dir / "ensemble.yaml", sig)
     return True

@@ -17,7 +17,7 @@ import torch
 from vadkit import config, io
 from vadkit.config import DecodeConfig
 from vadkit.errors import InputError
-from vadkit.models.checkpoint import TrainedModel, load_checkpoint
+from vadkit.models.checkpoint import TrainedModel, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 OFFLINE = "blstm60"        # the real-speech pick on ami_dev (RESULTS.md)
@@ -61,14 +61,12 @@ def package(exp_dir: str | Path, out_dir: str | Path, decode: DecodeConfig, chec
     half = {**ck, "model_state": _halved(ck["model_state"])}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with io.atomic_open(out / "final.pt") as f:
-        torch.save(half, f)
+    save_checkpoint(half, out / "final.pt")
     small = TrainedModel(out / "final.pt", device="cpu")
     dp = max((float(np.abs(a - b).max()) for a, b in zip(src.probs(check_feats), small.probs(check_feats))),
              default=0.0)
     if dp > HALF_TOLERANCE:   # keep the full weights
-        with io.atomic_open(out / "final.pt") as f:
-            torch.save(ck, f)
+        save_checkpoint(ck, out / "final.pt")
     precision = "float16" if dp <= HALF_TOLERANCE else "float32"
     io.write_text(out / "decode.yaml", config.dump(decode))
     io.write_text(out / "MODEL_CARD.md", card.replace("{precision}", f"{precision} (largest speech-probability "

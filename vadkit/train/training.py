@@ -35,7 +35,7 @@ from vadkit.train.augment import LevelAugment, graded_set, spec_augment
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.checkpoint import load_checkpoint
+from vadkit.models.checkpoint import load_checkpoint, save_checkpoint
 from vadkit.models.networks import build_model, count_parameters, predict_logits
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,6 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
 
 
 RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
-
-
-def _save(obj, path: Path) -> None:
-    """torch.save, atomically; a full disk is one line naming `path`, the checkpoints before it intact."""
-    with io.atomic_open(path, RESUME_FIX) as f:
-        torch.save(obj, f)
 
 
 def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
@@ -249,7 +243,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
 
 def _checkpoint(exp_dir: Path, epoch: int, state: dict) -> None:
     """The resume point of an epoch, then history.json and curves.png."""
-    _save(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt")
+    save_checkpoint(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt", RESUME_FIX)
     io.write_json(exp_dir / "history.json", state["history"])
     plots.training_curves(state["history"], exp_dir / "curves.png", title=exp_dir.name)
 
@@ -263,10 +257,10 @@ def _write_final(cfg: ExperimentConfig, exp_dir: Path, net, sets: _Sets, best: d
     if first < best["epoch"]:
         net.load_state_dict(state)
         dev = evaluate(net, sets.dev_x, sets.dev_y, device)
-    _save({"model_state": state, "model_config": config.to_dict(cfg.model),
+    save_checkpoint({"model_state": state, "model_config": config.to_dict(cfg.model),
            "feature_config": config.to_dict(sets.features), "norm_stats": sets.stats.to_dict(),
            "train_config": config.to_dict(cfg.train), "epoch": best["epoch"], "epochs_averaged": [first, best["epoch"]],
-           "dev": dev}, exp_dir / "final.pt")
+           "dev": dev}, exp_dir / "final.pt", RESUME_FIX)
     log.info("final.pt: epoch %d%s (dev loss %.4f, accuracy %.4f)", best["epoch"],
              f", weights averaged over epochs {first}-{best['epoch']}" if first < best["epoch"] else "",
              dev["loss"], dev["accuracy"])
