@@ -4,7 +4,7 @@ set -euo pipefail
 
 stage=0                      # first stage to run
 stop_stage=100               # last stage to run
-models=                      # models, one conf/<model>.yaml each (empty: lstm blstm lstm2; mix, librimix: + blstm60)
+models=                      # models, one conf/<model>.yaml each (empty: lstm blstm lstm2; mix, librimix: + blstm60 lstm2_small60)
 model=                       # one model only; overrides --models
 seeds=                       # e.g. "1 2 3": train each model once per seed into exp/<model>_seed<k>/
 ensemble=true                # with two or more --seeds: also exp/<model>_ens, the mean of the seeds' probabilities
@@ -48,7 +48,7 @@ Logs: data/local/log/ (stages 0, 1), data/<set>/log/ (2), exp/<model>/log/ (3-5)
 Options (default):
   --stage N          first stage ($stage)
   --stop-stage N     last stage ($stop_stage)
-  --models \"A B\"     models (lstm blstm lstm2; mix and librimix: also blstm60)
+  --models \"A B\"     models (lstm blstm lstm2; mix and librimix: also blstm60 lstm2_small60)
   --model NAME       one model; overrides --models
   --seeds \"1 2 3\"    train each model with each seed into exp/<model>_seed<k>/ (default: the conf's seed)
   --ensemble B       with two or more seeds: also exp/<model>_ens, the mean of their probabilities ($ensemble)

@@ -20,7 +20,7 @@ def test_shipped_configs_load():
     assert (mix.sample_rate_hz, mix.label_policy, mix.reverb_prob) == (16000, "energy", 0.5)
     assert config.load(ROOT / "conf/features_16k.yaml", FeatureConfig).sample_rate_hz == mix.sample_rate_hz
     assert all(getattr(mix, f"{a}_prob") == 0 for a in ("overlap", "music", "eq", "telephone"))
-    for m in ("blstm60", "lstm2_small"):   # the shipped models: graded targets on phrase-level labels
+    for m in ("blstm60", "lstm2_small60"):   # the shipped models: graded targets on phrase-level labels
         assert config.load(ROOT / f"conf/{m}.yaml", ExperimentConfig).train.target_gap_ms == 500
     old = config.load(ROOT / "conf/corpus_mix_8k.yaml", MixCorpusConfig)   # the 8 kHz recipe before it
     assert (old.sample_rate_hz, old.label_policy, old.label_policy_gap_ms) == (8000, "fill", 500.0)

@@ -25,7 +25,7 @@ def test_default_run():
 
 
 def test_models_per_corpus_and_the_model_option():
-    assert plan.plan("mix").models == ["lstm", "blstm", "lstm2", "blstm60"]
+    assert plan.plan("mix").models == ["lstm", "blstm", "lstm2", "blstm60", "lstm2_small60"]
     assert plan.plan("librimix", models="lstm blstm").models == ["lstm", "blstm"]
     assert plan.plan("mix", models="lstm blstm", model="lstm2").models == ["lstm2"]
 

@@ -16,7 +16,7 @@ from vadkit.errors import InputError
 
 CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
 DEFAULT_MODELS = ("lstm", "blstm", "lstm2")      # the notebook's three
-REAL_SPEECH_MODELS = ("blstm60",)                # added for mix and librimix: the pick on real meetings (README)
+REAL_SPEECH_MODELS = ("blstm60", "lstm2_small60")   # added for mix and librimix: the shipped offline and streaming models
 CORPUS_SETS = ("train", "dev", "test")
 SEED_SUFFIX = "_seed"
 ENSEMBLE_SUFFIX = "_ens"

@@ -560,7 +560,7 @@ def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
         return r, sorted(p.parent.parent.name for p in (tmp_path / "exp").glob("*/log/train.log"))
 
     assert stage3()[1] == ["blstm", "lstm", "lstm2"]                       # built-in: the notebook's three
-    assert stage3("--corpus", "mix")[1] == ["blstm", "blstm60", "lstm", "lstm2"]
+    assert stage3("--corpus", "mix")[1] == ["blstm", "blstm60", "lstm", "lstm2", "lstm2_small60"]
     assert stage3("--corpus", "mix", "--model", "lstm")[1] == ["lstm"]
     # two seeds: the ensemble follows the trainings (here it finds no final.pt: the launcher is fake)
     r, trained = stage3("--model", "lstm", "--seeds", "1 2")

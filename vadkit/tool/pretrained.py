@@ -21,7 +21,7 @@ from vadkit.models.checkpoint import TrainedModel, load_checkpoint, save_checkpo
 
 ROOT = Path(__file__).resolve().parents[1] / "pretrained"
 OFFLINE = "blstm60"        # the real-speech pick on ami_dev (RESULTS.md)
-STREAMING = "lstm2_small"  # unidirectional, fast
+STREAMING = "lstm2_small60"  # unidirectional, fast
 HALF_TOLERANCE = 1e-3      # largest speech-probability change allowed by storing the weights in float16
 
 
