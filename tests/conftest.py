@@ -15,7 +15,7 @@ from vadkit import cli, io
 from vadkit.features import cache
 
 from builders import FEATS, make_toy_data_dir, toy_recording
-from reliability import pytest_collection_modifyitems, pytest_terminal_summary  # noqa: F401  (hooks)
+from reliability import pytest_terminal_summary  # noqa: F401  (the hook)
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE_FILES = ("run.sh", "path.sh", "cmd.sh", "requirements.txt", "requirements-test.txt",
@@ -49,6 +49,15 @@ def run_script(monkeypatch, capsys, script: str, *args) -> tuple[int, str]:
     except SystemExit as e:
         status = e.code
     return status, capsys.readouterr().err
+
+
+def pytest_collection_modifyitems(items):
+    """Modules with more slow end-to-end tests run first, each module's tests kept together and in order: with
+    tests/run.sh's `-n 2 --dist loadfile` the longest files start at once instead of last on one worker."""
+    slow = {}
+    for item in items:
+        slow[item.path] = slow.get(item.path, 0) + (item.get_closest_marker("slow") is not None)
+    items.sort(key=lambda item: -slow[item.path])   # stable: the collected order within equal counts
 
 
 @pytest.fixture

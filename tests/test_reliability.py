@@ -29,7 +29,7 @@ def test_plain():
 
 
 def test_the_count_line(pytester):
-    pytester.makeconftest("from reliability import pytest_collection_modifyitems, pytest_terminal_summary\n")
+    pytester.makeconftest("from reliability import pytest_terminal_summary\n")
     pytester.makeini("[pytest]\nmarkers =\n    badinput: bad input\n    fault: a fault\n")
     pytester.makepyfile(test_it=TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -37,3 +37,15 @@ def test_the_count_line(pytester):
     result.stdout.fnmatch_lines(["reliability: 3 kinds of bad input get one clear error, 2 faults survived "
                                  "(passed), 1 failed, 1 skipped"])
     assert "reliability:" not in pytester.runpytest("-p", "no:cacheprovider", "-k", "plain").stdout.str()
+
+
+def test_the_count_line_under_xdist(pytester):
+    """tests/run.sh runs two xdist workers: the controller collects nothing, the marks come with the reports."""
+    import reliability
+    pytester.makeconftest(f"import sys; sys.path.insert(0, {str(__import__('pathlib').Path(reliability.__file__).parent)!r})\n"
+                          "from reliability import pytest_terminal_summary\n")
+    pytester.makeini("[pytest]\nmarkers =\n    badinput: bad input\n    fault: a fault\n")
+    pytester.makepyfile(test_it=TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.stdout.fnmatch_lines(["reliability: 3 kinds of bad input get one clear error, 2 faults survived "
+                                 "(passed), 1 failed, 1 skipped"])

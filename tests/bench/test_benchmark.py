@@ -21,8 +21,9 @@ def test_benchmark_document_shape_and_values(tmp_path):
     cfg = ExperimentConfig(ModelConfig(hidden_size=8), TrainConfig(epochs=1, steps_per_epoch=1, batch_size=4))
     training.run(cfg, d, d, tmp_path / "tiny")
     assert benchmark.select_recordings(d, 4.0) == ["dev_000"] and len(benchmark.select_recordings(d, 99)) == 2
+    # start_delay_s=0: each feature job starts when it is ready (the test checks figures, not their precision)
     doc = benchmark.run(d, [str(tmp_path / "tiny")], ["energy"], 99, [1, 2], 1, FeatureConfig(),
-                        to_dict(BaselineConfig()), log=lambda _: None, start_delay_s=3, rss_hours=[0.01])
+                        to_dict(BaselineConfig()), log=lambda _: None, start_delay_s=0, rss_hours=[0.01])
     json.dumps(doc)  # what benchmark.json holds
     assert set(doc) >= {"machine", "systems", "features"}
     assert doc["machine"]["cores"] >= 1 and "torch" in doc["machine"]["versions"]

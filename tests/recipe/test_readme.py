@@ -2,6 +2,7 @@
 models the recipe knows; the README's Python block runs as written with the shipped models (on a generated
 talk.wav).  Plain ``` blocks are layouts and usage summaries (illustrative); ```bash and ```python blocks are
 examples.  In docs/, lines not starting with a recipe script (pip, sed, sbatch, ...) are not checked."""
+import functools
 import re
 import shlex
 import subprocess
@@ -44,6 +45,7 @@ def commands(blocks=BLOCKS) -> list[list[str]]:
     return out
 
 
+@functools.cache   # 38 example commands name 19 scripts: start each one once
 def help_text(script: str) -> str:
     p = subprocess.run([str(ROOT / script), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     return p.stdout + p.stderr

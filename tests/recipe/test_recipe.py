@@ -64,11 +64,12 @@ def test_full_run_produces_every_output(recipe):
 @pytest.mark.fault
 @pytest.mark.slow
 def test_rerun_skips_finished_work_and_resumes_training(recipe):
-    final = recipe / "exp/lstm/final.pt"
-    before = final.stat().st_mtime_ns
-    run(recipe, "--stage", "3", "--model", "lstm")
-    assert final.stat().st_mtime_ns == before
+    final, hyp = recipe / "exp/lstm/final.pt", recipe / "exp/lstm/decode_test/hyp.rttm"
+    before = final.stat().st_mtime_ns, hyp.stat().st_mtime_ns
+    run(recipe, "--stage", "3", "--stop-stage", "4", "--model", "lstm", "--nj", "1")   # stage 5 always re-scores
+    assert (final.stat().st_mtime_ns, hyp.stat().st_mtime_ns) == before
     assert "already trained" in (recipe / "exp/lstm/log/train.log").read_text()
+    assert "up to date, nothing to do" in (recipe / "exp/lstm/log/decode_test.1.log").read_text()
     # an interrupted training: no final.pt, last checkpoint gone -> resumes from epoch 2
     final.unlink()
     (recipe / "exp/lstm/checkpoints/epoch-3.pt").unlink()
@@ -105,7 +106,7 @@ def test_truncated_wav_stops_stage_1_naming_it(recipe):
 @pytest.mark.slow
 def test_ami_dir_adds_scored_sets(recipe, tmp_path):
     from builders import make_ami_corpus
-    p = run(recipe, "--stage", "1", "--model", "lstm", "--ami-dir", str(make_ami_corpus(tmp_path)))
+    p = run(recipe, "--stage", "1", "--model", "lstm", "--nj", "1", "--ami-dir", str(make_ami_corpus(tmp_path)))
     validated = (recipe / "data/local/log/validate.log").read_text()
     assert "data/ami_dev: OK (2 recordings" in validated and "data/ami_test: OK (2 recordings" in validated
     assert "data/ami_test_tel: OK (2 recordings" in validated                # the telephone copy (default)
@@ -119,7 +120,7 @@ def test_ami_dir_adds_scored_sets(recipe, tmp_path):
 
 @pytest.mark.slow
 def test_seeds_train_a_model_each_and_their_ensemble(recipe):
-    p = run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1 2")
+    p = run(recipe, "--stage", "3", "--model", "lstm", "--seeds", "1 2", "--nj", "1")
     assert "ensemble of the seeds: exp/lstm_seed1 exp/lstm_seed2 -> exp/lstm_ens" in p.stdout
     assert (recipe / "exp/lstm_ens/ensemble.yaml").is_file()
     for e in ("lstm_seed1", "lstm_seed2", "lstm_ens"):

@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from vadkit import config
+from vadkit.config import ExperimentConfig
+from vadkit.train import training
+
 ROOT = Path(__file__).resolve().parents[2]
 # big enough that MKL splits the output layer's weight-gradient sum (16 x 200 frames) across 2 threads
 CONFIG = ("model:\n  hidden_size: 32\ntrain:\n  epochs: 3\n  steps_per_epoch: 3\n  batch_size: 16\n"
@@ -51,7 +55,9 @@ def test_same_seed_in_fresh_processes_gives_identical_weights(sets, reference, t
     train(sets, tmp_path / "again")
     assert_same_training(reference, tmp_path / "again")
     assert (tmp_path / "again/final.pt").read_bytes() == (reference / "final.pt").read_bytes()   # the file too
-    train(sets, tmp_path / "seed2", 1, "--seed", "2")
+    cfg = config.load(tmp_path / "tiny.yaml", ExperimentConfig)   # another seed, here: no interpreter start-up
+    cfg.train.seed = 2
+    training.run(cfg, sets["train"], sets["dev"], tmp_path / "seed2")
     with pytest.raises(AssertionError):   # the check tells two trainings apart
         assert_same_training(reference, tmp_path / "seed2")
 
