@@ -51,6 +51,5 @@ def unique(ids: Iterable[str]) -> list[str]:
             n += 1
             new = f"{k}-{n}"
         seen.add(new)
-        taken.add(new)
         out.append(new)
     return out

@@ -279,6 +279,8 @@ def test_tts_utterances_in_train_only(sources):
     assert np.array_equal(_recording(sources, "dev", tts_prob=1.0)[0], d0)
     with pytest.raises(InputError, match="tts_prob > 0 needs tts_languages"):
         mix.check_mix_config(tiny_cfg(tts_prob=0.5, tts_languages=[]), "x.yaml")
+    with pytest.raises(InputError, match="x.yaml: tts_languages: no word list for language 'xx'"):
+        mix.check_mix_config(tiny_cfg(tts_prob=0.5, tts_languages=["en", "xx"]), "x.yaml")
 
 
 def test_noise_only_recordings_hold_no_speech_in_train_only(sources):

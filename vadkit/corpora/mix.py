@@ -257,12 +257,6 @@ def _tts_source(rng: np.random.Generator, cfg: MixCorpusConfig):
     return utterance
 
 
-def _synthetic(rng: np.random.Generator, generators: dict, n: int, sr: int) -> np.ndarray:
-    """One of the built-in procedural sounds (a bed or an event kind, chosen at random), n samples."""
-    kinds = sorted(generators)
-    return generators[kinds[int(rng.integers(len(kinds)))]](rng, n, sr)
-
-
 def _noise_only(rng: np.random.Generator, cfg: MixCorpusConfig, duration_s: float, bed, event) -> np.ndarray:
     """A recording without speech: a background with events in it, scaled to the usual peak range.
 
@@ -356,12 +350,12 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         k = int(r.integers(1, min(cfg.bed_files_max, len(noises)) + 1))
         picks = r.choice(len(noises), size=k, replace=False)
-        return mixing.layer(r, [_synthetic(noise_rng, sounds.BED_GENERATORS, n, rate)
+        return mixing.layer(r, [mixing.one_sound(noise_rng, sounds.BED_GENERATORS, n, rate)
                                 if noise_rng.random() < synth_p else _audible(r, noises[i], n, rate) for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         if noise_rng.random() < synth_p:
-            return _synthetic(noise_rng, sounds.EVENT_GENERATORS, n, rate)
+            return mixing.one_sound(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
 
     if train and noise_rng.random() < cfg.noise_only_prob:
@@ -403,6 +397,12 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
          f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
     ]
+    if cfg.tts_prob > 0:
+        for lang in cfg.tts_languages:
+            try:
+                tts.random_sentence(np.random.default_rng(0), lang)
+            except InputError as e:
+                problems.append((True, f"tts_languages: {e}"))
     for pat in [cfg.music_pattern]:
         try:
             re.compile(pat)

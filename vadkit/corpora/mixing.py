@@ -184,10 +184,15 @@ def layer(rng: np.random.Generator, sounds: list[np.ndarray]) -> np.ndarray:
     return bed / np.sqrt(np.mean(bed ** 2))
 
 
+def one_sound(rng: np.random.Generator, generators: dict, n_samples: int, sr: int) -> np.ndarray:
+    """n_samples of one of `generators` (vadkit.corpora.sounds' BED_ or EVENT_GENERATORS), chosen at random."""
+    kinds = sorted(generators)
+    return generators[kinds[rng.integers(len(kinds))]](rng, n_samples, sr)
+
+
 def _event(rng: np.random.Generator, n_samples: int, sr: int) -> np.ndarray:
-    """One synthetic non-speech event (vadkit.noise.EVENT_GENERATORS, chosen at random)."""
-    kinds = sorted(sounds.EVENT_GENERATORS)
-    return sounds.EVENT_GENERATORS[kinds[rng.integers(len(kinds))]](rng, n_samples, sr)
+    """One synthetic non-speech event (vadkit.corpora.sounds.EVENT_GENERATORS, chosen at random)."""
+    return one_sound(rng, sounds.EVENT_GENERATORS, n_samples, sr)
 
 
 def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, speech_rms: float,

@@ -109,9 +109,10 @@ def load(decode_dir: str | Path, data_dir: str | Path | None = None) -> Delays:
         how = f"inferred from {decode_dir.name}; give --data <data dir>" if inferred else "give a --data with labels"
         raise InputError(f"{ref_path}: not found, so no reference speech regions ({how})")
     refs, hyps = io.read_rttm(ref_path), io.read_rttm(hyp_path)
-    listing = data_dir / "reco2dur" if (data_dir / "reco2dur").is_file() else ref_path  # reco2dur: every recording
-    stray = sorted(set(hyps) - set(io.read_table(listing) if listing != ref_path else refs))
+    listing = data_dir / "reco2dur"   # every recording of the set; the rttm lists only those with speech
+    known, where = (set(io.read_table(listing)), listing) if listing.is_file() else (set(refs), ref_path)
+    stray = sorted(set(hyps) - known)
     if stray:
-        raise InputError(f"{hyp_path}: recording {stray[0]!r} is not in {listing}; "
+        raise InputError(f"{hyp_path}: recording {stray[0]!r} is not in {where}; "
                          "give the --data this decode was made from")
     return pool(refs, hyps)

@@ -56,6 +56,11 @@ class ArkWriter:
         for p in (self._tmp_ark, self._tmp_scp):
             p.unlink(missing_ok=True)
 
+    def remove(self) -> None:
+        """Delete the outputs close() renamed into place."""
+        for p in (self.ark, self.scp):
+            p.unlink(missing_ok=True)
+
 
 def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
     """Lazy {rec_id: array} over a Kaldi scp (kaldiio)."""
@@ -93,6 +98,10 @@ class H5Writer:
         with contextlib.suppress(OSError, RuntimeError):   # a full disk fails the last flush too
             self._f.close()
         self._tmp.unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        """Delete the output close() renamed into place."""
+        self.path.unlink(missing_ok=True)
 
 
 def read_h5(path: str | os.PathLike, group: str, keys=None) -> dict[str, np.ndarray] | None:
@@ -156,8 +165,7 @@ class TableWriter:
             for w in self._writers[len(done):]:
                 w.abort()
             for w in done:
-                for p in (w.ark, w.scp) if isinstance(w, ArkWriter) else (w.path,):
-                    p.unlink(missing_ok=True)
+                w.remove()
             raise
 
     def abort(self) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from vadkit import intervals
 from vadkit.errors import InputError
-from vadkit.io.files import write_text
+from vadkit.io.files import read_text, write_text
 from vadkit.io.rttm import iter_rttm, write_rttm, write_segments
 
 FORMATS = ("rttm", "segments", "voz", "audacity", "csv", "tsv", "scv")
@@ -182,12 +182,9 @@ def check_inside(path: str | os.PathLike, regions: list[Region], duration_s: flo
 
 
 def _lines(path: Path):
-    """(line number, stripped line) of non-empty, non-comment lines (a leading byte-order mark is dropped)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file; labels must be text") from None
-    for lineno, line in enumerate(text.splitlines(), 1):
+    """(line number, stripped line) of non-empty, non-comment lines (io.files.read_text: UTF-8, a leading
+    byte-order mark dropped, another encoding an error naming the line)."""
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
         s = line.strip()
         if s and not s.startswith(("#", ";;")):
             yield lineno, line.rstrip("\r\n")
