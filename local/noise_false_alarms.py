@@ -2,17 +2,23 @@
 """False alarms on noise alone: each system on recordings with no speech in them, at its own rate.
 
 e.g.: local/noise_false_alarms.py --systems "blstm60 exp/blstm60 silero ten" $(cat data/local/mix/test/noises)
+      local/noise_false_alarms.py --tuned ami_test --systems "exp/blstm60 exp/lstm2_small60" $(cat ...)
 
-Systems: a shipped model's name or exp/<model> (the VAD tool, with the model's tuned post-processing), or a
+Systems: a shipped model's name or exp/<model> (the VAD tool: a shipped model with its own tuned post-processing,
+an exp dir with conf/decode.yaml, or with --tuned SET the post-processing stage 5 tuned for that set), or a
 public VAD's name (vadkit/bench/baselines.py: silero, ten, webrtc0-3, energy; post-processed with --config).
 Prints per system: hours heard, false-alarm regions per hour, share of the time called speech.  Give only
 files without voices (the mix corpus's test noises: data/local/<corpus>/test/noises).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from vadkit import cli, config
 from vadkit.bench import robustness
 from vadkit.config import DecodeConfig
+from vadkit.errors import InputError
+from vadkit.tool import vad
 
 
 def main(argv=None):
@@ -20,13 +26,28 @@ def main(argv=None):
     p.add_list("--systems", default=["blstm60", "silero", "ten"], help="systems (default: \"blstm60 silero ten\")")
     p.add_argument("--config", default="conf/decode.yaml", help="post-processing of the public VADs "
                    "(default conf/decode.yaml)")
+    p.add_argument("--tuned", metavar="SET", help="exp/<model> systems: the threshold and post-processing stage 5 "
+                   "tuned for SET (exp/<model>/decode_SET/scoring/metrics.json: ami_* sets are tuned on ami_dev, "
+                   "the rest on dev), as local/package_model.py ships them (default: conf/decode.yaml)")
     p.add_argument("files", nargs="+", help="noise-only audio files")
     a = p.parse_args(argv)
     decode = config.load(a.config, DecodeConfig)
     print(f"{'system':24s} {'hours':>6s} {'FA/hour':>8s} {'speech':>7s}")
     for name in a.systems:
-        r = robustness.false_alarms(robustness.system(name, decode), a.files)
+        r = robustness.false_alarms(robustness.system(name, decode, model_decode(name, a.tuned, decode)), a.files)
         print(f"{name:24s} {r['hours']:6.2f} {r['fa_per_hour']:8.1f} {r['speech_share']:7.1%}")
+
+
+def model_decode(name: str, tuned_set: str | None, base: DecodeConfig) -> DecodeConfig | None:
+    """The post-processing of a model system: None (Vad's own choice) unless --tuned names a set and `name` is
+    an exp dir (a public VAD's name gets None too: it is post-processed with --config)."""
+    if not tuned_set or not Path(name).is_dir():
+        return None
+    metrics = Path(name) / f"decode_{tuned_set}" / "scoring" / "metrics.json"
+    if not metrics.is_file():
+        raise InputError(f"{metrics}: not found; decode and score {name} on {tuned_set} first (stages 4 and 5), "
+                         "or leave out --tuned")
+    return vad.tuned_decode_config(metrics, base)
 
 
 if __name__ == "__main__":

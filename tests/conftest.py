@@ -35,9 +35,9 @@ def copy_recipe(dest: Path, models: tuple[str, ...] = (), hidden_size: int = 16,
     return dest
 
 
-def run_script(monkeypatch, capsys, script: str, *args) -> tuple[int, str]:
+def run_script(monkeypatch, capsys, script: str, *args, stream: str = "err") -> tuple[int, str]:
     """A Python step script (`script` relative to the recipe) through cli.run in this process, as its command
-    line runs it, without an interpreter start-up: (exit status, stderr)."""
+    line runs it, without an interpreter start-up: (exit status, what it wrote to `stream`: err or out)."""
     spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -48,7 +48,7 @@ def run_script(monkeypatch, capsys, script: str, *args) -> tuple[int, str]:
         status = 0
     except SystemExit as e:
         status = e.code
-    return status, capsys.readouterr().err
+    return status, getattr(capsys.readouterr(), stream)
 
 
 def pytest_collection_modifyitems(items):

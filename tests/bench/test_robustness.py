@@ -54,3 +54,25 @@ def test_false_alarms_count_regions_on_noise(tmp_path):
     assert r["fa_per_hour"] == pytest.approx(1 / (12 / 3600)) and 0.03 < r["speech_share"] < 0.06
     energy = robustness.false_alarms(robustness.system("energy"), [str(tmp_path / "a.wav")])
     assert energy["hours"] == pytest.approx(6 / 3600)
+
+
+def test_noise_false_alarms_tuned_takes_the_sets_tuned_post_processing(tmp_path, monkeypatch, capsys):
+    """--tuned SET reads exp/<model>/decode_SET/scoring/metrics.json: a tuned threshold of 0 calls all the
+    noise speech where conf/decode.yaml's calls less; a set never scored is one clear error naming the file."""
+    from builders import make_model_dir
+    from conftest import run_script
+
+    from vadkit import io
+    rng = np.random.default_rng(1)
+    io.write_wav(tmp_path / "noise.wav", (0.05 * rng.standard_normal(8000 * 5)).astype(np.float32), 8000)
+    model = make_model_dir(tmp_path / "exp/m")
+    io.write_json(model / "decode_x/scoring/metrics.json",
+                  {"tuned": {"threshold": 0.0, "postprocess": {"min_speech_ms": 0, "min_silence_ms": 0}}})
+    script = ("local/noise_false_alarms.py", "--systems", str(model), "--tuned")
+    share = lambda out: float(out.splitlines()[-1].split()[-1].rstrip("%"))
+    code, out = run_script(monkeypatch, capsys, *script, "x", str(tmp_path / "noise.wav"), stream="out")
+    assert code == 0 and (tuned := share(out)) > 99
+    code, err = run_script(monkeypatch, capsys, *script, "ami_dev", str(tmp_path / "noise.wav"))
+    assert code != 0 and "decode_ami_dev/scoring/metrics.json: not found" in err
+    code, out = run_script(monkeypatch, capsys, *script[:-1], str(tmp_path / "noise.wav"), stream="out")
+    assert code == 0 and share(out) < tuned - 1, out   # conf/decode.yaml's threshold: less of it

@@ -69,10 +69,10 @@ def false_alarms(segments_of, files: list[str]) -> dict:
     return {"hours": total_s / 3600, "fa_per_hour": regions / (total_s / 3600), "speech_share": speech_s / total_s}
 
 
-def system(name: str, baseline_decode=None):
+def system(name: str, baseline_decode=None, model_decode=None):
     """segments_of for false_alarms: a public VAD by name (vadkit.bench.baselines.NAMES, at the rate it takes,
     post-processed with `baseline_decode`, default DecodeConfig()), else a model for vadkit.Vad (path or shipped
-    name, always with its own tuned post-processing)."""
+    name) post-processed with `model_decode` (default: the model's own decode.yaml, as Vad chooses)."""
     from vadkit.bench import baselines
     from vadkit.config import BaselineConfig, DecodeConfig
     from vadkit.decode.postprocess import probs_to_segments
@@ -82,5 +82,5 @@ def system(name: str, baseline_decode=None):
 
         return lambda x, rate, _name: probs_to_segments(b.probs(x, rate), cfg, grid, len(x) / rate)
     from vadkit.tool.vad import Vad
-    vad = Vad(name)
+    vad = Vad(name, decode=model_decode)
     return lambda x, rate, f: vad.run(x, rate, name=f).segments
