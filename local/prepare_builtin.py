@@ -4,8 +4,9 @@
 e.g.: local/prepare_builtin.py data/local/builtin data
       local/prepare_builtin.py --sets "dev test" --prefix builtin_ data/local/builtin data   # data/builtin_{dev,test}
 
-Reads <corpus>/<set>/*.wav and <corpus>/<set>/rttm; writes <data-root>/<set>/ wav.scp,
-reco2dur, rttm, segments, utt2spk, spk2utt (README, "Data directories").
+Reads <corpus>/<set>/*.wav and <corpus>/<set>/rttm (and a train set mixed several times, its `versions`); writes
+<data-root>/<set>/ wav.scp, reco2dur, rttm, segments, utt2spk, spk2utt (and reco2version) (README, "Data
+directories").
 """
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def main(argv=None):
         if not wavs:
             raise InputError(f"{src}: no wav files; run stage 0 (corpus) first")
         out = Path(a.data_root) / f"{a.prefix}{name}"
-        datadir.write_data_dir(out, wavs, io.read_rttm(src / "rttm"))
+        versions = io.read_table(src / "versions") if (src / "versions").is_file() else {}
+        datadir.write_data_dir(out, wavs, io.read_rttm(src / "rttm"),
+                               versions={k: int(v) for k, (v,) in versions.items()})
         cli.log.info("%s: %d recordings", out, len(wavs))
 
 

@@ -357,5 +357,8 @@ class MixCorpusConfig(MixingConfig):
     tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
         "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",
         "sw", "da"])                     #   variant; the built-in corpus's rate and pitch ranges)
+    train_versions: int = 1              # train only: this many independent mixings of the train set (same speech
+                                         #   and noise files, new pairings, pauses, SNRs, levels, rooms, effects);
+                                         #   training reads version (epoch - 1) mod K in each epoch (reco2version)
     min_source_rate_hz: int = 0          # speech files recorded below this rate are left out (e.g. 16000 for a
                                          #   16 kHz corpus: band-limited speech over wideband noise is a false cue)

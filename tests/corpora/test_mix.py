@@ -325,3 +325,47 @@ def test_cross_domain_dev_holds_out_whole_kinds(sources, tmp_path):
     assert sorted(io.read_rttm(out / "xdev" / "rttm")) == sorted(w.stem for w in (out / "xdev").glob("*.wav"))
     with pytest.raises(InputError, match="xdev_noise_pattern 'nothing' matches no noise file"):
         mix.make_mix_corpus(tiny_cfg(xdev_noise_pattern="nothing"), tmp_path / "bad", [speech], [noise_dir])
+
+
+def test_train_versions_mix_the_train_set_anew_and_leave_the_rest(sources, tmp_path):
+    """train_versions 3: version 0 is the train set of one version, byte for byte; versions 1 and 2 are new
+    mixings of the same files (other audio); dev and test are untouched; data prep writes reco2version."""
+    import subprocess as sp
+    speech, noise_dir = sources
+    one, three = tmp_path / "one", tmp_path / "three"
+    mix.make_mix_corpus(tiny_cfg(), one, [speech], [noise_dir])
+    mix.make_mix_corpus(tiny_cfg(train_versions=3), three, [speech], [noise_dir])
+    same = lambda files: {k: v for k, v in files.items() if "_v0" not in k and k not in (".done", "train/rttm",
+                                                                                          "train/versions")}
+    assert same(_files(three)) == same(_files(one))
+    regions = io.read_rttm(three / "train/rttm")
+    assert {k: v for k, v in regions.items() if "_v0" not in k} == io.read_rttm(one / "train/rttm")
+    v0 = sorted((one / "train").glob("*.wav"))
+    for v in (1, 2):
+        wavs = sorted((three / "train").glob(f"mix_train_v{v:02d}_*.wav"))
+        assert wavs and all(io.read_audio(w)[0].shape != io.read_audio(a)[0].shape or
+                            not np.array_equal(io.read_audio(w)[0], io.read_audio(a)[0]) for w, a in zip(wavs, v0))
+    versions = io.read_table(three / "train/versions")
+    assert sorted({v for (v,) in versions.values()}) == ["0", "1", "2"]
+    assert sorted(versions) == sorted(regions)
+    out = tmp_path / "data"
+    sp.run([sys.executable, str(ROOT / "local/prepare_builtin.py"), str(three), str(out)], check=True,
+           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    from vadkit.data import datadir
+    assert datadir.read_versions(out / "train", datadir.validate_data_dir(out / "train").rec_ids) == \
+        {k: int(v) for k, (v,) in versions.items()}
+    assert not (out / "dev/reco2version").exists()
+
+
+@pytest.mark.badinput
+def test_a_bad_reco2version_is_named(tmp_path):
+    from vadkit.data import datadir
+    d = tmp_path / "train"
+    d.mkdir()
+    for text, match in (("a 0\nb x\n", "b has version 'x'"), ("a 0\n", "recording 'b' has no line"),
+                        ("a 0\nb 2\n", "no recording has version 1")):
+        (d / "reco2version").write_text(text)
+        with pytest.raises(InputError, match=match):
+            datadir.read_versions(d, ["a", "b"])
+    with pytest.raises(InputError, match="train_versions must be an integer"):
+        mix.check_mix_config(tiny_cfg(train_versions=0))

@@ -59,7 +59,10 @@ instead of a real file; `noise_only_prob` makes a recording with no speech at al
 scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
 utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit.corpora.tts: a random
 variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
-are heard.
+are heard.  `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
+i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
+set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
+rather than the same ones again.
 """
 from __future__ import annotations
 
@@ -329,12 +332,13 @@ def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -
 
 def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utterances: Sequence[str],
                        noises: Sequence[str]) -> tuple[np.ndarray, intervals.Segments]:
-    """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions)."""
+    """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions).
+    `set_name` may carry a train version ("train/v2": mixing.set_key)."""
     duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
     speech_rng, channel_rng, speed_rng, noise_rng, tts_rng = rng.spawn(5)   # spawned after: with the levers
     sr = cfg.sample_rate_hz                                                  # off, recordings stay the same
-    train = set_name == "train"                                  # train-only levers: dev and test stay put
+    train = mixing.base_set(set_name) == "train"                 # train-only levers: dev and test stay put
     synth_p, tts_p = (cfg.synth_noise_prob, cfg.tts_prob) if train else (0.0, 0.0)
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
 
@@ -392,6 +396,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1 and 0 <= cfg.tts_prob <= 1),
          "synth_noise_prob, noise_only_prob and tts_prob must lie in [0, 1]"),
         (cfg.tts_prob > 0 and not cfg.tts_languages, "tts_prob > 0 needs tts_languages"),
+        (not (isinstance(cfg.train_versions, int) and 1 <= cfg.train_versions <= 1000),
+         "train_versions must be an integer in 1..1000"),
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
@@ -416,6 +422,12 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
     for bad, message in problems:
         if bad:
             raise InputError(f"{where}: {message}")
+
+
+def _version_of(rec_id: str) -> int:
+    """mix_train_0001 -> 0, mix_train_v03_0001 -> 3."""
+    m = re.search(r"_v(\d+)_\d+$", rec_id)
+    return int(m.group(1)) if m else 0
 
 
 def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequence[str | Path],
@@ -457,8 +469,13 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
             if cfg.music_prob > 0 and not any(re.search(cfg.music_pattern, p) for p in noise_paths):
                 log.warning("%s: no noise file matches music_pattern %r: no music under speech", s,
                             cfg.music_pattern)
-            out += [(make_mix_recording, (cfg, s, i, paths, noise_paths), s,
-                     str(tmp / s / f"mix_{s}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
-                    for i in range(len(mixing.set_durations(cfg, s)))]
+            for v in range(cfg.train_versions if s == "train" else 1):
+                key, name = mixing.set_key(s, v), f"{s}_v{v:02d}" if v else s
+                out += [(make_mix_recording, (cfg, key, i, paths, noise_paths), s,
+                         str(tmp / s / f"mix_{name}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
+                        for i in range(len(mixing.set_durations(cfg, key)))]
+            if s == "train" and cfg.train_versions > 1:   # which version each train recording is
+                io.write_table(tmp / s / "versions", {Path(j[3]).stem: str(_version_of(Path(j[3]).stem))
+                                                      for j in out if j[2] == "train"})
         return out
     return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus")

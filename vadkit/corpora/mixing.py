@@ -278,13 +278,23 @@ def recording_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(set_name.encode()), index])
 
 
+def set_key(set_name: str, version: int = 0) -> str:
+    """The name that seeds a set's recordings: the set, or "<set>/v<version>" for a further mixing of it."""
+    return f"{set_name}/v{version}" if version else set_name
+
+
+def base_set(key: str) -> str:
+    """The set of a set_key: "train/v2" -> "train"."""
+    return key.split("/")[0]
+
+
 def _draw_duration_s(rng: np.random.Generator, cfg: MixingConfig) -> float:
     return round(float(rng.uniform(cfg.min_rec_s, cfg.max_rec_s)), 3)
 
 
 def set_durations(cfg: MixingConfig, set_name: str) -> list[float]:
-    """Lengths (s) of the recordings of a set: as many as it takes to reach `<set>_minutes`."""
-    total_s, durations = 60.0 * getattr(cfg, f"{set_name}_minutes"), []
+    """Lengths (s) of the recordings of a set (or a set_key): as many as it takes to reach `<set>_minutes`."""
+    total_s, durations = 60.0 * getattr(cfg, f"{base_set(set_name)}_minutes"), []
     while sum(durations) < total_s:
         durations.append(_draw_duration_s(recording_rng(cfg.seed, set_name, len(durations)), cfg))
     return durations

@@ -5,7 +5,9 @@ labelled sets `rttm` (reference speech regions) with its Kaldi `segments` view; 
 `spk2utt` (identity when speakers are unknown).  `orig.scp` (<rec_id> <audio path>) lists, for the
 recordings data prep resampled, the same audio at its original rate: public VADs score that, as
 their users run them (vadkit/bench/baselines.py).  `reco2file` (<rec_id> <file>), from folder data
-prep, maps each id back to the audio file it was made from (ids: vadkit.names).  Stage 2 adds the
+prep, maps each id back to the audio file it was made from (ids: vadkit.names).  `reco2version`
+(<rec_id> <version>), in a train set mixed K times (the mix corpus's train_versions), says which mixing
+each recording belongs to: training reads one version per epoch.  Stage 2 adds the
 feature cache (features.py).
 A feature-only set (the notebook's .mat files: features without audio) has no wav.scp; its data
 prep writes the feature cache, whose marker feats.yaml then says the set is complete.
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ORIG_SCP = "orig.scp"
 RECO2FILE = "reco2file"  # <rec_id> <the audio file data prep found>: from an id back to the user's file
+RECO2VERSION = "reco2version"  # <rec_id> <version 0..K-1>: a train set mixed K times, one version per epoch
 DUR_TOLERANCE_S = 0.01  # reco2dur and label ends may exceed the audio by less than one frame hop
 
 
@@ -115,6 +118,7 @@ def validate_data_dir(path: str | Path, sample_rate_hz: int | None = None, check
     _check_regions(d, d.wavs, "wav.scp", "fix the labels or the audio")
     _check_originals(d, check_audio)
     _check_reco2file(d)
+    read_versions(d.path, d.rec_ids)
     return d
 
 
@@ -128,6 +132,29 @@ def _check_reco2file(d: DataDir) -> None:
     for what, rec_ids in (("is not in the set", ids - listed), ("has no line", listed - ids)):
         if rec_ids:
             raise InputError(f"{path}: recording {min(rec_ids)!r} {what}; re-run data preparation")
+
+
+def read_versions(path: str | Path, rec_ids: Sequence[str]) -> dict[str, int] | None:
+    """{rec_id: version} from a data dir's reco2version, None without one: every recording of `rec_ids` has
+    exactly one whole version >= 0, and every version from 0 to the largest has recordings."""
+    f = Path(path) / RECO2VERSION
+    if not f.is_file():
+        return None
+    table = io.read_table(f)
+    versions = {}
+    for rec_id, (v,) in table.items():
+        if not v.isdigit():
+            raise InputError(f"{f}: {rec_id} has version {v!r}, not a whole number >= 0; re-run data preparation")
+        versions[rec_id] = int(v)
+    listed, known = set(versions), set(rec_ids)
+    for what, ids in (("is not in the set", listed - known), ("has no line", known - listed)):
+        if ids:
+            raise InputError(f"{f}: recording {min(ids)!r} {what}; re-run data preparation")
+    missing = sorted(set(range(max(versions.values(), default=-1) + 1)) - set(versions.values()))
+    if missing:
+        raise InputError(f"{f}: no recording has version {missing[0]} (versions run from 0 to the largest); "
+                         "re-run data preparation")
+    return versions
 
 
 def _check_originals(d: DataDir, check_audio: bool) -> None:
@@ -214,7 +241,8 @@ def audio_at_rate(src: str | Path, sample_rate_hz: int, out_dir: str | Path, rec
 def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[str, intervals.Segments] | None,
                    speakers: Mapping[str, str] | None = None,
                    durations_s: Mapping[str, float] | None = None,
-                   originals: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None) -> None:
+                   originals: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None,
+                   versions: Mapping[str, int] | None = None) -> None:
     """Write a data dir from {rec_id: audio path} and optional {rec_id: regions}.
 
     reco2dur comes from the audio headers; regions are clipped to the audio duration.  A
@@ -222,6 +250,7 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
     data prep writes the feature cache next).  A stale rttm/segments of an earlier run is removed
     when `regions` is None, a stale orig.scp when no recording has an `originals` entry other than its wav.
     `files` ({rec_id: the audio file data prep found}) becomes reco2file; without it none is written.
+    `versions` ({rec_id: train version}) becomes reco2version when more than one version is in it.
     """
     path = check_out_dir(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -248,6 +277,9 @@ def write_data_dir(path: str | Path, wavs: Mapping[str, str], regions: Mapping[s
         for stale in ("rttm", "segments"):
             (path / stale).unlink(missing_ok=True)
     _write_reco2file(path / RECO2FILE, files or {})
+    (path / RECO2VERSION).unlink(missing_ok=True)
+    if versions and len(set(versions.values())) > 1:
+        io.write_table(path / RECO2VERSION, {k: str(v) for k, v in versions.items()})
     originals = {k: v for k, v in (originals or {}).items() if k in wavs and v != wavs[k]}
     if originals:
         io.write_table(path / ORIG_SCP, originals)

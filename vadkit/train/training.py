@@ -5,7 +5,10 @@ before it (train.average_epochs), kept as final.pt.
 exp/<model>/: config.yaml, checkpoints/epoch-N.pt, final.pt (written last), history.json,
 curves.png.  final.pt holds what later use needs: weights, model/feature/train configs, and the
 normalisation stats.  Each epoch reseeds numpy and torch from (seed, epoch), so a resumed run
-draws the same batches as an uninterrupted one.
+draws the same batches as an uninterrupted one.  A train set mixed K times (its data dir has a reco2version:
+the mix corpus's train_versions) is read one version per epoch, version (epoch - 1) mod K, so the epochs hear
+new mixtures of the same files; steps per epoch and the normalisation stats come from the whole set's version 0
+and cmvn.json.
 
 Under torchrun (vadkit.distributed) every process draws the same global batch and trains on its share;
 the loss is normalised by the frames of the whole batch, so N processes take the steps one process
@@ -28,6 +31,7 @@ import yaml
 from tqdm import tqdm
 
 from vadkit import config, io
+from vadkit.data import datadir
 from vadkit.eval import plots
 from vadkit.features import cache
 from vadkit.train import distributed
@@ -72,9 +76,9 @@ class SegmentSampler:
 
 
 def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str = "global",
-             cmvn_window: int = 300) -> tuple[list, list, FeatureConfig]:
-    """Normalised features (first input_dims dims) and labels of a set, in rec_id order."""
-    feats, labels, info = cache.load(data_dir)
+             cmvn_window: int = 300, rec_ids: list[str] | None = None) -> tuple[list, list, FeatureConfig]:
+    """Normalised features (first input_dims dims) and labels of a set (or of its rec_ids), in rec_id order."""
+    feats, labels, info = cache.load(data_dir, rec_ids=rec_ids)
     ids = sorted(feats)
     x = [normalise(feats[k], stats, cmvn, cmvn_window)[:, :input_dims] for k in ids]
     return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"])
@@ -159,6 +163,16 @@ class _Sets:
     dev_x: list
     dev_y: list
     features: FeatureConfig
+    versions: list[list[str]] | None = None   # rec ids of each mixing of a train set mixed K times (reco2version)
+    version: int = 0                          # the one in train_x/train_y
+
+
+def train_versions(train_dir: str | Path) -> list[list[str]] | None:
+    """The rec ids of each version of a train set with a reco2version (data/datadir.py), None without one."""
+    if not (Path(train_dir) / datadir.RECO2VERSION).is_file():
+        return None
+    versions = datadir.read_versions(train_dir, datadir.load_data_dir(train_dir).rec_ids)
+    return [sorted(k for k, v in versions.items() if v == i) for i in range(max(versions.values()) + 1)]
 
 
 def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
@@ -166,14 +180,26 @@ def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
     if not cfg.train.normalize:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
     dims, norm = cfg.model.input_dims, (cfg.train.cmvn, cfg.train.cmvn_window_frames)
-    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm)
+    versions = train_versions(train_dir)
+    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm, rec_ids=versions[0] if versions else None)
     dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
     if dev_feat_cfg != feat_cfg:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
     tr_y, dv_y = graded_set(tr_y, cfg.train, feat_cfg), graded_set(dv_y, cfg.train, feat_cfg)
-    return _Sets(stats, tr_x, tr_y, dv_x, dv_y, feat_cfg)
+    return _Sets(stats, tr_x, tr_y, dv_x, dv_y, feat_cfg, versions)
+
+
+def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int) -> bool:
+    """Load the train version epoch reads ((epoch - 1) mod K) into sets, unless it is there: whether it changed."""
+    if not sets.versions or (epoch - 1) % len(sets.versions) == sets.version:
+        return False
+    sets.version = (epoch - 1) % len(sets.versions)
+    norm = (cfg.train.cmvn, cfg.train.cmvn_window_frames)
+    sets.train_x, y, _ = load_set(train_dir, sets.stats, cfg.model.input_dims, *norm, sets.versions[sets.version])
+    sets.train_y = graded_set(y, cfg.train, sets.features)
+    return True
 
 
 def _resume(exp_dir: Path, model, opt, scaler, device) -> tuple[list, dict | None, int]:
@@ -209,9 +235,10 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     amp_dtype = _amp_dtype(cfg.train, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     history, best, start_epoch = _resume(exp_dir, net, opt, scaler, device)
-    log.info("model %s: %d parameters on %s%s; %d train recordings (%.1f min), %d dev", cfg.model.arch,
+    log.info("model %s: %d parameters on %s%s; %d train recordings (%.1f min)%s, %d dev", cfg.model.arch,
              count_parameters(net), device, f", {amp_dtype} autocast" if amp_dtype else "", len(sets.train_x),
-             sum(map(len, sets.train_x)) / 6000, len(sets.dev_x))
+             sum(map(len, sets.train_x)) / 6000,
+             f" in each of {len(sets.versions)} versions, one per epoch" if sets.versions else "", len(sets.dev_x))
     model = net  # DDP-wrapped under torchrun
     if ctx.enabled:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda"
@@ -222,6 +249,9 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     level = LevelAugment(cfg.train, sets.features, sets.stats, cfg.model.input_dims)
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         t0 = time.time()
+        if _use_version(sets, cfg, train_dir, epoch):
+            sampler = SegmentSampler(sets.train_x, sets.train_y, cfg.train.segment_frames, cfg.train.batch_size)
+            log.info("epoch %d: train version %d (%d recordings)", epoch, sets.version, len(sets.train_x))
         train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype, level)
         dev = evaluate(net, sets.dev_x, sets.dev_y, device, ctx)
         history.append({"epoch": epoch, "train_loss": train["loss"], "train_accuracy": train["accuracy"],
