@@ -329,6 +329,8 @@ class MixCorpusConfig(MixingConfig):
     reverb_rt60_s_max: float = 1.0
     reverb_drr_db_min: float = -3.0
     reverb_drr_db_max: float = 12.0
+    reverb_image_prob: float = 0.0       # chance a reverberated recording's response comes from an image-source
+                                         #   shoebox room (pyroomacoustics) instead of the statistical model
     overlap_prob: float = 0.0            # a second talker (another utterance of the set) inside a speech region
     overlap_db_min: float = -12.0        #   at this level against the first (uniform)
     overlap_db_max: float = 0.0

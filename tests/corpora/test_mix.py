@@ -369,3 +369,29 @@ def test_a_bad_reco2version_is_named(tmp_path):
             datadir.read_versions(d, ["a", "b"])
     with pytest.raises(InputError, match="train_versions must be an integer"):
         mix.check_mix_config(tiny_cfg(train_versions=0))
+
+
+def test_image_source_rooms_in_train_only(sources):
+    """reverb_image_prob 1: every reverberated train recording gets a shoebox room's response (other audio, same
+    labels, seeded); dev is untouched; with the lever off the corpus is as before (the 4th generator child)."""
+    x0, r0 = _recording(sources, reverb_prob=1.0)
+    x1, r1 = _recording(sources, reverb_prob=1.0, reverb_image_prob=1.0)
+    assert r1 == r0 and len(x1) == len(x0) and not np.array_equal(x1, x0)
+    assert np.array_equal(_recording(sources, reverb_prob=1.0, reverb_image_prob=1.0)[0], x1)
+    d0 = _recording(sources, "dev", reverb_prob=1.0)[0]
+    assert np.array_equal(_recording(sources, "dev", reverb_prob=1.0, reverb_image_prob=1.0)[0], d0)
+    with pytest.raises(InputError, match="x.yaml: reverb_image_prob must lie in"):
+        mix.check_mix_config(tiny_cfg(reverb_image_prob=2.0), "x.yaml")
+
+
+def test_image_rir_has_the_direct_path_first_and_decays():
+    from vadkit.corpora import augment
+    for seed, rt60 in ((0, 0.3), (1, 0.9)):
+        h = augment.image_rir(np.random.default_rng(seed), 16000, rt60)
+        assert h[0] == 1.0 and np.max(np.abs(h[1:])) < 1.0
+        energy = np.cumsum(h[::-1] ** 2)[::-1]            # Schroeder's backward integral
+        edc = 10 * np.log10(energy / energy[0])
+        t20 = np.argmax(edc < -25) - np.argmax(edc < -5)   # 20 dB of decay, in samples
+        assert 0.5 * rt60 < 3 * t20 / 16000 < 1.5 * rt60, (rt60, 3 * t20 / 16000)
+    a, b = (augment.image_rir(np.random.default_rng(7), 16000, 0.5) for _ in range(2))
+    assert np.array_equal(a, b)

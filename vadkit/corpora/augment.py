@@ -11,8 +11,15 @@ envelope that falls 60 dB in RT60 seconds, scaled so that direct energy / reverb
 drawn DRR (direct-to-reverberant ratio, dB).  The direct path stays at lag 0, so reverberant speech
 starts where the clean speech started; the tail after the end of an utterance is labelled non-speech
 (annotators mark the talker, not the room: this is the human RTTM's convention too).  The wet signal
-is scaled to the peak of the dry one.  (pyroomacoustics 0.10.1 installs cleanly from PyPI with our pins
-and would give shoebox image-method responses; this model is enough for a level/decay augmentation.)
+is scaled to the peak of the dry one.
+
+Image-source rooms (`image_rir`): a shoebox room (pyroomacoustics' image method, Allen & Berkley 1979) of
+random size, walls of one absorption that gives the drawn RT60 by Sabine's formula, talker and microphone at
+random places at least 0.5 m from every wall; up to IMAGE_MAX_ORDER reflections (so a small, very live room
+decays faster than its RT60: the order that formula asks for would cost minutes).  It has the early
+reflections, comb filtering and distance-dependent DRR the statistical model lacks.  The response is cut at
+its direct path, so the labels keep their timing as above.  Deterministic: the geometry comes from the
+caller's generator and the image method draws nothing.
 
 Telephone channel (`telephone`): resampled to 8 kHz, band-passed 300-3400 Hz (4th-order Butterworth,
 zero phase), then G.711 mu-law (mu = 255) or A-law (A = 87.6) companded and quantised to 8 bits and
@@ -44,6 +51,31 @@ def rir(rng: np.random.Generator, sample_rate_hz: int, rt60_s: float, drr_db: fl
     tail *= math.sqrt(10 ** (-drr_db / 10) / max(float(np.sum(tail ** 2)), 1e-20))
     tail[0] = 1.0
     return tail
+
+
+IMAGE_MAX_ORDER = 40          # reflections per image-source response (about 0.25 s to compute)
+ROOM_M = ((3.0, 10.0), (3.0, 10.0), (2.4, 4.0))   # shoebox size range, metres (x, y, height)
+
+
+def image_rir(rng: np.random.Generator, sample_rate_hz: int, rt60_s: float) -> np.ndarray:
+    """Impulse response (n,) float64 of a random shoebox room with that RT60 (module docstring): the direct
+    path at lag 0, scaled to 1."""
+    import pyroomacoustics as pra
+    dims = [float(rng.uniform(a, b)) for a, b in ROOM_M]
+    place = lambda lo, hi: [float(rng.uniform(0.5, d - 0.5)) for d in dims[:2]] + [float(rng.uniform(lo, hi))]
+    talker, mic = place(1.2, 1.9), place(0.7, 1.5)
+    try:
+        absorption, order = pra.inverse_sabine(rt60_s, dims)
+    except ValueError:   # the room is too big for that RT60 (absorption would exceed 1): take the deadest walls
+        absorption, order = 0.99, 2
+    room = pra.ShoeBox(dims, fs=sample_rate_hz, materials=pra.Material(absorption),
+                       max_order=int(min(order, IMAGE_MAX_ORDER)), air_absorption=False)
+    room.add_source(talker)
+    room.add_microphone(mic)
+    room.compute_rir()
+    h = np.asarray(room.rir[0][0], dtype=np.float64)
+    h = h[int(np.argmax(np.abs(h))):]   # the direct path (the strongest tap) at lag 0
+    return h / h[0]
 
 
 def reverberate(x: np.ndarray, h: np.ndarray) -> np.ndarray:

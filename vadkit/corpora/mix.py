@@ -59,7 +59,9 @@ instead of a real file; `noise_only_prob` makes a recording with no speech at al
 scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
 utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit.corpora.tts: a random
 variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
-are heard.  `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
+are heard; `reverb_image_prob` makes a reverberated recording's impulse response, with that chance, an
+image-source shoebox room's (vadkit.corpora.augment.image_rir) instead of the statistical model's.
+`train_versions` K > 1 mixes the train set K times from the same files (version v of recording
 i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
 set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
 rather than the same ones again.
@@ -279,12 +281,14 @@ def label_config(cfg: MixCorpusConfig) -> MixCorpusConfig:
     return dataclasses.replace(cfg, label_fill_gap_ms=0.0) if cfg.label_policy == "tight" else cfg
 
 
-def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music: Sequence[str]):
-    """(track, regions) -> track with a second talker, reverberation and music (each by its *_prob).
+def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music: Sequence[str],
+               train: bool = False):
+    """(track, regions) -> track with a second talker, reverberation and music (each by its *_prob; image-source
+    rooms, reverb_image_prob, in train only).
 
     Each augmentation draws from its own child of rng, so switching one on or off leaves the others'
     draws alone.  The regions (labels) are not changed: see the module docstring."""
-    r_overlap, r_reverb, r_music = rng.spawn(3)
+    r_overlap, r_reverb, r_music, r_room = rng.spawn(4)   # a 4th child leaves the first three's draws alone
     sr = cfg.sample_rate_hz
 
     def fx(track: np.ndarray, regions: intervals.Segments) -> np.ndarray:
@@ -302,8 +306,10 @@ def _speech_fx(rng: np.random.Generator, cfg: MixCorpusConfig, utterance, music:
                 level = np.sqrt(np.mean(main ** 2) / max(np.mean(other ** 2), 1e-20))
                 track[a:a + k] += other * level * 10 ** (r_overlap.uniform(cfg.overlap_db_min, cfg.overlap_db_max) / 20)
         if r_reverb.random() < cfg.reverb_prob:
-            h = augment.rir(r_reverb, sr, r_reverb.uniform(cfg.reverb_rt60_s_min, cfg.reverb_rt60_s_max),
-                            r_reverb.uniform(cfg.reverb_drr_db_min, cfg.reverb_drr_db_max))
+            rt60 = r_reverb.uniform(cfg.reverb_rt60_s_min, cfg.reverb_rt60_s_max)
+            h = augment.rir(r_reverb, sr, rt60, r_reverb.uniform(cfg.reverb_drr_db_min, cfg.reverb_drr_db_max))
+            if train and r_room.random() < cfg.reverb_image_prob:   # a shoebox room instead, of the same RT60
+                h = augment.image_rir(r_room, sr, rt60)
             track = augment.reverberate(track, h).astype(np.float64)
         if r_music.random() < cfg.music_prob and music and regions:
             a = max(0, int((regions[0][0] - 0.5) * sr))
@@ -368,7 +374,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     music = [p for p in noises if re.search(cfg.music_pattern, p)]
     fill = cfg.label_policy_gap_ms if cfg.label_policy == "fill" else 0.0
     x, regions = mixing.make_recording(mix_rng, lambda: read_utterance(source_rng), duration_s, label_config(cfg),
-                                    bed=bed, event=event, speech_fx=_speech_fx(speech_rng, cfg, read_utterance, music),
+                                    bed=bed, event=event,
+                                    speech_fx=_speech_fx(speech_rng, cfg, read_utterance, music, train),
                                     fill_gaps_ms=fill)
     return _channel_fx(channel_rng, cfg, x).astype(np.float32), regions
 
@@ -395,6 +402,7 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
          "an augmentation's *_min exceeds its *_max"),
         (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1 and 0 <= cfg.tts_prob <= 1),
          "synth_noise_prob, noise_only_prob and tts_prob must lie in [0, 1]"),
+        (not 0 <= cfg.reverb_image_prob <= 1, "reverb_image_prob must lie in [0, 1]"),
         (cfg.tts_prob > 0 and not cfg.tts_languages, "tts_prob > 0 needs tts_languages"),
         (not (isinstance(cfg.train_versions, int) and 1 <= cfg.train_versions <= 1000),
          "train_versions must be an integer in 1..1000"),
@@ -403,6 +411,12 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
          f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
     ]
+    if cfg.reverb_image_prob > 0 and cfg.reverb_prob > 0:
+        try:
+            import pyroomacoustics  # noqa: F401
+        except ImportError:
+            problems.append((True, "reverb_image_prob > 0 needs pyroomacoustics: pip install -r requirements.txt "
+                                   "(or set reverb_image_prob: 0)"))
     if cfg.tts_prob > 0:
         for lang in cfg.tts_languages:
             try:
