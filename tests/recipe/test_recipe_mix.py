@@ -12,9 +12,10 @@ from builders import make_mirror, make_sources, write_config
 from conftest import ROOT, copy_recipe
 from test_recipe import run
 
-TINY_TRAIN = "  epochs: 1\n  steps_per_epoch: 4\n  batch_size: 8\n"   # the stages run; accuracy is not checked
+TINY_TRAIN = "  epochs: 2\n  steps_per_epoch: 4\n  batch_size: 8\n"   # the stages run; accuracy is not checked
 TINY_MIX = ("sample_rate_hz: 16000\ntrain_minutes: 0.6\ndev_minutes: 0.2\ntest_minutes: 0.2\n"
-            "min_rec_s: 10\nmax_rec_s: 12\ndev_share: 0.25\ntest_share: 0.25\nnoise_dev_share: 0.25\nnoise_test_share: 0.25\n")
+            "min_rec_s: 10\nmax_rec_s: 12\ndev_share: 0.25\ntest_share: 0.25\nnoise_dev_share: 0.25\nnoise_test_share: 0.25\n"
+            "train_versions: 2\n")   # two mixings of the train set: epoch 2 trains on the second
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,9 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
         m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
         assert m["n_files"] >= 1 and 0 <= m["accuracy"] <= 1
     assert sorted((recipe / "data/train").iterdir())  # stage 1 wrote the train dir
+    versions = {v for (v,) in io.read_table(recipe / "data/train/reco2version").values()}
+    assert versions == {"0", "1"} and not (recipe / "data/dev/reco2version").exists()
+    assert "epoch 2: train version 1" in (recipe / "exp/lstm/log/train.log").read_text()
 
 
 @pytest.mark.badinput
