@@ -239,25 +239,25 @@ def stage_of(rel: str) -> int:
     return stage
 
 
+def stage_files(root: Path):
+    """(path, path relative to root) of every file under root's data/ and exp/ but logs and .lock files."""
+    for p in sorted(q for d in ("data", "exp") for q in (root / d).rglob("*") if q.is_file()):
+        if not ignored(rel := p.relative_to(root)):
+            yield p, rel
+
+
 def outputs(root: Path, last_stage: int = 5) -> dict[str, str]:
     """{path: digest} of the outputs of stages 0..last_stage under root (data/, exp/), less logs, .lock files
     and temporary names (ignored(), temporary())."""
-    out = {}
-    for p in sorted(q for d in ("data", "exp") for q in (root / d).rglob("*") if q.is_file()):
-        rel = p.relative_to(root)
-        if ignored(rel) or temporary(rel):
-            continue
-        if stage_of(str(rel)) <= last_stage:
-            out[str(rel)] = digest(p)
-    return out
+    return {str(rel): digest(p) for p, rel in stage_files(root)
+            if not temporary(rel) and stage_of(str(rel)) <= last_stage}
 
 
 def remove_outputs(root: Path, stage: int) -> None:
     """Undo a stage that finished: delete every file it writes (temporary names and stamps too), so the next
     try runs it again from the start."""
-    for p in [q for d in ("data", "exp") for q in (root / d).rglob("*") if q.is_file()]:
-        rel = p.relative_to(root)
-        if "log" not in rel.parts[:-1] and stage_of(str(rel)) == stage:
+    for p, rel in list(stage_files(root)):
+        if stage_of(str(rel)) == stage:
             p.unlink()
 
 

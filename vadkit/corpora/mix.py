@@ -438,12 +438,6 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
             raise InputError(f"{where}: {message}")
 
 
-def _version_of(rec_id: str) -> int:
-    """mix_train_0001 -> 0, mix_train_v03_0001 -> 3."""
-    m = re.search(r"_v(\d+)_\d+$", rec_id)
-    return int(m.group(1)) if m else 0
-
-
 def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequence[str | Path],
                     noise_dirs: Sequence[str | Path] = (), noise_lists: Sequence[str | Path] = (),
                     num_jobs: int = 1, where: str = "corpus config") -> bool:
@@ -483,13 +477,15 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
             if cfg.music_prob > 0 and not any(re.search(cfg.music_pattern, p) for p in noise_paths):
                 log.warning("%s: no noise file matches music_pattern %r: no music under speech", s,
                             cfg.music_pattern)
+            versions = {}   # train rec id -> which mixing it is (when the train set is mixed several times)
             for v in range(cfg.train_versions if s == "train" else 1):
                 key, name = mixing.set_key(s, v), f"{s}_v{v:02d}" if v else s
-                out += [(make_mix_recording, (cfg, key, i, paths, noise_paths), s,
-                         str(tmp / s / f"mix_{name}_{i + 1:04d}.wav"), cfg.sample_rate_hz)
-                        for i in range(len(mixing.set_durations(cfg, key)))]
-            if s == "train" and cfg.train_versions > 1:   # which version each train recording is
-                io.write_table(tmp / s / "versions", {Path(j[3]).stem: str(_version_of(Path(j[3]).stem))
-                                                      for j in out if j[2] == "train"})
+                for i in range(len(mixing.set_durations(cfg, key))):
+                    wav = tmp / s / f"mix_{name}_{i + 1:04d}.wav"
+                    out.append((make_mix_recording, (cfg, key, i, paths, noise_paths), s, str(wav),
+                                cfg.sample_rate_hz))
+                    versions[wav.stem] = str(v)
+            if len(set(versions.values())) > 1:
+                io.write_table(tmp / s / "versions", versions)
         return out
     return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus")

@@ -181,14 +181,20 @@ def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
     dims, norm = cfg.model.input_dims, (cfg.train.cmvn, cfg.train.cmvn_window_frames)
     versions = train_versions(train_dir)
-    tr_x, tr_y, feat_cfg = load_set(train_dir, stats, dims, *norm, rec_ids=versions[0] if versions else None)
+    tr_x, tr_y, feat_cfg = _load_train(cfg, train_dir, stats, versions[0] if versions else None)
     dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
     if dev_feat_cfg != feat_cfg:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
-    tr_y, dv_y = graded_set(tr_y, cfg.train, feat_cfg), graded_set(dv_y, cfg.train, feat_cfg)
-    return _Sets(stats, tr_x, tr_y, dv_x, dv_y, feat_cfg, versions)
+    return _Sets(stats, tr_x, tr_y, dv_x, graded_set(dv_y, cfg.train, feat_cfg), feat_cfg, versions)
+
+
+def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None):
+    """(normalised features, graded targets, feature config) of the train set, or of these rec ids of it."""
+    x, y, feat_cfg = load_set(train_dir, stats, cfg.model.input_dims, cfg.train.cmvn, cfg.train.cmvn_window_frames,
+                              rec_ids)
+    return x, graded_set(y, cfg.train, feat_cfg), feat_cfg
 
 
 def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int) -> bool:
@@ -196,9 +202,7 @@ def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int)
     if not sets.versions or (epoch - 1) % len(sets.versions) == sets.version:
         return False
     sets.version = (epoch - 1) % len(sets.versions)
-    norm = (cfg.train.cmvn, cfg.train.cmvn_window_frames)
-    sets.train_x, y, _ = load_set(train_dir, sets.stats, cfg.model.input_dims, *norm, sets.versions[sets.version])
-    sets.train_y = graded_set(y, cfg.train, sets.features)
+    sets.train_x, sets.train_y, _ = _load_train(cfg, train_dir, sets.stats, sets.versions[sets.version])
     return True
 
 
