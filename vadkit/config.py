@@ -353,6 +353,9 @@ class MixCorpusConfig(MixingConfig):
     synth_noise_prob: float = 0.0        # train only: each background layer and pause event is, with this chance,
                                          #   one of the built-in procedural sounds (vadkit.corpora.sounds) instead
                                          #   of a real noise file: kinds of noise the ~25 training files lack
+    synth_music_prob: float = 0.0        # train only: each background layer and pause event is, with this chance
+                                         #   (drawn before synth_noise_prob), procedural instrument music
+                                         #   (vadkit.corpora.sounds.MUSIC_GENERATORS)
     noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
                                          #   the usual peak levels): loud noise alone is not speech
     tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random

@@ -55,7 +55,9 @@ the sped-up utterance).  Labels are always those of the clean speech.
 Train-only levers (dev, test and xdev stay as they were, so scores remain comparable): `synth_noise_prob`
 makes each background layer and pause event, with that chance, one of the built-in procedural sounds
 (vadkit.corpora.sounds: coloured noise, hum, engine; tones, beeps, DTMF, chords, clicks, bursts, sweeps)
-instead of a real file; `noise_only_prob` makes a recording with no speech at all (background and events,
+instead of a real file; `synth_music_prob` makes them, with that chance (drawn first), procedural instrument
+music (vadkit.corpora.sounds.MUSIC_GENERATORS: plucked, struck and bowed melodies over chords, some with
+drums), the kind of non-speech the ~25 training noise files hold least of; `noise_only_prob` makes a recording with no speech at all (background and events,
 scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
 utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit.corpora.tts: a random
 variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
@@ -346,6 +348,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     sr = cfg.sample_rate_hz                                                  # off, recordings stay the same
     train = mixing.base_set(set_name) == "train"                 # train-only levers: dev and test stay put
     synth_p, tts_p = (cfg.synth_noise_prob, cfg.tts_prob) if train else (0.0, 0.0)
+    music_p = cfg.synth_music_prob if train else 0.0
+    music_rng = rng.spawn(1)[0]                                              # spawned last, as above
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
 
     def read_utterance(r: np.random.Generator) -> np.ndarray:
@@ -360,10 +364,14 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         k = int(r.integers(1, min(cfg.bed_files_max, len(noises)) + 1))
         picks = r.choice(len(noises), size=k, replace=False)
-        return mixing.layer(r, [mixing.one_sound(noise_rng, sounds.BED_GENERATORS, n, rate)
+        return mixing.layer(r, [mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate)
+                                if music_rng.random() < music_p else
+                                mixing.one_sound(noise_rng, sounds.BED_GENERATORS, n, rate)
                                 if noise_rng.random() < synth_p else _audible(r, noises[i], n, rate) for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
+        if music_rng.random() < music_p:
+            return mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate) * sounds.fade(n, rate)
         if noise_rng.random() < synth_p:
             return mixing.one_sound(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
@@ -403,6 +411,7 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not (0 <= cfg.synth_noise_prob <= 1 and 0 <= cfg.noise_only_prob <= 1 and 0 <= cfg.tts_prob <= 1),
          "synth_noise_prob, noise_only_prob and tts_prob must lie in [0, 1]"),
         (not 0 <= cfg.reverb_image_prob <= 1, "reverb_image_prob must lie in [0, 1]"),
+        (not 0 <= cfg.synth_music_prob <= 1, "synth_music_prob must lie in [0, 1]"),
         (cfg.tts_prob > 0 and not cfg.tts_languages, "tts_prob > 0 needs tts_languages"),
         (not (isinstance(cfg.train_versions, int) and 1 <= cfg.train_versions <= 1000),
          "train_versions must be an integer in 1..1000"),

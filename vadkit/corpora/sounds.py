@@ -8,6 +8,9 @@ sequences), because everything these make is labelled non-speech.
 BED_GENERATORS: stationary sounds to put under a whole recording (noise, hum, engine).  Music (chords)
 is an event only: as a bed under speech at -5 dB SNR it is beyond what a ~200-step LSTM learns.
 EVENT_GENERATORS: short sounds to drop into pauses (tones, beeps, DTMF, chords, clicks, bursts, sweeps).
+MUSIC_GENERATORS: instrument music for the mix corpus's train set (`synth_music_prob`): melodies of plucked,
+struck or bowed notes over chords, with or without drums.  Voiced speech and music share harmonic spectra with
+onsets a few per second; a VAD that heard only a few recordings of music calls much of it speech.
 """
 from __future__ import annotations
 
@@ -181,6 +184,99 @@ def sweep(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.n
     return _peak_normalize(x * fade(n_samples, sample_rate_hz))
 
 
+# ---------------------------------------------------------------- instrument music
+def _plucked(f0: float, n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A plucked string (Karplus-Strong): a noise burst one period long, recirculated through a two-point mean.
+
+    The loop runs a period at a time (each period depends only on the one before), so it is vectorised."""
+    period = max(2, int(round(sr / f0)))
+    decay = rng.uniform(0.990, 0.999)
+    blocks = [rng.uniform(-1, 1, period)]
+    while len(blocks) * period < n + 1:
+        prev = blocks[-1]
+        blocks.append(decay * 0.5 * (prev + np.concatenate(([prev[-1]], prev[:-1]))))
+    return np.concatenate(blocks)[:n] * fade(n, sr, 5.0)
+
+
+def _struck(f0: float, n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A struck string (piano-like): slightly stretched partials, the higher ones dying sooner, a sharp attack."""
+    t = np.arange(n) / sr
+    stretch = rng.uniform(0.0, 4e-4)
+    decay = rng.uniform(1.0, 4.0)
+    x = np.zeros(n)
+    for k in range(1, 16):
+        fk = k * f0 * np.sqrt(1 + stretch * k * k)
+        if fk >= 0.45 * sr:
+            break
+        x += np.sin(2 * np.pi * fk * t + rng.uniform(0, 2 * np.pi)) / k * np.exp(-t * decay * (1 + 0.3 * k))
+    return x * np.minimum(t * sr / max(1.0, 0.002 * sr), 1.0) * fade(n, sr, 10.0)
+
+
+def _bowed(f0: float, n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A bowed or blown note (violin, flute, organ): sustained harmonics with vibrato, soft attack and release."""
+    t = np.arange(n) / sr
+    vibrato = 1 + rng.uniform(0.0, 0.01) * np.sin(2 * np.pi * rng.uniform(4.5, 6.5) * t)
+    phase = 2 * np.pi * np.cumsum(f0 * vibrato) / sr
+    tilt = rng.uniform(0.7, 2.0)
+    odd_only = rng.random() < 0.3                    # clarinet-like
+    x = sum(np.sin(k * phase) / k ** tilt for k in range(1, 12, 2 if odd_only else 1) if k * f0 < 0.45 * sr)
+    return x * fade(n, sr, rng.uniform(20.0, 80.0))
+
+
+_INSTRUMENTS = (_plucked, _struck, _bowed)
+_SCALES = ((0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10), (0, 2, 4, 7, 9), (0, 3, 5, 7, 10))
+
+
+def _drums(rng: np.random.Generator, n_samples: int, sr: int, beat: int) -> np.ndarray:
+    """Kick, snare and hi-hat on a beat grid (`beat` samples per beat), with a few hits left out."""
+    x = np.zeros(n_samples)
+    t = np.arange(int(0.4 * sr)) / sr
+    kick = np.sin(2 * np.pi * np.cumsum(50 + 100 * np.exp(-t * 30)) / sr) * np.exp(-t * 12)
+    snare = rng.standard_normal(t.size) * np.exp(-t * 25) + 0.5 * np.sin(2 * np.pi * 190 * t) * np.exp(-t * 30)
+    hat = signal.sosfilt(signal.butter(4, min(7000.0, 0.4 * sr), btype="highpass", fs=sr, output="sos"),
+                         rng.standard_normal(t.size)) * np.exp(-t * 80)
+    for i, start in enumerate(range(0, n_samples, beat // 2)):
+        hits = [(hat, 0.3)] + ([(kick, 1.0)] if i % 4 == 0 else []) + ([(snare, 0.7)] if i % 4 == 2 else [])
+        for sound, gain in hits:
+            if rng.random() < 0.9:
+                k = min(sound.size, n_samples - start)
+                x[start:start + k] += gain * sound[:k]
+    return x
+
+
+def melody(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.ndarray:
+    """Instrument music: a melody of one instrument (plucked, struck or bowed) on a random scale and tempo,
+    notes of 1/4 to 2 beats, over held chords of another one, and drums in a third of the pieces."""
+    sr = sample_rate_hz
+    beat = int(sr * 60 / rng.uniform(60, 180))
+    key = int(rng.integers(-24, 0))                  # semitones from A4: the melody's lowest note 55-415 Hz
+    scale = _SCALES[rng.integers(len(_SCALES))]
+    lead, accomp = (_INSTRUMENTS[i] for i in rng.integers(len(_INSTRUMENTS), size=2))
+    x = np.zeros(n_samples)
+    start, degree = 0, int(rng.integers(len(scale)))
+    while start < n_samples:                         # the melody: mostly steps, some leaps
+        n = min(int(beat * rng.choice([0.25, 0.5, 0.5, 1, 1, 1.5, 2])), n_samples - start)
+        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 4, -4]), 0, 2 * len(scale) - 1))
+        semis = key + 12 * (degree // len(scale)) + scale[degree % len(scale)]
+        if n > 8 and rng.random() < 0.9:             # a few rests
+            x[start:start + n] += lead(440.0 * 2 ** (semis / 12), n, sr, rng)
+        start += n
+    if rng.random() < 0.7:                           # chords, one per bar of 2-4 beats, 6-15 dB under the melody
+        chord = np.zeros(n_samples)
+        start = 0
+        while start < n_samples:
+            n = min(beat * int(rng.integers(2, 5)), n_samples - start)
+            root = key - 12 + scale[rng.integers(len(scale))]
+            for step in (0, 4 if rng.random() < 0.5 else 3, 7):
+                chord[start:start + n] += accomp(440.0 * 2 ** ((root + step) / 12), n, sr, rng)
+            start += n
+        x += chord * (np.std(x) + 1e-9) / (np.std(chord) + 1e-9) * 10 ** (-rng.uniform(6, 15) / 20)
+    if rng.random() < 0.33:
+        drums = _drums(rng, n_samples, sr, beat)
+        x += drums * (np.std(x) + 1e-9) / (np.std(drums) + 1e-9) * 10 ** (-rng.uniform(0, 10) / 20)
+    return _peak_normalize(x)
+
+
 BED_GENERATORS: dict[str, Generator] = {
     "white": white, "pink": pink, "brown": brown, "band": band, "hum": hum, "engine": engine,
 }
@@ -188,3 +284,4 @@ EVENT_GENERATORS: dict[str, Generator] = {
     "tone": tone, "beeps": beeps, "dtmf": dtmf, "chords": chords, "clicks": clicks, "burst": burst,
     "sweep": sweep,
 }
+MUSIC_GENERATORS: dict[str, Generator] = {"melody": melody}
