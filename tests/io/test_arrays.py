@@ -43,3 +43,20 @@ def test_missing_tables(tmp_path):
         arrays.read_table(tmp_path, "ark", ("probs",), "probs")
     with pytest.raises(InputError, match="unknown format 'npz'"):
         arrays.TableWriter(tmp_path, "npz", TABLES)
+
+
+@pytest.mark.badinput
+def test_an_scp_whose_ark_moved_names_the_entry_and_the_fix(tmp_path, monkeypatch):
+    d = tmp_path / "exp" / "m" / "decode_dev"
+    d.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    with arrays.TableWriter(d.relative_to(tmp_path), "ark", ("probs",)) as w:   # relative paths, as a stage writes
+        w.write("probs", "rec_1", np.ones(3, np.float32))
+    (tmp_path / "exp" / "m").rename(tmp_path / "exp" / "m2")                   # the exp dir moved
+    table = arrays.read_table(tmp_path / "exp" / "m2" / "decode_dev", "ark", ("probs",), "probs")
+    assert list(table) == ["rec_1"] and len(table) == 1
+    with pytest.raises(InputError, match=r"m2/decode_dev/probs.scp: the entry for 'rec_1' cannot be read .*"
+                                         r"relative to the directory the stage ran in"):
+        table["rec_1"]
+    with pytest.raises(KeyError):
+        table["other"]

@@ -63,11 +63,38 @@ class ArkWriter:
 
 
 def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
-    """Lazy {rec_id: array} over a Kaldi scp (kaldiio)."""
+    """Lazy {rec_id: array} over a Kaldi scp (kaldiio); an entry whose ark cannot be read is an InputError."""
     import kaldiio
     if not Path(scp).is_file():
         raise InputError(f"{scp}: file not found; run the stage that makes it")
-    return kaldiio.load_scp(str(scp))
+    return _CheckedScp(Path(scp), kaldiio.load_scp(str(scp)))
+
+
+class _CheckedScp(Mapping):
+    """kaldiio's lazy scp table whose reads name the scp line and the fix instead of a kaldiio traceback
+    (an ark moved or deleted, or an exp dir copied elsewhere: scp paths are relative to where a stage ran)."""
+
+    def __init__(self, scp: Path, table: Mapping):
+        self.scp, self._table = scp, table
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        import warnings
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)     # kaldiio's own note before the error
+                return self._table[key]
+        except KeyError:
+            raise
+        except (OSError, ValueError, EOFError) as e:
+            raise InputError(f"{self.scp}: the entry for {key!r} cannot be read ({e}); its paths are relative to "
+                             "the directory the stage ran in: run from there, or redo the stage that wrote it "
+                             "(--overwrite true)") from None
+
+    def __iter__(self):
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
 
 
 class H5Writer:
