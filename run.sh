@@ -16,6 +16,7 @@ mix_conf=conf/corpus_mix.yaml # --corpus mix, librimix: how mixtures are made (i
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
 feat_conf=                   # feature config (default: conf/features_16k.yaml for mix, librimix; else conf/features.yaml)
+decode_conf=                 # post-processing of stage 4 (default: conf/decode_mix.yaml for mix, librimix; else conf/decode.yaml)
 nj=2                         # parallel jobs for the corpus, features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also data/ami_{dev,test}
@@ -41,7 +42,8 @@ Stages:
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
                 (with --seeds: once per seed -> exp/<model>_seed<k>/, and their ensemble -> exp/<model>_ens/)
-  4  decode:    dev and test (+ ami_*, builtin_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm)
+  4  decode:    dev and test (+ ami_*, builtin_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm);
+                --decode-conf -> exp/<model>/decode.yaml (what steps/vad.py uses with --model exp/<model>)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures (threshold also tuned on dev, or
                 on ami_dev for ami_*); ROC/PR curves -> exp/plots/curves_<set>.png; summary -> exp/log/summary.log
 Logs: data/local/log/ (stages 0, 1), data/<set>/log/ (2), exp/<model>/log/ (3-5), exp/log/ (5)
@@ -59,6 +61,7 @@ Options (default):
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
   --feat-conf FILE   feature config (conf/features.yaml; mix, librimix: conf/features_16k.yaml); input size = input_dims
+  --decode-conf FILE post-processing (conf/decode.yaml; mix, librimix: conf/decode_mix.yaml, the probability bridge on)
   --nj N             parallel jobs for stages 0, 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
@@ -94,6 +97,8 @@ if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
 fi
 case $corpus in mix | librimix) feat_conf=${feat_conf:-conf/features_16k.yaml} ;; *) feat_conf=${feat_conf:-conf/features.yaml} ;; esac
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
+case $corpus in mix | librimix) decode_conf=${decode_conf:-conf/decode_mix.yaml} ;; *) decode_conf=${decode_conf:-conf/decode.yaml} ;; esac
+if [ ! -f "$decode_conf" ]; then die "--decode-conf $decode_conf: no such file (e.g. conf/decode.yaml)"; fi
 if [ ! -f "$mix_conf" ]; then die "--mix-conf $mix_conf: no such file (e.g. conf/corpus_mix.yaml)"; fi
 if [ "$stage" -lt 0 ] || [ "$stage" -gt 5 ] || [ "$stop_stage" -lt "$stage" ]; then
   die "--stage $stage --stop-stage $stop_stage: stages are 0-5 and the last may not come before the first"
@@ -175,9 +180,11 @@ fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for e in $exps; do
+    # the exp dir's own post-processing (vadkit.Vad and steps/vad.py read it, as a shipped model's)
+    if [ -d "$e" ]; then cp "$decode_conf" "$e/decode.yaml.tmp" && mv "$e/decode.yaml.tmp" "$e/decode.yaml"; fi
     for s in $eval_sets; do
       log "Stage 4: decode data/$s with $e -> $e/decode_$s"
-      steps/decode.sh --config conf/decode.yaml --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
+      steps/decode.sh --config "$decode_conf" --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
         "$e" "data/$s" "$e/decode_$s"
     done
   done

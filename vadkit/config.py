@@ -103,6 +103,10 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
+BRIDGE_SIDES = ("auto", "both", "past")
+BRIDGE_KEYS = ("bridge_half_life_ms", "bridge_weight", "bridge_sides")
+
+
 @dataclass
 class DecodeConfig:
     threshold: float = 0.5         # speech when prob >= threshold
@@ -113,6 +117,12 @@ class DecodeConfig:
     min_silence_ms: float = 0.0    # bridge shorter gaps
     pad_ms: float = 0.0            # widen every region on both sides
     max_speech_s: float | None = None  # split longer regions at their least speech-like frame (None: off)
+    # probability bridge (our models only, before everything above; vadkit.decode.postprocess.bridge): a frame
+    # gets at least bridge_weight x the speech probability around it, decaying by half every bridge_half_life_ms
+    bridge_half_life_ms: float = 0.0   # 0: off
+    bridge_weight: float = 0.5
+    bridge_sides: str = "auto"         # both: speech before and after (pauses between speech); past: after speech
+                                       #   only (streamable); auto: both for bidirectional models, else past
 
     def __post_init__(self):
         probs = {"threshold": self.threshold, "onset": self.onset, "offset": self.offset}
@@ -128,6 +138,12 @@ class DecodeConfig:
         bad += [f"{k} must be >= 0 ms, not {v!r}" for k, v in (("min_speech_ms", self.min_speech_ms),
                 ("min_silence_ms", self.min_silence_ms), ("pad_ms", self.pad_ms))
                 if not (isinstance(v, (int, float)) and v >= 0)]
+        if not (isinstance(self.bridge_half_life_ms, (int, float)) and self.bridge_half_life_ms >= 0):
+            bad.append(f"bridge_half_life_ms must be >= 0 ms (0: off), not {self.bridge_half_life_ms!r}")
+        if not (isinstance(self.bridge_weight, (int, float)) and 0 <= self.bridge_weight <= 1):
+            bad.append(f"bridge_weight must be in [0, 1], not {self.bridge_weight!r}")
+        if self.bridge_sides not in BRIDGE_SIDES:
+            bad.append(f"bridge_sides must be one of {', '.join(BRIDGE_SIDES)}, not {self.bridge_sides!r}")
         if self.max_speech_s is not None and not (isinstance(self.max_speech_s, (int, float)) and self.max_speech_s >= 0.05):
             bad.append(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
         if bad:

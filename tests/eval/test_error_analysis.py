@@ -49,3 +49,15 @@ def test_analyse_counts_misses_and_false_alarms(tmp_path):
     assert voiced["frames"] == ref.sum() and voiced["error"] == 0.0
     silent = rows[("level -200..-60 dB", "non-speech")]
     assert silent["error"] == pytest.approx(10 / silent["frames"])
+
+
+def test_bridged_roc_auc_lifts_pauses_kept_inside_a_turn():
+    grid = FrameGrid()
+    ref = np.array([0] * 200 + [1] * 150 + [0] * 200, np.int8)     # one turn ...
+    prob = np.where(ref == 1, 0.9, 0.05).astype(np.float32)
+    prob[250:280] = 0.03                                            # ... with a pause the network calls silence
+    dec = scoring.Decoded(Path("d"), Path("e"), ["r"], grid, DecodeConfig(), {"r": "r.wav"}, {"r": 5.5},
+                          {"r": [(2.0, 3.5)]}, {"r": []}, {"r": ref}, {"r": ref}, {"r": prob})
+    off = scoring.bridged_roc_auc(dec, DecodeConfig(), "both")
+    on = scoring.bridged_roc_auc(dec, DecodeConfig(bridge_half_life_ms=300.0, bridge_weight=0.5), "both")
+    assert off < 0.9 and on == pytest.approx(1.0)   # the pause now lies above the silence around the turn

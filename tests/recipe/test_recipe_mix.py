@@ -40,6 +40,10 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
     versions = {v for (v,) in io.read_table(recipe / "data/train/reco2version").values()}
     assert versions == {"0", "1"} and not (recipe / "data/dev/reco2version").exists()
     assert "epoch 2: train version 1" in (recipe / "exp/lstm/log/train.log").read_text()
+    # the real-speech post-processing (probability bridge on) went with the exp dir and into every decode
+    assert (recipe / "exp/lstm/decode.yaml").read_text() == (recipe / "conf/decode_mix.yaml").read_text()
+    from vadkit.decode.decoding import decode_config_of
+    assert decode_config_of(recipe / "exp/lstm/decode_dev").bridge_half_life_ms > 0
 
 
 @pytest.mark.badinput

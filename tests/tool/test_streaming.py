@@ -39,7 +39,9 @@ def as_segments(events):
 @pytest.mark.parametrize("kind", ["uni", "deltas"])
 @pytest.mark.parametrize("cfg", [DecodeConfig(threshold=0.5, median_frames=5, min_silence_ms=200, min_speech_ms=50),
                                  DecodeConfig(threshold=0.5, onset=0.55, offset=0.45, median_frames=11, pad_ms=150,
-                                              min_silence_ms=100, min_speech_ms=100, max_speech_s=2.0)])
+                                              min_silence_ms=100, min_speech_ms=100, max_speech_s=2.0),
+                                 DecodeConfig(threshold=0.5, median_frames=5, min_silence_ms=200,
+                                              bridge_half_life_ms=300.0, bridge_weight=0.9)])
 def test_stream_equals_offline(setup, kind, cfg):
     from vadkit import StreamingVad, Vad
     x = setup["x"]
@@ -64,6 +66,13 @@ def test_stream_at_another_rate(setup):
     offline = Vad(setup["uni"], cfg, chunk_s=None).run(x16, 16000)
     probs, _ = stream(StreamingVad(setup["uni"], cfg, sample_rate_hz=16000), x16, np.random.default_rng(1))
     assert np.abs(probs - offline.probs).max() < 1e-5
+
+
+@pytest.mark.badinput
+def test_a_two_sided_bridge_refuses_to_stream(setup):
+    from vadkit import StreamingVad
+    with pytest.raises(InputError, match="bridge_sides: both needs the whole recording"):
+        StreamingVad(setup["uni"], DecodeConfig(bridge_half_life_ms=300.0, bridge_sides="both"))
 
 
 @pytest.mark.badinput

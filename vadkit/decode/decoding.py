@@ -38,7 +38,24 @@ def _signature(model_path: Path, data_dir: Path, cfg: DecodeConfig) -> dict:
 
 def is_decoded(decode_dir: str | Path, signature: dict) -> bool:
     """decode_dir holds a finished decode (hyp.rttm) made as `signature` says (decode.yaml)."""
-    return io.is_current(Path(decode_dir) / "decode.yaml", signature, [Path(decode_dir) / "hyp.rttm"])
+    return io.is_current(Path(decode_dir) / "decode.yaml", signature, [Path(decode_dir) / "hyp.rttm"],
+                         upgrade=_with_decode_defaults)
+
+
+def _with_decode_defaults(recorded: dict) -> dict:
+    """A decode.yaml written before a DecodeConfig key existed: that key at its default (same decode)."""
+    d = recorded.get("decode")
+    return {**recorded, "decode": {**config.to_dict(DecodeConfig()), **d}} if isinstance(d, dict) else recorded
+
+
+def decode_config_of(decode_dir: str | Path) -> DecodeConfig | None:
+    """The decode config a finished decode was made with (its decode.yaml), None if it has none."""
+    recorded = io.read_stamp(Path(decode_dir) / "decode.yaml")
+    d = _with_decode_defaults(recorded or {}).get("decode")
+    try:
+        return config.from_dict(DecodeConfig, d) if isinstance(d, dict) else None
+    except (InputError, TypeError, ValueError):
+        return None
 
 
 def is_up_to_date(model_dir: str | Path, data_dir: str | Path, decode_dir: str | Path, cfg: DecodeConfig) -> bool:
@@ -73,7 +90,7 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
         raise InputError(f"{data_dir}: features were cached with another config than {model.path} was trained "
                          "on; re-run stage 2 with that model's conf/features.yaml")
     ids = sorted(feats)
-    probs = model.probs([feats[k] for k in ids])
+    probs = [model.bridged(p, cfg) for p in model.probs([feats[k] for k in ids])]
     part = Path(decode_dir) / "decode_parts" / f"{nj}.{job}"
     with io.atomic_open(part / "probs.npz") as f:
         np.savez(f, **dict(zip(ids, probs)))

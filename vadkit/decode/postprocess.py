@@ -1,5 +1,12 @@
 """Frame speech probabilities -> speech segments (pure numpy; shared by decode and the VAD tool).
 
+Before that, our models' probabilities may be bridged (`bridge`, off unless bridge_half_life_ms > 0): a frame
+gets at least bridge_weight x the probability of the speech around it, decaying with the distance.  Sides
+"both": the lesser of the decayed maxima before and after it, so pauses between speech rise by their length
+(short ones most) while silence before the first and after the last speech stays; "past": the decayed
+maximum before it only (a hangover; causal, so a stream gets the same numbers).  Human turn-level labels
+keep pauses inside a turn as speech; the network, trained on phrase-level targets, puts them with silence.
+
 Order: hysteresis threshold (enter speech at >= onset, leave below offset), median filter over
 the 0/1 decisions, bridge gaps shorter than min_silence_ms, drop regions shorter than
 min_speech_ms, pad regions by pad_ms on both sides (clipped to [0, duration]), merge overlaps,
@@ -13,6 +20,42 @@ from scipy.ndimage import median_filter
 from vadkit import intervals
 from vadkit.config import DecodeConfig
 from vadkit.features.grid import FrameGrid
+
+
+def _decayed_max(p: np.ndarray, log_decay: float, start: float = 0.0) -> np.ndarray:
+    """m[t] = max(start * decay**(t+1), max_{s<=t} p[s] * decay**(t-s)), decay = exp(log_decay) < 1.
+
+    In logs m[t] = t log_decay + cummax(log p[s] - s log_decay): vectorised, and exact in float64 for
+    recordings of days (the running term grows by |log_decay| per frame)."""
+    t = np.arange(len(p), dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        lp = np.log(np.asarray(p, np.float64))
+        first = np.log(start) + log_decay if start > 0 else -np.inf
+    run = np.maximum.accumulate(np.concatenate([[first], lp - t * log_decay]))[1:]
+    return np.exp(run + t * log_decay)
+
+
+def bridge_sides(cfg: DecodeConfig, bidirectional: bool) -> str:
+    """The sides a model's probabilities are bridged on: cfg.bridge_sides, auto resolved by the model."""
+    return ("both" if bidirectional else "past") if cfg.bridge_sides == "auto" else cfg.bridge_sides
+
+
+def bridge(probs: np.ndarray, cfg: DecodeConfig, hop_s: float, sides: str, state: float = 0.0
+           ) -> tuple[np.ndarray, float]:
+    """(n,) probabilities -> (bridged (n,) float32, state).  `sides` from bridge_sides; `state` carries the
+    decayed maximum from one piece of a stream to the next (past only; 0.0 at the start)."""
+    p = np.asarray(probs, np.float32)
+    if cfg.bridge_half_life_ms <= 0 or not len(p):
+        return p, state
+    log_decay = np.log(0.5) * hop_s * 1000 / cfg.bridge_half_life_ms
+    fwd = _decayed_max(p, log_decay, state)
+    if sides == "both":
+        if state:
+            raise ValueError("bridge: sides 'both' needs the whole recording, not a stream")
+        around = np.minimum(fwd, _decayed_max(p[::-1], log_decay)[::-1])
+    else:
+        around = fwd
+    return np.maximum(p, cfg.bridge_weight * around).astype(np.float32), float(fwd[-1])
 
 
 def hysteresis(probs: np.ndarray, onset: float, offset: float, active: bool = False) -> np.ndarray:

@@ -265,3 +265,12 @@ def read_stats(decode_dir: str | Path) -> dict[str, np.ndarray]:
         raise InputError(f"{path}: no {', '.join(missing)} in it; re-run scoring (steps/score.py; stage 5) for "
                          f"{decode_dir}")
     return stats
+
+
+def bridged_roc_auc(dec: Decoded, cfg: DecodeConfig, sides: str) -> float | None:
+    """Frame ROC-AUC of a decode (made with the bridge off) had its probabilities been bridged as `cfg` says
+    (vadkit.decode.postprocess.bridge), all recordings pooled: what local/tune_bridge.py selects on."""
+    from vadkit.decode.postprocess import bridge
+    from vadkit.eval.metrics import roc_auc
+    probs = [bridge(dec.probs[r], cfg, dec.grid.hop_s, sides)[0] for r in dec.rec_ids]
+    return roc_auc(np.concatenate([dec.refs[r] for r in dec.rec_ids]), np.concatenate(probs))

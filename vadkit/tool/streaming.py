@@ -26,7 +26,7 @@ from scipy.ndimage import median_filter
 
 from vadkit import io
 from vadkit.config import DecodeConfig
-from vadkit.decode.postprocess import clean_segments, hysteresis, onset_offset, split_long
+from vadkit.decode.postprocess import bridge, bridge_sides, clean_segments, hysteresis, onset_offset, split_long
 from vadkit.errors import InputError
 from vadkit.features.extract import FeatureStream, static_dim
 from vadkit.models.checkpoint import TrainedModel
@@ -63,7 +63,11 @@ class StreamingVad:
         self.resampler = io.BlockResampler(self.input_rate, self.fc.sample_rate_hz)
         self.model.require_streamable("StreamingVad")
         self.features = FeatureStream(self.fc.sample_rate_hz, self.fc, static_only=mc.input_dims <= static_dim(self.fc))
+        if bridge_sides(self.cfg, not self.model.streams) != "past":
+            raise InputError(f"bridge_sides: {self.cfg.bridge_sides} needs the whole recording (speech after a "
+                             "pause); a stream can bridge on the past only: set bridge_sides: past (or auto)")
         self.state = None
+        self.bridge_state = 0.0             # the probability bridge's decayed maximum (postprocess.bridge)
         self.n_in = 0
         # post-processing state (frame indices are absolute)
         self.onset, self.offset = onset_offset(self.cfg)
@@ -110,7 +114,8 @@ class StreamingVad:
         if len(feats):
             x = torch.from_numpy(self.model.norm.apply(feats[:, :self.model.model_config.input_dims]))[None]
             lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state)
-            probs = sigmoid(lg[0].float().cpu().numpy())
+            probs, self.bridge_state = bridge(sigmoid(lg[0].float().cpu().numpy()), self.cfg, self.grid.hop_s,
+                                              "past", self.bridge_state)
         else:
             probs = np.zeros(0, np.float32)
         return StreamStep(first, probs, self._events(probs, final))

@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 from vadkit import config, intervals, io
-from vadkit.config import DecodeConfig
+from vadkit.config import BRIDGE_KEYS, DecodeConfig
+from vadkit.decode import decoding
 from vadkit.decode.postprocess import probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
@@ -82,8 +83,11 @@ def tuned_decode_config(metrics_json: str | Path, base: DecodeConfig) -> DecodeC
     if not isinstance(tuned, dict) or "threshold" not in tuned:
         raise InputError(f"{metrics_json}: no tuned threshold in it; score the decode with --tune-on DEV_DATA "
                          "DEV_DECODE (stage 5 does) and pass its scoring/metrics.json")
+    # the threshold holds for the probabilities it was tuned on: those of the decode's own probability bridge
+    made = decoding.decode_config_of(Path(metrics_json).parent.parent)
+    bridge = {} if made is None else {k: getattr(made, k) for k in BRIDGE_KEYS}
     return dataclasses.replace(base, threshold=float(tuned["threshold"]), onset=None, offset=None,
-                               **tuned.get("postprocess", {}))
+                               **{**tuned.get("postprocess", {}), **bridge})
 
 
 class _Spill:
@@ -279,7 +283,7 @@ class Vad:
             logits = np.concatenate(list(chunked_logits(self.model.net, feats, self.chunk, self.context,
                                                         self.bidirectional, self.batch_size, self.model.device))
                                     or [np.zeros(0, np.float32)])
-        return sigmoid(logits)
+        return self.model.bridged(sigmoid(logits), self.decode)
 
     @torch.no_grad()
     def _one_pass(self, feats: Iterator[np.ndarray]) -> np.ndarray:
