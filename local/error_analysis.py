@@ -8,7 +8,8 @@ For each decode dir (scored or not: it reads data/<set>/rttm, the wavs and the p
 10 ms frame gets its level and its place in the reference (vadkit.eval.error_analysis: voiced speech,
 quiet in a turn, non-speech near a turn, away).  Printed per level band and per place: frames, share,
 mean P(speech), and the miss or false-alarm rate of the raw probabilities at --threshold (default: the
-threshold tuned on dev at scoring, else the decode config's).  Writes nothing.
+threshold tuned on dev at scoring, else the decode config's); then the ROC-AUC of each speech place against
+each non-speech place (where a pooled ROC-AUC is lost, whatever the threshold).  Writes nothing.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def main(argv=None):
         for r in error_analysis.analyse(dec, thr):
             print(f"{r['group']:28s} {r['ref']:10s} {r['frames']:7d} {r['share']:6.1%} {r['mean_p']:6.2f} "
                   f"{r['error']:6.1%} {r['error_kind']}")
+        for r in error_analysis.ranking_by_place(dec):
+            print(f"ROC-AUC {r['speech']:24s} against {r['non_speech']:24s} {r['roc_auc']:.3f}")
 
 
 if __name__ == "__main__":

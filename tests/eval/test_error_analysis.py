@@ -49,6 +49,12 @@ def test_analyse_counts_misses_and_false_alarms(tmp_path):
     assert voiced["frames"] == ref.sum() and voiced["error"] == 0.0
     silent = rows[("level -200..-60 dB", "non-speech")]
     assert silent["error"] == pytest.approx(10 / silent["frames"])
+    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(dec)}
+    assert ranks[("speech, voiced", "non-speech, away")] == 1.0            # 0.8 and 0.1 below 0.9
+    dec.probs["r"][:10] = 0.95                                           # the false alarms above the speech
+    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(dec)}
+    assert ranks[("speech, voiced", "non-speech, near a turn")] == 1.0    # they lie away from the turn
+    assert ranks[("speech, voiced", "non-speech, away")] < 1.0
 
 
 def test_bridged_roc_auc_lifts_pauses_kept_inside_a_turn():

@@ -44,15 +44,34 @@ def places(ref: np.ndarray, level: np.ndarray, hop_s: float) -> np.ndarray:
 PLACES = ("speech, voiced", "speech, quiet in a turn", "non-speech, near a turn", "non-speech, away")
 
 
-def analyse(dec: scoring.Decoded, threshold: float) -> list[dict]:
-    """One row per (group, speech or non-speech) with frames, share, mean_p, error, error_kind."""
+def _frames(dec: scoring.Decoded) -> tuple[np.ndarray, ...]:
+    """(ref, prob, level, place) of every frame of the decode, recordings pooled."""
     ref, prob, level, place = [], [], [], []
     for r in dec.rec_ids:
         x, rate = io.read_audio(dec.wavs[r])
         lv = frame_levels(x, rate, dec.grid, len(dec.probs[r]))
         ref.append(dec.refs[r]), prob.append(dec.probs[r]), level.append(lv)
         place.append(places(dec.refs[r], lv, dec.grid.hop_s))
-    ref, prob, level, place = map(np.concatenate, (ref, prob, level, place))
+    return tuple(map(np.concatenate, (ref, prob, level, place)))
+
+
+def ranking_by_place(dec: scoring.Decoded) -> list[dict]:
+    """ROC-AUC of each speech place against each non-speech place (voiced / quiet in a turn against near a turn
+    / away): which pairs a model ranks worse than another is where its pooled ROC-AUC goes."""
+    from vadkit.eval.metrics import roc_auc
+    _, prob, _, place = _frames(dec)
+    rows = []
+    for s in (0, 1):
+        for n in (2, 3):
+            m = (place == s) | (place == n)
+            if (place == s).any() and (place == n).any():
+                rows.append({"speech": PLACES[s], "non_speech": PLACES[n], "roc_auc": roc_auc(place[m] == s, prob[m])})
+    return rows
+
+
+def analyse(dec: scoring.Decoded, threshold: float) -> list[dict]:
+    """One row per (group, speech or non-speech) with frames, share, mean_p, error, error_kind."""
+    ref, prob, level, place = _frames(dec)
     rows = []
     groups = [(f"level {lo}..{hi} dB", (level >= lo) & (level < hi)) for lo, hi in zip(BANDS_DB, BANDS_DB[1:])]
     groups += [(name, place == k) for k, name in enumerate(PLACES)]
