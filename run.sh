@@ -181,7 +181,7 @@ fi
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for e in $exps; do
     # the exp dir's own post-processing (vadkit.Vad and steps/vad.py read it, as a shipped model's)
-    if [ -d "$e" ]; then cp "$decode_conf" "$e/decode.yaml.tmp" && mv "$e/decode.yaml.tmp" "$e/decode.yaml"; fi
+    if [ -d "$e" ]; then cp "$decode_conf" "$e/.tmp$$.decode.yaml" && mv "$e/.tmp$$.decode.yaml" "$e/decode.yaml"; fi
     for s in $eval_sets; do
       log "Stage 4: decode data/$s with $e -> $e/decode_$s"
       steps/decode.sh --config "$decode_conf" --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \

@@ -45,6 +45,7 @@ DONE = {0: "data/local/builtin/.done", 1: "data/test/wav.scp", 2: "data/test/fea
 # the stage that writes each output (first match wins); a file matching none fails the digest: add it here
 STAGE_OF = (("data/local/builtin/*", 0), ("data/*/feats.*", 2), ("data/*/labels.*", 2), ("data/*/cmvn.json", 2),
             ("data/*", 1), ("exp/*/decode_*/scoring/*", 5), ("exp/plots/*", 5), ("exp/*/decode_*/*", 4),
+            ("exp/*/decode.yaml", 4),
             ("exp/*", 3))
 
 

@@ -20,7 +20,7 @@ from vadkit import config, io
 from vadkit.io import arrays
 from vadkit.config import DecodeConfig, FeatureConfig
 from vadkit.data.datadir import load_data_dir, split_rec_ids
-from vadkit.decode.postprocess import probs_to_segments
+from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features import cache
 from vadkit.models.checkpoint import TrainedModel
@@ -90,7 +90,8 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
         raise InputError(f"{data_dir}: features were cached with another config than {model.path} was trained "
                          "on; re-run stage 2 with that model's conf/features.yaml")
     ids = sorted(feats)
-    probs = [model.bridged(p, cfg) for p in model.probs([feats[k] for k in ids])]
+    probs = [bridge_recording(p, cfg, model.grid.hop_s, model.streams)
+             for p in model.probs([feats[k] for k in ids])]
     part = Path(decode_dir) / "decode_parts" / f"{nj}.{job}"
     with io.atomic_open(part / "probs.npz") as f:
         np.savez(f, **dict(zip(ids, probs)))

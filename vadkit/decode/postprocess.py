@@ -58,6 +58,12 @@ def bridge(probs: np.ndarray, cfg: DecodeConfig, hop_s: float, sides: str, state
     return np.maximum(p, cfg.bridge_weight * around).astype(np.float32), float(fwd[-1])
 
 
+def bridge_recording(probs: np.ndarray, cfg: DecodeConfig, hop_s: float, streams: bool) -> np.ndarray:
+    """A whole recording's probabilities with the config's bridge, sides auto resolved by the network: both
+    for one that needs the whole recording, past for one that streams (TrainedModel.streams)."""
+    return bridge(probs, cfg, hop_s, bridge_sides(cfg, not streams))[0]
+
+
 def hysteresis(probs: np.ndarray, onset: float, offset: float, active: bool = False) -> np.ndarray:
     """(n,) probs -> (n,) int8 decisions: speech starts at prob >= onset, ends at prob < offset.
 

@@ -108,12 +108,6 @@ class TrainedModel:
         """Whether the network runs causally, frame after frame (a unidirectional LSTM)."""
         return not self.model_config.bidirectional and self.model_config.arch != "crnn"
 
-    def bridged(self, probs: np.ndarray, cfg) -> np.ndarray:
-        """A whole recording's probabilities with the decode config's probability bridge (postprocess.bridge;
-        sides auto: both for a network that needs the whole recording, past for one that streams)."""
-        from vadkit.decode.postprocess import bridge, bridge_sides
-        return bridge(probs, cfg, self.grid.hop_s, bridge_sides(cfg, not self.streams))[0]
-
     def require_streamable(self, what: str, allow_lookahead: bool = False) -> None:
         """InputError when `what` (Vad, StreamingVad, export) cannot run this model yet: per-file or
         sliding CMVN (only steps/decode.py applies them), or a crnn where state must be carried."""

@@ -29,7 +29,7 @@ import torch
 from vadkit import config, intervals, io
 from vadkit.config import BRIDGE_KEYS, DecodeConfig
 from vadkit.decode import decoding
-from vadkit.decode.postprocess import probs_to_segments
+from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
 from vadkit.models.checkpoint import TrainedModel
@@ -283,7 +283,7 @@ class Vad:
             logits = np.concatenate(list(chunked_logits(self.model.net, feats, self.chunk, self.context,
                                                         self.bidirectional, self.batch_size, self.model.device))
                                     or [np.zeros(0, np.float32)])
-        return self.model.bridged(sigmoid(logits), self.decode)
+        return bridge_recording(sigmoid(logits), self.decode, self.grid.hop_s, self.model.streams)
 
     @torch.no_grad()
     def _one_pass(self, feats: Iterator[np.ndarray]) -> np.ndarray:
