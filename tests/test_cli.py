@@ -110,3 +110,15 @@ def test_nj_must_be_a_positive_integer(script, nj, tmp_path, monkeypatch, capsys
         code, err = e.value.code, capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert err.strip().splitlines()[-1].endswith(f"error: argument --nj: must be a positive integer, not '{nj}'")
+
+
+@pytest.mark.badinput
+def test_config_options_take_each_field_in_its_type():
+    from vadkit.config import DecodeConfig
+    p = cli.parser("doc")
+    cli.add_config_options(p, DecodeConfig, "post-processing")
+    a = p.parse_args(["--bridge-sides", "past", "--bridge-half-life-ms", "350", "--max-speech-s", "null"])
+    cfg = cli.apply_config_options(DecodeConfig(), a)
+    assert (cfg.bridge_sides, cfg.bridge_half_life_ms, cfg.max_speech_s) == ("past", 350.0, None)
+    with pytest.raises(cli.InputError, match=r"bridge_sides must be one of auto, both, past.*--bridge-sides"):
+        cli.apply_config_options(DecodeConfig(), p.parse_args(["--bridge-sides", "future"]))

@@ -130,7 +130,7 @@ def add_config_options(p: argparse.ArgumentParser, cls, title: str) -> None:
     import dataclasses
     g = p.add_argument_group(title)
     for f in dataclasses.fields(cls):
-        typ = {"int": int, "float": float, "bool": bool_arg}.get(str(f.type).split(" |")[0], float)
+        typ = {"int": int, "float": float, "bool": bool_arg, "str": str}.get(str(f.type).split(" |")[0], float)
         if "None" in str(f.type):
             typ = _optional(typ)
         g.add_argument(f"--{f.name.replace('_', '-')}", dest=f"cfg_{f.name}", type=typ, default=argparse.SUPPRESS,
