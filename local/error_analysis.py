@@ -34,10 +34,11 @@ def main(argv=None):
             thr, source = (tuned["threshold"], "tuned on dev") if tuned else (dec.decode.threshold, "decode config")
         print(f"{d}: threshold {thr:.2f} ({source})")
         print(f"{'group':28s} {'ref':10s} {'frames':>7s} {'share':>6s} {'mean P':>6s} {'error':>6s}")
-        for r in error_analysis.analyse(dec, thr):
+        f = error_analysis.frames(dec)
+        for r in error_analysis.analyse(f, thr):
             print(f"{r['group']:28s} {r['ref']:10s} {r['frames']:7d} {r['share']:6.1%} {r['mean_p']:6.2f} "
                   f"{r['error']:6.1%} {r['error_kind']}")
-        for r in error_analysis.ranking_by_place(dec):
+        for r in error_analysis.ranking_by_place(f):
             print(f"ROC-AUC {r['speech']:24s} against {r['non_speech']:24s} {r['roc_auc']:.3f}")
 
 

@@ -44,15 +44,15 @@ def test_analyse_counts_misses_and_false_alarms(tmp_path):
     prob[:10] = 0.8                                      # 10 false alarms in the silent first second
     dec = scoring.Decoded(Path("d"), Path("e"), ["r"], grid, DecodeConfig(), {"r": str(wav)}, {"r": 2.0},
                           {"r": [(1.0, 2.0)]}, {"r": []}, {"r": ref}, {"r": ref}, {"r": prob})
-    rows = {(r["group"], r["ref"]): r for r in ea.analyse(dec, 0.5)}
+    rows = {(r["group"], r["ref"]): r for r in ea.analyse(ea.frames(dec), 0.5)}
     voiced = rows[("speech, voiced", "speech")]
     assert voiced["frames"] == ref.sum() and voiced["error"] == 0.0
     silent = rows[("level -200..-60 dB", "non-speech")]
     assert silent["error"] == pytest.approx(10 / silent["frames"])
-    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(dec)}
+    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(ea.frames(dec))}
     assert ranks[("speech, voiced", "non-speech, away")] == 1.0            # 0.8 and 0.1 below 0.9
     dec.probs["r"][:10] = 0.95                                           # the false alarms above the speech
-    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(dec)}
+    ranks = {(r["speech"], r["non_speech"]): r["roc_auc"] for r in ea.ranking_by_place(ea.frames(dec))}
     assert ranks[("speech, voiced", "non-speech, near a turn")] == 1.0    # they lie away from the turn
     assert ranks[("speech, voiced", "non-speech, away")] < 1.0
 

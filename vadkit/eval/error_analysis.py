@@ -4,15 +4,19 @@ Every frame gets its level (dBFS of the frame's samples on the feature grid) and
 frames are "quiet in a turn" when they lie more than QUIET_IN_TURN_DB below the loudest frame of their
 reference region (pauses and soft tails the annotators kept inside a turn) or else "voiced";
 non-speech frames are "near a turn" within NEAR_TURN_S of a reference region or else "away".
-`analyse` gives, per level band and per place, the frames, their share, mean P(speech) and the miss
-rate (speech) or false-alarm rate (non-speech) at a threshold.
+`frames` finds them (reading each recording once); `analyse` gives, per level band and per place, the frames,
+their share, mean P(speech) and the miss rate (speech) or false-alarm rate (non-speech) at a threshold;
+`ranking_by_place` the ROC-AUC of each speech place against each non-speech place.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from vadkit import io
 from vadkit.eval import scoring
+from vadkit.eval.metrics import roc_auc
 
 BANDS_DB = (-200, -60, -50, -40, -30, 0)      # level bands (dBFS), low edge inclusive
 QUIET_IN_TURN_DB = 30.0                       # below the region's loudest frame by this: "quiet in a turn"
@@ -44,34 +48,41 @@ def places(ref: np.ndarray, level: np.ndarray, hop_s: float) -> np.ndarray:
 PLACES = ("speech, voiced", "speech, quiet in a turn", "non-speech, near a turn", "non-speech, away")
 
 
-def _frames(dec: scoring.Decoded) -> tuple[np.ndarray, ...]:
-    """(ref, prob, level, place) of every frame of the decode, recordings pooled."""
+class Frames(NamedTuple):
+    """Every frame of a decode, recordings pooled: reference (0/1), P(speech), level (dBFS), place code."""
+    ref: np.ndarray
+    prob: np.ndarray
+    level: np.ndarray
+    place: np.ndarray
+
+
+def frames(dec: scoring.Decoded) -> Frames:
+    """The frames of a decode (reads every recording's audio once, for the levels)."""
     ref, prob, level, place = [], [], [], []
     for r in dec.rec_ids:
         x, rate = io.read_audio(dec.wavs[r])
         lv = frame_levels(x, rate, dec.grid, len(dec.probs[r]))
         ref.append(dec.refs[r]), prob.append(dec.probs[r]), level.append(lv)
         place.append(places(dec.refs[r], lv, dec.grid.hop_s))
-    return tuple(map(np.concatenate, (ref, prob, level, place)))
+    return Frames(*map(np.concatenate, (ref, prob, level, place)))
 
 
-def ranking_by_place(dec: scoring.Decoded) -> list[dict]:
+def ranking_by_place(f: Frames) -> list[dict]:
     """ROC-AUC of each speech place against each non-speech place (voiced / quiet in a turn against near a turn
     / away): which pairs a model ranks worse than another is where its pooled ROC-AUC goes."""
-    from vadkit.eval.metrics import roc_auc
-    _, prob, _, place = _frames(dec)
     rows = []
     for s in (0, 1):
         for n in (2, 3):
-            m = (place == s) | (place == n)
-            if (place == s).any() and (place == n).any():
-                rows.append({"speech": PLACES[s], "non_speech": PLACES[n], "roc_auc": roc_auc(place[m] == s, prob[m])})
+            if (f.place == s).any() and (f.place == n).any():
+                m = (f.place == s) | (f.place == n)
+                rows.append({"speech": PLACES[s], "non_speech": PLACES[n],
+                             "roc_auc": roc_auc(f.place[m] == s, f.prob[m])})
     return rows
 
 
-def analyse(dec: scoring.Decoded, threshold: float) -> list[dict]:
+def analyse(f: Frames, threshold: float) -> list[dict]:
     """One row per (group, speech or non-speech) with frames, share, mean_p, error, error_kind."""
-    ref, prob, level, place = _frames(dec)
+    ref, prob, level, place = f
     rows = []
     groups = [(f"level {lo}..{hi} dB", (level >= lo) & (level < hi)) for lo, hi in zip(BANDS_DB, BANDS_DB[1:])]
     groups += [(name, place == k) for k, name in enumerate(PLACES)]
