@@ -19,8 +19,6 @@ import numpy as np
 
 from vadkit import cli
 from vadkit.config import DecodeConfig
-from vadkit.decode import decoding
-from vadkit.decode.postprocess import bridge_sides
 from vadkit.errors import InputError
 from vadkit.eval import scoring
 from vadkit.models.checkpoint import TrainedModel
@@ -37,30 +35,33 @@ def main(argv=None):
     p.add_argument("exp_dirs", nargs="+")
     a = p.parse_args(argv)
     try:
-        grid = [(0.0, 0.0)] + [(float(h), float(w)) for h, w in itertools.product(a.half_lives, a.weights)
-                               if float(h) > 0]
-    except ValueError:
-        p.error("--half-lives and --weights take numbers")
+        grid = [DecodeConfig()] + [DecodeConfig(bridge_half_life_ms=float(h), bridge_weight=float(w))
+                                   for h, w in itertools.product(a.half_lives, a.weights) if float(h) > 0]
+    except ValueError as e:
+        p.error(f"--half-lives and --weights: {e}")
     rows = {}
     for e in a.exp_dirs:
         streams = TrainedModel(e).streams
         for s in a.sets:
-            d = Path(e) / f"decode_{s}"
-            made = decoding.decode_config_of(d)
-            if made is not None and made.bridge_half_life_ms > 0:
-                raise InputError(f"{d}: decoded with the bridge on (bridge_half_life_ms {made.bridge_half_life_ms:g}); "
-                                 "decode it with --decode-conf conf/decode.yaml (the bridge off) first")
-            dec = scoring.load_decoded(Path(a.data) / s, d)
-            rows[(e, s)] = [scoring.bridged_roc_auc(dec, DecodeConfig(bridge_half_life_ms=h, bridge_weight=w or 0.5),
-                                                    bridge_sides(DecodeConfig(), not streams)) for h, w in grid]
-    head = " ".join(f"{'off' if h == 0 else f'{h:g}/{w:g}':>9s}" for h, w in grid)
+            dec = scoring.load_decoded(Path(a.data) / s, Path(e) / f"decode_{s}")
+            if dec.decode.bridge_half_life_ms > 0:
+                raise InputError(f"{dec.decode_dir}: decoded with the bridge on (bridge_half_life_ms "
+                                 f"{dec.decode.bridge_half_life_ms:g}); decode it with --decode-conf conf/decode.yaml "
+                                 "(the bridge off) first")
+            rows[(e, s)] = [scoring.bridged_roc_auc(dec, c, streams) for c in grid]
+    head = " ".join(f"{_name(c):>9s}" for c in grid)
     print(f"{'system':28s} {'set':10s} {head}")
     for (e, s), r in rows.items():
         print(f"{e:28s} {s:10s} " + " ".join(f"{v:9.4f}" if v is not None else f"{'-':>9s}" for v in r))
     mean = np.array([[v if v is not None else np.nan for v in r] for r in rows.values()]).mean(axis=0)
     print(f"{'mean':39s} " + " ".join(f"{v:9.4f}" for v in mean))
-    h, w = grid[int(np.nanargmax(mean))]
-    print("best mean: " + ("off" if h == 0 else f"bridge_half_life_ms: {h:g}, bridge_weight: {w:g}"))
+    best = grid[int(np.nanargmax(mean))]
+    print("best mean: " + ("off" if best.bridge_half_life_ms == 0 else
+                           f"bridge_half_life_ms: {best.bridge_half_life_ms:g}, bridge_weight: {best.bridge_weight:g}"))
+
+
+def _name(c: DecodeConfig) -> str:
+    return "off" if c.bridge_half_life_ms == 0 else f"{c.bridge_half_life_ms:g}/{c.bridge_weight:g}"
 
 
 if __name__ == "__main__":

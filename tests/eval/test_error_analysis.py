@@ -64,6 +64,6 @@ def test_bridged_roc_auc_lifts_pauses_kept_inside_a_turn():
     prob[250:280] = 0.03                                            # ... with a pause the network calls silence
     dec = scoring.Decoded(Path("d"), Path("e"), ["r"], grid, DecodeConfig(), {"r": "r.wav"}, {"r": 5.5},
                           {"r": [(2.0, 3.5)]}, {"r": []}, {"r": ref}, {"r": ref}, {"r": prob})
-    off = scoring.bridged_roc_auc(dec, DecodeConfig(), "both")
-    on = scoring.bridged_roc_auc(dec, DecodeConfig(bridge_half_life_ms=300.0, bridge_weight=0.5), "both")
+    off = scoring.bridged_roc_auc(dec, DecodeConfig(), streams=False)
+    on = scoring.bridged_roc_auc(dec, DecodeConfig(bridge_half_life_ms=300.0, bridge_weight=0.5), streams=False)
     assert off < 0.9 and on == pytest.approx(1.0)   # the pause now lies above the silence around the turn

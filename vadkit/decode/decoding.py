@@ -50,12 +50,9 @@ def _with_decode_defaults(recorded: dict) -> dict:
 
 def decode_config_of(decode_dir: str | Path) -> DecodeConfig | None:
     """The decode config a finished decode was made with (its decode.yaml), None if it has none."""
-    recorded = io.read_stamp(Path(decode_dir) / "decode.yaml")
-    d = _with_decode_defaults(recorded or {}).get("decode")
-    try:
-        return config.from_dict(DecodeConfig, d) if isinstance(d, dict) else None
-    except (InputError, TypeError, ValueError):
-        return None
+    stamp = Path(decode_dir) / "decode.yaml"
+    d = _with_decode_defaults(io.read_stamp(stamp) or {}).get("decode")
+    return config.from_dict(DecodeConfig, d, str(stamp)) if isinstance(d, dict) else None
 
 
 def is_up_to_date(model_dir: str | Path, data_dir: str | Path, decode_dir: str | Path, cfg: DecodeConfig) -> bool:

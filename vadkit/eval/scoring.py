@@ -30,7 +30,7 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.decode.decoding import read_probs
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
-from vadkit.decode.postprocess import probs_to_segments
+from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 
 log = logging.getLogger(__name__)
 PLOT_WINDOW_S = 10.0  # the notebook's 10-second figure
@@ -267,10 +267,9 @@ def read_stats(decode_dir: str | Path) -> dict[str, np.ndarray]:
     return stats
 
 
-def bridged_roc_auc(dec: Decoded, cfg: DecodeConfig, sides: str) -> float | None:
+def bridged_roc_auc(dec: Decoded, cfg: DecodeConfig, streams: bool) -> float | None:
     """Frame ROC-AUC of a decode (made with the bridge off) had its probabilities been bridged as `cfg` says
-    (vadkit.decode.postprocess.bridge), all recordings pooled: what local/tune_bridge.py selects on."""
-    from vadkit.decode.postprocess import bridge
-    from vadkit.eval.metrics import roc_auc
-    probs = [bridge(dec.probs[r], cfg, dec.grid.hop_s, sides)[0] for r in dec.rec_ids]
-    return roc_auc(np.concatenate([dec.refs[r] for r in dec.rec_ids]), np.concatenate(probs))
+    for a network that `streams` or not (postprocess.bridge_recording), all recordings pooled: what
+    local/tune_bridge.py selects on."""
+    probs = [bridge_recording(dec.probs[r], cfg, dec.grid.hop_s, streams) for r in dec.rec_ids]
+    return metrics.roc_auc(np.concatenate([dec.refs[r] for r in dec.rec_ids]), np.concatenate(probs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -78,14 +79,11 @@ class _CheckedScp(Mapping):
         self.scp, self._table = scp, table
 
     def __getitem__(self, key: str) -> np.ndarray:
-        import warnings
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)     # kaldiio's own note before the error
                 return self._table[key]
-        except KeyError:
-            raise
-        except (OSError, ValueError, EOFError) as e:
+        except (OSError, ValueError, EOFError) as e:             # (an unknown key stays a KeyError)
             raise InputError(f"{self.scp}: the entry for {key!r} cannot be read ({e}); its paths are relative to "
                              "the directory the stage ran in: run from there, or redo the stage that wrote it "
                              "(--overwrite true)") from None

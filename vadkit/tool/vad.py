@@ -181,7 +181,7 @@ class Vad:
         self.dims = self.model.model_config.input_dims
         self.model.require_streamable("vadkit.Vad", allow_lookahead=True)
         # a crnn looks ahead (its convs) like a BLSTM: chunks get right context and whole-sequence passes
-        self.bidirectional = self.model.model_config.bidirectional or self.model.model_config.arch == "crnn"
+        self.bidirectional = not self.model.streams
         fps = round(1 / self.grid.hop_s)
         sub = self.model.model_config.subsample if self.model.model_config.arch == "crnn" else 1
         self.chunk = None if chunk_s is None else max(1, round(chunk_s * fps / sub)) * sub
