@@ -49,6 +49,15 @@ class ModelConfig:
     dropout: float = 0.0          # between stacked layers
     conv_channels: int = 16       # crnn: channels of its two 3x3 conv layers
     subsample: int = 2            # crnn: frame subsampling of the second conv (stride in time)
+    label_delay: int = 0          # unidirectional lstm: frame t's output comes after reading frame t + label_delay
+                                  #   (a look-ahead of label_delay x 10 ms, as Kaldi's LSTM label delay; 0: none)
+
+    def __post_init__(self):
+        if not isinstance(self.label_delay, int) or self.label_delay < 0:
+            raise ValueError(f"label_delay must be an integer >= 0, not {self.label_delay!r}")
+        if self.label_delay and (self.bidirectional or self.arch != "lstm"):
+            raise ValueError("label_delay is for unidirectional lstm models (a BLSTM or crnn already looks ahead); "
+                             "set it to 0")
 
 
 @dataclass

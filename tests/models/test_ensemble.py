@@ -98,6 +98,11 @@ def test_bad_members_are_refused_naming_the_file(members, tmp_path):
         ensemble.make_ensemble([tmp_path / "ens", uni], tmp_path / "e")
     with pytest.raises(InputError, match="an ensemble of 2 models.*export a member"):
         export.export(tmp_path / "ens", tmp_path / "export")
+    late = reweighted(uni, tmp_path / "late", 4, label_delay=3)   # streams would get frames at different times
+    with pytest.raises(InputError, match=r"different label delays \(0, 3\); ensemble streaming models of one"):
+        ensemble.make_ensemble([uni, late], tmp_path / "e")
+    ensemble.make_ensemble([late, members["bi"]], tmp_path / "ens_bi")    # not a stream: any delays
+    assert TrainedModel(tmp_path / "ens_bi").model_config.label_delay == 0
 
 
 @pytest.mark.badinput

@@ -59,3 +59,35 @@ def test_one_sigmoid_for_model_probabilities(tmp_path):
 def test_unknown_arch():
     with pytest.raises(InputError, match="unknown model arch 'gru'"):
         build_model(ModelConfig(arch="gru"))
+
+
+def test_a_label_delay_looks_ahead_exactly_that_far_and_streams_in_pieces():
+    torch.manual_seed(0)
+    net = build_model(ModelConfig(input_dims=5, hidden_size=8, num_layers=2, label_delay=3)).eval()
+    x = torch.randn(1, 40, 5)
+    with torch.no_grad():
+        whole = net(x)[0]
+        later = x.clone()
+        later[:, 20:] = torch.randn(1, 20, 5)
+        changed = net(later)[0]
+        assert torch.equal(changed[:17], whole[:17]) and not torch.allclose(changed[17], whole[17])
+        out, state = [], None
+        for a, b in [(0, 2), (2, 3), (3, 3), (3, 25), (25, 40)]:   # the first pieces give no output yet
+            lg, state = net.forward_state(x[:, a:b], state)
+            out.append(lg[0])
+        assert sum(map(len, out)) == 37
+        out.append(net.forward_state(x[:, :0], state, final=True)[0][0])
+        assert torch.allclose(torch.cat(out), whole, atol=1e-6)
+        # a padded batch: each recording runs past its own end, as alone
+        xb, lengths = torch.randn(2, 30, 5), torch.tensor([30, 17])
+        both = net(xb, lengths)
+        assert torch.allclose(both[1, :17], net(xb[1:, :17])[0], atol=1e-6)
+        assert torch.allclose(both[0], net(xb[:1])[0], atol=1e-6)
+
+
+@pytest.mark.badinput
+@pytest.mark.parametrize("changes", [dict(label_delay=-1), dict(label_delay=2.5), dict(label_delay=3, bidirectional=True),
+                                     dict(label_delay=3, arch="crnn")])
+def test_a_label_delay_is_for_unidirectional_lstms(changes):
+    with pytest.raises(ValueError, match="label_delay"):
+        ModelConfig(**changes)

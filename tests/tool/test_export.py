@@ -43,6 +43,26 @@ def test_onnx_and_torchscript_equal_pytorch(tmp_path, bidirectional):
         assert np.abs(np.concatenate([a[0][0], b[0][0]]) - ref).max() < 1e-4
 
 
+def test_a_label_delay_streams_as_features_json_says(tmp_path):
+    """probs[i] is frame i - d; d copies of the last frame give the last d frames: the recipe's numbers."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    mdir = make_model_dir(tmp_path / "m", hidden=32, label_delay=4)
+    export.export(mdir, tmp_path / "out", formats=("onnx",))
+    info = json.loads((tmp_path / "out/features.json").read_text())
+    assert info["model_config"]["label_delay"] == 4 and "drop the first 4 outputs" in info["label_delay_doc"]
+    tm = TrainedModel(mdir, device="cpu")
+    x, _ = toy_recording(np.random.default_rng(2), 6.0)
+    raw = compute_features(x, 8000, tm.feature_config)
+    feats, ref = raw[:, :tm.model_config.input_dims], tm.probs([raw])[0]
+    sess = ort.InferenceSession(str(tmp_path / "out/model.onnx"), providers=["CPUExecutionProvider"])
+    h = np.zeros((1, 1, 32), np.float32)
+    a = sess.run(None, {"feats": feats[None], "h0": h, "c0": h})
+    b = sess.run(None, {"feats": np.repeat(feats[None, -1:], 4, 1), "h0": a[1], "c0": a[2]})
+    got = np.concatenate([a[0][0], b[0][0]])[4:]
+    assert got.shape == ref.shape and np.abs(got - ref).max() < 1e-4
+
+
 @pytest.mark.badinput
 def test_an_output_file_is_refused_before_anything_is_written(tmp_path):
     import subprocess

@@ -15,6 +15,7 @@ def setup(tmp_path_factory):
     x, _ = toy_recording(np.random.default_rng(5), 20.0)
     x[:4000] += 0.5 * np.sin(np.arange(4000) * 0.3).astype(np.float32)  # loudest bins first: same dB floor
     return {"uni": make_model_dir(d / "uni", hidden=24), "deltas": make_model_dir(d / "deltas", input_dims=60),
+            "delayed": make_model_dir(d / "delayed", hidden=24, label_delay=7),
             "bi": make_model_dir(d / "bi", bidirectional=True), "x": x.astype(np.float32)}
 
 
@@ -36,7 +37,7 @@ def as_segments(events):
     return [(events[i][1], events[i + 1][1]) for i in range(0, len(events), 2)]
 
 
-@pytest.mark.parametrize("kind", ["uni", "deltas"])
+@pytest.mark.parametrize("kind", ["uni", "deltas", "delayed"])
 @pytest.mark.parametrize("cfg", [DecodeConfig(threshold=0.5, median_frames=5, min_silence_ms=200, min_speech_ms=50),
                                  DecodeConfig(threshold=0.5, onset=0.55, offset=0.45, median_frames=11, pad_ms=150,
                                               min_silence_ms=100, min_speech_ms=100, max_speech_s=2.0),
@@ -100,16 +101,30 @@ def test_events_equal_offline_for_random_post_processing(setup):
         assert as_segments(events) == offline.segments, cfg
 
 
-def test_events_arrive_within_the_stated_delay(setup):
+@pytest.mark.parametrize("kind", ["uni", "delayed"])
+def test_events_arrive_within_the_stated_delay(setup, kind):
     """Each event is emitted no later than decision_delay_s after its time (the README's latency figures)."""
     from vadkit import StreamingVad, Vad
     x = setup["x"]
-    med = float(np.median(Vad(setup["uni"], DecodeConfig(), chunk_s=None).run(x, 8000).probs))
+    med = float(np.median(Vad(setup[kind], DecodeConfig(), chunk_s=None).run(x, 8000).probs))
     cfg = DecodeConfig(threshold=med, median_frames=11, min_speech_ms=100, min_silence_ms=400)
-    sv = StreamingVad(setup["uni"], cfg)
+    sv = StreamingVad(setup[kind], cfg)
     delay, step, late = sv.decision_delay_s, 80, []
     for i in range(0, len(x), step):
         now = min(len(x), i + step) / 8000
         for kind, t in sv.feed(x[i:i + step]).events:
             late.append(now - t - delay[kind])
     assert len(late) >= 4 and max(late) <= 1e-9
+
+
+def test_a_label_delay_is_in_the_probability_latency(setup):
+    """Each frame's probability arrives decision_delay_s["probability"] after its window ends, not earlier."""
+    from vadkit import StreamingVad
+    sv, hop = StreamingVad(setup["delayed"]), 0.01
+    lat = sv.decision_delay_s["probability"]
+    assert lat == pytest.approx(StreamingVad(setup["uni"]).decision_delay_s["probability"] + 7 * hop)
+    n = 0
+    for i in range(0, 8000 * 3, 40):   # 5 ms pieces
+        n += len(sv.feed(setup["x"][i:i + 40]).probs)
+        heard = (i + 40) / 8000
+        assert n == max(0, int(np.floor((heard - lat) / hop + 1e-9)) + 1)

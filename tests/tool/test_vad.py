@@ -22,12 +22,12 @@ from conftest import ROOT
 def models(tmp_path_factory):
     d = tmp_path_factory.mktemp("models")
     return {"uni": make_model_dir(d / "uni"), "bi": make_model_dir(d / "bi", bidirectional=True),
-            "deltas": make_model_dir(d / "deltas", input_dims=60)}
+            "deltas": make_model_dir(d / "deltas", input_dims=60), "delayed": make_model_dir(d / "delayed", label_delay=5)}
 
 
 
 
-@pytest.mark.parametrize("kind", ["uni", "bi", "deltas"])
+@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed"])
 def test_file_in_blocks_equals_the_recipe_decode(models, wav, kind):
     from vadkit import Vad
     tm = TrainedModel(models[kind])

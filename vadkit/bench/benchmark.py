@@ -171,7 +171,7 @@ def _vad_parts(model_dir: str, wavs: dict[str, str]) -> dict:
     rtf = {"features": timing.rtf(feats, audio_s, repeat=2),
            "net_one_pass": timing.rtf(lambda: exact._one_pass(iter(f)), audio_s, repeat=2),
            "net_chunked": timing.rtf(lambda: list(chunked_logits(v.model.net, iter(f), v.chunk, v.context,
-                                                                 v.bidirectional, v.batch_size, "cpu")),
+                                                                 v.lookahead, v.batch_size, "cpu")),
                                      audio_s, repeat=2),
            "total": timing.rtf(lambda: v.probs(x, rate), audio_s, repeat=2)}
     return {"rtf": {k: round(t, 5) for k, t in rtf.items()},

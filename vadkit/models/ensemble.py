@@ -36,8 +36,13 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
             if not same():   # in order: the stats are only comparable for the same features
                 raise InputError(f"{t.path}: its {what} differs from {first.path}'s; ensemble models trained on "
                                  "the same features and training set")
+    bidirectional = any(t.model_config.bidirectional for t in tms)
+    delays = {t.model_config.label_delay for t in tms}
+    if not bidirectional and len(delays) > 1:   # a stream must get every member's frame at the same time
+        raise InputError(f"{out_dir}: its members have different label delays ({', '.join(map(str, sorted(delays)))}); "
+                         "ensemble streaming models of one label_delay")
     summary = dataclasses.replace(first.model_config, input_dims=max(t.model_config.input_dims for t in tms),
-                                  bidirectional=any(t.model_config.bidirectional for t in tms))
+                                  bidirectional=bidirectional, label_delay=0 if bidirectional else delays.pop())
     ck = {"members": [{"source": str(t.path), "model_config": config.to_dict(t.model_config),
                        "model_state": t.net.state_dict()} for t in tms],
           "model_config": config.to_dict(summary), "feature_config": config.to_dict(first.feature_config),

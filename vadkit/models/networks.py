@@ -31,6 +31,12 @@ class LstmVad(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
+        d = self.cfg.label_delay
+        if d:   # run label_delay frames past each end (its last frame repeated), then drop the first outputs
+            last = (lengths.to(x.device) if lengths is not None else torch.full((x.shape[0],), x.shape[1],
+                                                                                device=x.device)) - 1
+            idx = torch.minimum(torch.arange(x.shape[1] + d, device=x.device)[None], last[:, None])
+            return self.output(self.lstm(x.gather(1, idx[..., None].expand(-1, -1, x.shape[2])))[0][:, d:]).squeeze(-1)
         if lengths is None:
             out = self.lstm(x)[0]
         else:
@@ -39,13 +45,30 @@ class LstmVad(nn.Module):
             out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=x.shape[1])[0]
         return self.output(out).squeeze(-1)
 
-    def forward_state(self, x: torch.Tensor, state: tuple | None = None) -> tuple[torch.Tensor, tuple]:
-        """Unidirectional only: x (B, T, D) continuing from `state` (None: the start) -> (logits (B, T),
-        new state).  Feeding a sequence in pieces gives the logits of one pass over the whole."""
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None,
+                      final: bool = False) -> tuple[torch.Tensor, tuple]:
+        """Unidirectional only: x (B, T, D) continuing from `state` (None: the start) -> (logits, new
+        state).  Feeding a sequence in pieces gives the logits of one pass over the whole.  With a
+        label delay the logits lag the input by label_delay frames (fewer come out at first) and
+        final=True (the last piece, which may be empty) runs past the end for the rest."""
         if self.cfg.bidirectional:
             raise InputError("a bidirectional model needs the whole recording; it cannot carry state across pieces")
-        out, state = self.lstm(x, state)
-        return self.output(out).squeeze(-1), state
+        d = self.cfg.label_delay
+        if not d:
+            if not x.shape[1]:
+                return x.new_zeros(x.shape[0], 0), state
+            out, state = self.lstm(x, state)
+            return self.output(out).squeeze(-1), state
+        lstm_state, seen, last = state if state is not None else (None, 0, None)
+        if x.shape[1]:
+            last = x[:, -1:]
+        if final and last is not None:
+            x = torch.cat([x, last.expand(-1, d, -1)], 1)
+        if not x.shape[1]:
+            return x.new_zeros(x.shape[0], 0), (lstm_state, seen, last)
+        out, lstm_state = self.lstm(x, lstm_state)
+        keep = max(0, d - seen)   # the first label_delay steps read ahead and give no output
+        return self.output(out[:, keep:]).squeeze(-1), (lstm_state, seen + x.shape[1], last)
 
 
 class CrnnVad(nn.Module):
@@ -84,7 +107,7 @@ class CrnnVad(nn.Module):
             out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=h.shape[1])[0]
         return self.output(out).squeeze(-1).repeat_interleave(s, dim=1)[:, :t]
 
-    def forward_state(self, x: torch.Tensor, state: tuple | None = None):
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None, final: bool = False):
         raise InputError("a crnn cannot carry state across pieces yet (conv look-ahead, subsampling); "
                          "decode whole recordings or use vadkit.Vad's chunks")
 
@@ -93,7 +116,7 @@ class Ensemble(nn.Module):
     """Several trained lstm models as one: the logit of their mean speech probability.
 
     Each member reads the first input_dims columns of the (widest) input, so 20-MFCC and 60-dim
-    members combine.  forward_state carries one state per member (all unidirectional).
+    members combine.  forward_state carries one state per member (all unidirectional, one label delay).
     """
 
     def __init__(self, members: list[nn.Module]):
@@ -109,9 +132,10 @@ class Ensemble(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self._mean_logit([m(x[..., :m.cfg.input_dims], lengths) for m in self.members])
 
-    def forward_state(self, x: torch.Tensor, state: tuple | None = None) -> tuple[torch.Tensor, tuple]:
+    def forward_state(self, x: torch.Tensor, state: tuple | None = None,
+                      final: bool = False) -> tuple[torch.Tensor, tuple]:
         state = state or (None,) * len(self.members)
-        out = [m.forward_state(x[..., :m.cfg.input_dims], s) for m, s in zip(self.members, state)]
+        out = [m.forward_state(x[..., :m.cfg.input_dims], s, final) for m, s in zip(self.members, state)]
         return self._mean_logit([lg for lg, _ in out]), tuple(s for _, s in out)
 
 

@@ -4,6 +4,7 @@ The exported network maps raw features to speech probabilities:
     feats (batch, frames, input_dims) float32 -> probs (batch, frames) float32 in [0, 1]
 and, for unidirectional models, also takes and returns the LSTM state so it can stream:
     (feats, h0, c0) -> (probs, hn, cn),  h/c: (num_layers, batch, hidden_size), zeros at the start.
+A model with a label delay d returns each frame's probability d frames late (features.json says how).
 feats are the first input_dims columns of vadkit.features.compute_features (librosa-style MFCCs,
 then deltas; the recipe's models take the 20 static MFCCs); features.json beside the exported
 files records that feature config, so other runtimes can reproduce it.
@@ -98,6 +99,11 @@ def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] 
             "model_config": config.to_dict(tm.model_config), "features": config.to_dict(tm.feature_config),
             "features_doc": "vadkit.features.compute_features(x, sample_rate_hz, features)[:, :input_dims]; "
                             "frame k covers samples [k*hop, k*hop+win); normalisation is inside the model"}
+    if tm.model_config.label_delay:
+        d = tm.model_config.label_delay
+        info["label_delay_doc"] = (f"probs[i] belongs to frame i - {d} (the network reads {d} frames ahead): drop "
+                                   f"the first {d} outputs of a stream and, at its end, feed {d} copies of its last "
+                                   "frame to get the last ones (what vadkit.StreamingVad does)")
     io.write_text(out_dir / "features.json", json.dumps(info, indent=1) + "\n")
     log.info("%s: exported %s", out_dir, ", ".join(p.name for p in written))
     return written + [out_dir / "features.json"]

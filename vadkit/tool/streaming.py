@@ -67,6 +67,7 @@ class StreamingVad:
             raise InputError(f"bridge_sides: {self.cfg.bridge_sides} needs the whole recording (speech after a "
                              "pause); a stream can bridge on the past only: set bridge_sides: past (or auto)")
         self.state = None
+        self.n_out = 0                      # frames with a probability (a label delay holds the last ones back)
         self.bridge_state = 0.0             # the probability bridge's decayed maximum (postprocess.bridge)
         self.n_in = 0
         # post-processing state (frame indices are absolute)
@@ -86,11 +87,11 @@ class StreamingVad:
 
     @property
     def decision_delay_s(self) -> dict:
-        """Latency beyond the chunk: a frame's probability needs its 25 ms window (+ delta look-ahead);
-        a start event waits for the median filter and min_speech, an end for the median filter and
-        the longer of min_silence and twice the padding."""
+        """Latency beyond the chunk: a frame's probability needs its 25 ms window (+ delta look-ahead,
+        + the network's label delay); a start event waits for the median filter and min_speech, an end
+        for the median filter and the longer of min_silence and twice the padding."""
         hop = self.grid.hop_s
-        prob = self.grid.win_s + self.features.h * hop
+        prob = self.grid.win_s + (self.features.h + self.model.model_config.label_delay) * hop
         return {"probability": prob,
                 "start": prob + self.h * hop + self.cfg.min_speech_ms / 1000,
                 "end": prob + self.h * hop + max(self.cfg.min_silence_ms / 1000, 2 * self.cfg.pad_ms / 1000)}
@@ -110,14 +111,15 @@ class StreamingVad:
 
     @torch.no_grad()
     def _step(self, feats: np.ndarray, final: bool) -> StreamStep:
-        first = self.features.n_frames - len(feats)
-        if len(feats):
+        first = self.n_out
+        if len(feats) or (final and self.state is not None):
             x = torch.from_numpy(self.model.norm.apply(feats[:, :self.model.model_config.input_dims]))[None]
-            lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state)
+            lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state, final)
             probs, self.bridge_state = bridge(sigmoid(lg[0].float().cpu().numpy()), self.cfg, self.grid.hop_s,
                                               "past", self.bridge_state)
         else:
             probs = np.zeros(0, np.float32)
+        self.n_out += len(probs)
         return StreamStep(first, probs, self._events(probs, final))
 
     # ------------------------------------------------------------ online post-processing

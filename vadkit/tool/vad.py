@@ -186,6 +186,8 @@ class Vad:
         sub = self.model.model_config.subsample if self.model.model_config.arch == "crnn" else 1
         self.chunk = None if chunk_s is None else max(1, round(chunk_s * fps / sub)) * sub
         self.context = round(context_s * fps / sub) * sub   # multiples of the subsampling: same frame phase
+        # frames of right context a chunk needs: a label delay reads that far ahead
+        self.lookahead = self.context if self.bidirectional else self.model.model_config.label_delay
         self.batch_size, self.block_s = batch_size, block_s
         self.block_frames = max(1, round(block_s * fps))
 
@@ -281,7 +283,7 @@ class Vad:
             logits = self._one_pass(feats)
         else:
             logits = np.concatenate(list(chunked_logits(self.model.net, feats, self.chunk, self.context,
-                                                        self.bidirectional, self.batch_size, self.model.device))
+                                                        self.lookahead, self.batch_size, self.model.device))
                                     or [np.zeros(0, np.float32)])
         return bridge_recording(sigmoid(logits), self.decode, self.grid.hop_s, self.model.streams)
 
@@ -295,18 +297,22 @@ class Vad:
         for x in feats:
             lg, state = net.forward_state(torch.from_numpy(x)[None].to(dev), state)
             out.append(lg[0].float().cpu().numpy())
+        if state is not None:   # a label delay holds the last frames back until the end
+            out.append(net.forward_state(torch.zeros(1, 0, self.dims, device=dev), state, final=True)[0][0].float()
+                       .cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
 @torch.no_grad()
 def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int, context: int,
-                   bidirectional: bool, batch_size: int, device) -> Iterator[np.ndarray]:
+                   lookahead: int, batch_size: int, device) -> Iterator[np.ndarray]:
     """Logits of a feature stream computed in chunks of `chunk` frames, each run with `context` frames
-    before it (and after it, for bidirectional models) and batch_size chunks per network call.
+    before it and `lookahead` after it (networks that look ahead: bidirectional, crnn, a label delay)
+    and batch_size chunks per network call.
 
     feats: blocks (k, D) of one recording, in order; yields logits (k',) in order, covering every frame.
     """
-    right = context if bidirectional else 0
+    right = lookahead
     buf = np.zeros((0, 0), np.float32)
     buf0 = done = 0  # absolute frame index of buf[0]; first frame without a logit
     it = iter(feats)
@@ -324,11 +330,11 @@ def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int
             group = starts[i:i + batch_size]
             spans = [(max(0, s - context), min(end, s + chunk + right)) for s in group]
             out: dict[int, np.ndarray] = {}
-            # unidirectional: pad shorter spans at the end (outputs before the padding stay exact);
-            # bidirectional: one call per span length, as padding would reach the backward LSTM
-            lengths = sorted({b - a for a, b in spans}) if bidirectional else [max(b - a for a, b in spans)]
+            # causal: pad shorter spans at the end (outputs before the padding stay exact);
+            # looking ahead: one call per span length, as padding would reach back into the outputs
+            lengths = sorted({b - a for a, b in spans}) if lookahead else [max(b - a for a, b in spans)]
             for n in lengths:
-                idx = [j for j, (a, b) in enumerate(spans) if b - a == n or not bidirectional]
+                idx = [j for j, (a, b) in enumerate(spans) if b - a == n or not lookahead]
                 x = np.zeros((len(idx), n, buf.shape[1]), np.float32)
                 for i, j in enumerate(idx):
                     a, b = spans[j]
