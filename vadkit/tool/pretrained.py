@@ -103,7 +103,9 @@ def card_text(exp_dir: str | Path, name: str, decode: DecodeConfig, notes: str) 
              "{precision}.",
              f"- Input: {fc.sample_rate_hz} Hz audio (other rates are resampled), {mc.input_dims} feature dims of "
              f"{fc.kind} on a {fc.win_ms:g} ms / {fc.hop_ms:g} ms grid, global CMVN ({tm.cmvn}).",
-             f"- Streaming: {'no (needs the whole recording)' if mc.bidirectional else 'yes (StreamingVad)'}.",
+             f"- Streaming: {'no (needs the whole recording)' if mc.bidirectional else 'yes (StreamingVad)'}"
+             + (f", {mc.label_delay * fc.hop_ms:g} ms of network look-ahead (label_delay {mc.label_delay})."
+                if mc.label_delay else "."),
              f"- Trained {len(history)} epochs, {sum(h.get('seconds', 0) for h in history) / 60:.0f} min; the epoch "
              "kept: lowest dev loss.",
              f"- Post-processing (decode.yaml): {config.to_dict(decode)}", "",
