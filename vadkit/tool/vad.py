@@ -10,8 +10,8 @@ the feature dB floor is fixed by the whole recording, as in the recipe, through 
 whose first pass spills the log-mel frames to a temporary file, so memory does not grow with length
 beyond the output probabilities.  The network sees the features either in one pass (chunk_s=None:
 exactly the recipe's decode; a unidirectional model carries its state from block to block) or in
-chunks of chunk_s seconds with context_s seconds of context (left only for unidirectional models,
-both sides for bidirectional), batch_size chunks at a time: much faster on a CPU, and within a
+chunks of chunk_s seconds with context_s seconds of context (left only for unidirectional models, plus
+their label delay on the right; both sides for bidirectional), batch_size chunks at a time: much faster on a CPU, and within a
 stated tolerance of the one-pass probabilities (README, "Running the VAD on your audio").
 """
 from __future__ import annotations
