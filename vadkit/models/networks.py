@@ -33,10 +33,10 @@ class LstmVad(nn.Module):
         """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
         d = self.cfg.label_delay
         if d:   # run label_delay frames past each end (its last frame repeated), then drop the first outputs
-            last = (lengths.to(x.device) if lengths is not None else torch.full((x.shape[0],), x.shape[1],
-                                                                                device=x.device)) - 1
-            idx = torch.minimum(torch.arange(x.shape[1] + d, device=x.device)[None], last[:, None])
-            return self.output(self.lstm(x.gather(1, idx[..., None].expand(-1, -1, x.shape[2])))[0][:, d:]).squeeze(-1)
+            n = lengths.to(x.device) if lengths is not None else torch.full((x.shape[0],), x.shape[1], device=x.device)
+            idx = torch.minimum(torch.arange(x.shape[1] + d, device=x.device)[None], n[:, None] - 1)
+            x = x.gather(1, idx[..., None].expand(-1, -1, x.shape[2]))
+            return self.output(self.lstm(x)[0][:, d:]).squeeze(-1)
         if lengths is None:
             out = self.lstm(x)[0]
         else:
@@ -54,21 +54,16 @@ class LstmVad(nn.Module):
         if self.cfg.bidirectional:
             raise InputError("a bidirectional model needs the whole recording; it cannot carry state across pieces")
         d = self.cfg.label_delay
-        if not d:
-            if not x.shape[1]:
-                return x.new_zeros(x.shape[0], 0), state
-            out, state = self.lstm(x, state)
-            return self.output(out).squeeze(-1), state
         lstm_state, seen, last = state if state is not None else (None, 0, None)
         if x.shape[1]:
             last = x[:, -1:]
-        if final and last is not None:
+        if final and d and last is not None:
             x = torch.cat([x, last.expand(-1, d, -1)], 1)
         if not x.shape[1]:
             return x.new_zeros(x.shape[0], 0), (lstm_state, seen, last)
         out, lstm_state = self.lstm(x, lstm_state)
-        keep = max(0, d - seen)   # the first label_delay steps read ahead and give no output
-        return self.output(out[:, keep:]).squeeze(-1), (lstm_state, seen + x.shape[1], last)
+        skip = max(0, d - seen)   # the first label_delay steps read ahead and give no output
+        return self.output(out[:, skip:]).squeeze(-1), (lstm_state, seen + x.shape[1], last)
 
 
 class CrnnVad(nn.Module):

@@ -67,7 +67,6 @@ class StreamingVad:
             raise InputError(f"bridge_sides: {self.cfg.bridge_sides} needs the whole recording (speech after a "
                              "pause); a stream can bridge on the past only: set bridge_sides: past (or auto)")
         self.state = None
-        self.n_out = 0                      # frames with a probability (a label delay holds the last ones back)
         self.bridge_state = 0.0             # the probability bridge's decayed maximum (postprocess.bridge)
         self.n_in = 0
         # post-processing state (frame indices are absolute)
@@ -111,7 +110,7 @@ class StreamingVad:
 
     @torch.no_grad()
     def _step(self, feats: np.ndarray, final: bool) -> StreamStep:
-        first = self.n_out
+        first = self.raw0 + len(self.raw)   # frames with a probability so far (a label delay holds some back)
         if len(feats) or (final and self.state is not None):
             x = torch.from_numpy(self.model.norm.apply(feats[:, :self.model.model_config.input_dims]))[None]
             lg, self.state = self.model.net.forward_state(x.to(self.model.device), self.state, final)
@@ -119,7 +118,6 @@ class StreamingVad:
                                               "past", self.bridge_state)
         else:
             probs = np.zeros(0, np.float32)
-        self.n_out += len(probs)
         return StreamStep(first, probs, self._events(probs, final))
 
     # ------------------------------------------------------------ online post-processing

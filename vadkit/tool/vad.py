@@ -11,8 +11,8 @@ whose first pass spills the log-mel frames to a temporary file, so memory does n
 beyond the output probabilities.  The network sees the features either in one pass (chunk_s=None:
 exactly the recipe's decode; a unidirectional model carries its state from block to block) or in
 chunks of chunk_s seconds with context_s seconds of context (left only for unidirectional models, plus
-their label delay on the right; both sides for bidirectional), batch_size chunks at a time: much faster on a CPU, and within a
-stated tolerance of the one-pass probabilities (README, "Running the VAD on your audio").
+their label delay on the right; both sides for bidirectional), batch_size chunks at a time: much faster on
+a CPU, and within a stated tolerance of the one-pass probabilities (README, "Running the VAD on your audio").
 """
 from __future__ import annotations
 
@@ -312,7 +312,6 @@ def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int
 
     feats: blocks (k, D) of one recording, in order; yields logits (k',) in order, covering every frame.
     """
-    right = lookahead
     buf = np.zeros((0, 0), np.float32)
     buf0 = done = 0  # absolute frame index of buf[0]; first frame without a logit
     it = iter(feats)
@@ -322,13 +321,13 @@ def chunked_logits(net: torch.nn.Module, feats: Iterable[np.ndarray], chunk: int
         final = blk is None
         if not final:
             buf = blk if buf.size == 0 else np.concatenate([buf, blk])
-            if len(buf) + buf0 - done < batch_size * chunk + right:
+            if len(buf) + buf0 - done < batch_size * chunk + lookahead:
                 continue
         end = buf0 + len(buf)
-        starts = list(range(done, end if final else end - chunk - right + 1, chunk))
+        starts = list(range(done, end if final else end - chunk - lookahead + 1, chunk))
         for i in range(0, len(starts), batch_size):
             group = starts[i:i + batch_size]
-            spans = [(max(0, s - context), min(end, s + chunk + right)) for s in group]
+            spans = [(max(0, s - context), min(end, s + chunk + lookahead)) for s in group]
             out: dict[int, np.ndarray] = {}
             # causal: pad shorter spans at the end (outputs before the padding stay exact);
             # looking ahead: one call per span length, as padding would reach back into the outputs
