@@ -33,6 +33,8 @@ class FeatureConfig:
     deltas: int = 2               # 2: MFCC + delta + delta-delta = 60 dims
     delta_width: int = 9          # frames in the delta regression window
     kind: str = "mfcc"            # mfcc (n_mfcc statics) or logmel (the n_mels log-mel bands as statics)
+    voicing: bool = False         # + each frame's voicing strength (normalised autocorrelation peak at 80-400 Hz)
+                                  #   and its deltas, after the other dims (input_dims 60 still reads MFCC + deltas)
 
     def __post_init__(self):
         if self.kind not in ("mfcc", "logmel"):

@@ -119,3 +119,50 @@ def test_feature_stream_equals_whole_signal_at_any_chunking():
         got = np.concatenate(out)
         assert got.shape == (len(whole), 20 if static_only else 60)
         assert np.abs(got - whole[:, :got.shape[1]]).max() < 1e-4
+
+
+def _harmonic(f0, sr, seconds, rng):
+    t = np.arange(int(sr * seconds)) / sr
+    return sum(np.sin(2 * np.pi * k * f0 * t + rng.uniform(0, 6.3)) / k for k in range(1, 8)).astype(np.float32)
+
+
+@pytest.mark.parametrize("sr", [8000, 16000])
+def test_voicing_tells_periodic_sound_from_noise_and_ignores_level(sr):
+    from vadkit.features.extract import voicing
+    rng = np.random.default_rng(0)
+    win, hop = FrameGrid(0.025, 0.010).samples(sr)
+
+    def frames(x):
+        return np.lib.stride_tricks.sliding_window_view(x, win)[::hop]
+    for f0 in (90.0, 150.0, 320.0):   # low male to child pitch (at 90 Hz a 25 ms window holds 2.25 periods)
+        v = voicing(frames(0.3 * _harmonic(f0, sr, 0.5, rng)), sr)
+        assert np.median(v) > 0.95 and v.min() > 0.6, f0
+    noise = rng.standard_normal(sr).astype(np.float32)
+    clicks = np.zeros(sr, np.float32)
+    clicks[rng.integers(0, sr, 40)] = 1.0
+    for x in (0.1 * noise, np.cumsum(noise) * 1e-3, clicks):   # white, brown, impulses
+        assert np.median(voicing(frames(x), sr)) < 0.5
+    x = _harmonic(150.0, sr, 0.5, rng) + 0.5 * noise[:sr // 2]
+    v = voicing(frames(x), sr)
+    assert np.abs(voicing(frames(1e-3 * x), sr) - v).max() < 1e-3     # -60 dB: the same
+    assert not voicing(frames(np.zeros(sr, np.float32)), sr).any()   # digital silence: 0
+
+
+def test_voicing_dims_come_after_the_spectral_ones():
+    from vadkit.features.extract import FeatureStream, add_deltas, band_shift_direction, feature_dim
+    rng = np.random.default_rng(1)
+    x = np.concatenate([0.02 * rng.standard_normal(8000), _harmonic(120.0, 8000, 1.0, rng),
+                        0.02 * rng.standard_normal(8000)]).astype(np.float32)
+    plain, voiced = FeatureConfig(), FeatureConfig(voicing=True)
+    f, f0 = compute_features(x, 8000, voiced), compute_features(x, 8000, plain)
+    assert feature_dim(voiced) == 63 and f.shape == (len(f0), 63)
+    assert np.array_equal(f[:, :60], f0)                        # input_dims 60 reads what it always read
+    assert f[90:180, 60].mean() > 0.9 > 0.5 > f[:60, 60].mean()  # the tone is voiced, the noise is not
+    assert np.array_equal(f[:, 61:], add_deltas(f[:, 60:61], voiced)[:, 1:])  # then its delta, delta-delta
+    assert band_shift_direction(voiced, np.ones(40)).shape == (63,)
+    assert not band_shift_direction(voiced, np.ones(40))[60:].any()
+    fs, out = FeatureStream(8000, voiced), []
+    for a in range(0, len(x), 777):
+        out.append(fs.push(x[a:a + 777]))
+    got = np.concatenate(out + [fs.flush()])
+    assert np.abs(got - f).max() < 1e-4

@@ -22,12 +22,13 @@ from conftest import ROOT
 def models(tmp_path_factory):
     d = tmp_path_factory.mktemp("models")
     return {"uni": make_model_dir(d / "uni"), "bi": make_model_dir(d / "bi", bidirectional=True),
-            "deltas": make_model_dir(d / "deltas", input_dims=60), "delayed": make_model_dir(d / "delayed", label_delay=5)}
+            "deltas": make_model_dir(d / "deltas", input_dims=60), "delayed": make_model_dir(d / "delayed", label_delay=5),
+            "voiced": make_model_dir(d / "voiced", input_dims=63, voicing=True)}
 
 
 
 
-@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed"])
+@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed", "voiced"])
 def test_file_in_blocks_equals_the_recipe_decode(models, wav, kind):
     from vadkit import Vad
     tm = TrainedModel(models[kind])

@@ -156,7 +156,7 @@ def _baseline_rtf(name: str, wavs: dict[str, str], rate: int, baseline_cfg: dict
 # ---------------------------------------------------------------- the VAD tool, part by part
 def _vad_parts(model_dir: str, wavs: dict[str, str]) -> dict:
     from vadkit import Vad
-    from vadkit.features.extract import TOP_DB, log_mel
+    from vadkit.features.extract import TOP_DB, log_mel, loudest_db
     from vadkit.tool.vad import chunked_logits
     v = Vad(model_dir, device="cpu")
     exact = Vad(v.model, v.decode, chunk_s=None)
@@ -166,7 +166,7 @@ def _vad_parts(model_dir: str, wavs: dict[str, str]) -> dict:
 
     def feats() -> list:
         lm = log_mel(x, rate, v.fc)
-        return list(v._feature_blocks([lm], float(lm.max()) - TOP_DB))
+        return list(v._feature_blocks([lm], loudest_db(lm, v.fc) - TOP_DB))
     f = feats()
     rtf = {"features": timing.rtf(feats, audio_s, repeat=2),
            "net_one_pass": timing.rtf(lambda: exact._one_pass(iter(f)), audio_s, repeat=2),

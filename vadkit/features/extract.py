@@ -1,6 +1,7 @@
-"""Feature extraction: log-mel, MFCC + deltas (whole files, blocks, or a stream); feature dims.
+"""Feature extraction: log-mel, MFCC + deltas, voicing (whole files, blocks, or a stream); feature dims.
 
-Frames follow vadkit.features.grid."""
+Frames follow vadkit.features.grid.  Every frame is analysed from its own window alone (`log_mel`: its mel
+bands in dB and, with `voicing`, its voicing strength), so blocks and streams give the whole file's rows."""
 from __future__ import annotations
 
 import functools
@@ -14,12 +15,24 @@ from vadkit.features.grid import FrameGrid
 
 
 def static_dim(cfg: FeatureConfig) -> int:
-    """Static features per frame: n_mfcc MFCCs, or n_mels log-mel bands (kind: logmel)."""
-    return cfg.n_mels if cfg.kind == "logmel" else cfg.n_mfcc
+    """Static features per frame: n_mfcc MFCCs, or n_mels log-mel bands (kind: logmel); + 1 with voicing."""
+    return (cfg.n_mels if cfg.kind == "logmel" else cfg.n_mfcc) + int(cfg.voicing)
 
 
 def feature_dim(cfg: FeatureConfig) -> int:
+    """Dims per frame, in this order: the spectral statics and their deltas (the notebook's 60), then voicing
+    and its deltas, so a model's input_dims can leave the voicing out."""
     return static_dim(cfg) * (1 + cfg.deltas)
+
+
+def analysis_dim(cfg: FeatureConfig) -> int:
+    """Columns of log_mel's rows: the n_mels bands in dB, then the voicing strength (with voicing)."""
+    return cfg.n_mels + int(cfg.voicing)
+
+
+def loudest_db(lm: np.ndarray, cfg: FeatureConfig) -> float:
+    """The loudest mel bin of log_mel rows (the voicing column left out): the dB floor sits TOP_DB below it."""
+    return float(lm[:, :cfg.n_mels].max())
 
 
 def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> np.ndarray:
@@ -34,7 +47,7 @@ def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> 
     lm = log_mel(x, sample_rate_hz, cfg)
     if len(lm) == 0:
         return np.zeros((0, feature_dim(cfg)), dtype=np.float32)
-    return add_deltas(static_from_log_mel(lm, float(lm.max()) - TOP_DB, cfg), cfg)
+    return voicing_last(add_deltas(static_from_log_mel(lm, loudest_db(lm, cfg) - TOP_DB, cfg), cfg), cfg)
 
 
 TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, which the models were trained with
@@ -57,8 +70,48 @@ def _analysis_for(sample_rate_hz: int, cfg: FeatureConfig):
     return _analysis(int(sample_rate_hz), (cfg.win_ms, cfg.n_mels, cfg.fmin_hz, cfg.fmax_hz, cfg.n_mfcc))
 
 
+VOICING_RATE_HZ = 8000       # voicing is measured on each frame averaged down to about this rate: cheap
+VOICING_F0_MAX_HZ = 400.0    # the highest pitch searched; the lowest is 2 / window (80 Hz at 25 ms)
+
+
+@functools.lru_cache(maxsize=8)
+def _voicing_analysis(sample_rate_hz: int, win: int) -> tuple[int, int, int, int, np.ndarray, np.ndarray]:
+    """(decimation, FFT size, first and last lag searched, window, 1 / the window's own autocorrelation)."""
+    from scipy.fft import next_fast_len
+    q = max(1, sample_rate_hz // VOICING_RATE_HZ)
+    n = win // q
+    lag_min, lag_max = int(np.ceil(sample_rate_hz / q / VOICING_F0_MAX_HZ)), n // 2
+    n_fft = next_fast_len(n + lag_max + 1, real=True)  # linear, not circular, autocorrelation
+    import librosa
+    window = librosa.filters.get_window("hann", n, fftbins=True)
+    rw = np.fft.irfft(np.abs(np.fft.rfft(window, n_fft)) ** 2, n_fft)[:lag_max + 2]
+    return q, n_fft, lag_min, lag_max, window.astype(np.float32), (rw[0] / rw).astype(np.float32)
+
+
+def voicing(frames: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """(n, win) raw frames -> (n,) float32 voicing strength in [0, 1]: the highest normalised autocorrelation
+    of the Hann-windowed frame over pitch lags, corrected by the window's own autocorrelation (Boersma's
+    method), after averaging each frame down to about VOICING_RATE_HZ (the band where voiced harmonics are).
+    Voiced speech and instrument notes come near 1; noise, clicks, footsteps and creaks stay low whatever
+    their level; digital silence is 0."""
+    from scipy.fft import irfft, rfft
+    q, n_fft, lag_min, lag_max, window, inv_rw = _voicing_analysis(int(sample_rate_hz), frames.shape[1])
+    f = frames[:, 0:len(window) * q:q].copy()   # the mean of each q samples: a cheap low-pass before decimating
+    for k in range(1, q):
+        f += frames[:, k:len(window) * q:q]
+    f -= f.mean(axis=1, keepdims=True)
+    spec = rfft(f * window, n_fft, axis=1, workers=1)
+    r = irfft(spec.real ** 2 + spec.imag ** 2, n_fft, axis=1, workers=1)[:, :lag_max + 2] * inv_rw
+    mid = r[:, lag_min:lag_max + 1]   # only local maxima count: rumble's autocorrelation just falls away
+    peak = np.where((mid >= r[:, lag_min - 1:lag_max]) & (mid >= r[:, lag_min + 1:lag_max + 2]), mid, 0.0).max(axis=1)
+    energy = r[:, 0]
+    out = np.divide(peak, energy, out=np.zeros_like(peak), where=energy > 1e-20)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
 def log_mel(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig, block_frames: int = 4096) -> np.ndarray:
-    """Mel power in dB of every full frame of x (no floor yet): (n_frames, n_mels) float32.
+    """Mel power in dB of every full frame of x (no floor yet), then with cfg.voicing each frame's voicing
+    strength: (n_frames, analysis_dim(cfg)) float32.
 
     A frame depends only on its own samples, so blocks of a long signal can be done separately:
     log_mel(x[k*hop:]) gives frames k, k+1, ... of log_mel(x).
@@ -68,24 +121,27 @@ def log_mel(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig, block_frames
     win, hop = grid.samples(sample_rate_hz)
     n = grid.n_frames(len(x), sample_rate_hz)
     window, mel_t, _ = _analysis_for(sample_rate_hz, cfg)
-    out = np.empty((n, mel_t.shape[1]), dtype=np.float32)
+    out = np.empty((n, analysis_dim(cfg)), dtype=np.float32)
+    mel = out[:, :cfg.n_mels]
     x = np.asarray(x, dtype=np.float32)
     for a in range(0, n, block_frames):  # blocks bound the (frames, win) temporaries
         b = min(n, a + block_frames)
         frames = np.lib.stride_tricks.sliding_window_view(x[a * hop:(b - 1) * hop + win], win)[::hop]
         spec = rfft(frames * window, axis=1, workers=1)
         power = spec.real ** 2 + spec.imag ** 2
-        out[a:b] = power @ mel_t
-    np.maximum(out, 1e-10, out=out)  # power_to_db's amin
-    np.log10(out, out=out)
-    out *= 10.0
+        mel[a:b] = power @ mel_t
+        if cfg.voicing:
+            out[a:b, cfg.n_mels] = voicing(frames, sample_rate_hz)
+    np.maximum(mel, 1e-10, out=mel)  # power_to_db's amin
+    np.log10(mel, out=mel)
+    mel *= 10.0
     return out
 
 
 def mfcc_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
     """(n, n_mels) dB -> (n, n_mfcc) static MFCCs, dB values below floor_db raised to it."""
     _, _, dct_m = _analysis_for(cfg.sample_rate_hz, cfg)
-    return np.maximum(lm, np.float32(floor_db)) @ dct_m
+    return np.maximum(lm[:, :cfg.n_mels], np.float32(floor_db)) @ dct_m
 
 
 def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
@@ -93,20 +149,34 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
 
     Exact away from the floor: statics are linear in the dB bands (the DCT, or the bands themselves) and
     deltas of a constant shift are 0.  A gain of g dB is band_db = g everywhere; a spectral tilt is a ramp.
-    The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too."""
+    The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too.  Voicing does
+    not move: it is a ratio of the frame's own autocorrelations."""
     band_db = np.asarray(band_db, dtype=np.float64)
     if cfg.kind == "logmel":
         static = band_db
     else:
         static = band_db @ _analysis_for(cfg.sample_rate_hz, cfg)[2].astype(np.float64)
-    return np.concatenate([static, np.zeros(len(static) * cfg.deltas)])
+    return np.concatenate([static, np.zeros(feature_dim(cfg) - len(static))])  # deltas of a constant: 0
 
 
 def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
-    """(n, n_mels) dB -> the static features of cfg.kind (MFCCs, or the bands floored at floor_db)."""
+    """log_mel rows -> (n, static_dim(cfg)): the statics of cfg.kind (MFCCs, or the bands floored at
+    floor_db), then the voicing strength as it is."""
     if cfg.kind == "logmel":
-        return np.maximum(lm, np.float32(floor_db)).astype(np.float32)
-    return mfcc_from_log_mel(lm, floor_db, cfg)
+        static = np.maximum(lm[:, :cfg.n_mels], np.float32(floor_db)).astype(np.float32)
+    else:
+        static = mfcc_from_log_mel(lm, floor_db, cfg)
+    return np.concatenate([static, lm[:, cfg.n_mels:]], axis=1) if cfg.voicing else static
+
+
+def voicing_last(feats: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """add_deltas' rows (each static with its deltas, order by order) -> feature_dim's order: the voicing
+    column of every order moved behind the spectral ones."""
+    if not cfg.voicing or cfg.deltas == 0:
+        return feats
+    s = static_dim(cfg)
+    v = [s * (o + 1) - 1 for o in range(cfg.deltas + 1)]
+    return np.ascontiguousarray(feats[:, [i for i in range(feats.shape[1]) if i not in v] + v])
 
 
 @functools.lru_cache(maxsize=8)
@@ -194,7 +264,7 @@ class FeatureStream:
         if len(lm) == 0:
             return np.zeros((0, self.dim), np.float32)
         if self.floor_db is None:
-            self.max_db = max(self.max_db, float(lm.max()))
+            self.max_db = max(self.max_db, loudest_db(lm, self.cfg))
         floor = self.floor_db if self.floor_db is not None else self.max_db - TOP_DB
         static = static_from_log_mel(lm, floor, self.cfg)
         if self.static_only or self.cfg.deltas == 0:
@@ -219,7 +289,7 @@ class FeatureStream:
         if n <= 0:
             return np.zeros((0, self.dim), np.float32)
         right = None if final else self.pending[n:]
-        out = add_deltas(self.pending[:n], self.cfg, left=self.hist, right=right)
+        out = voicing_last(add_deltas(self.pending[:n], self.cfg, left=self.hist, right=right), self.cfg)
         self.hist = np.concatenate([self.hist, self.pending[:n]])[-self.h:]
         self.pending = self.pending[n:]
         self.n_frames += n

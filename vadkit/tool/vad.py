@@ -31,7 +31,7 @@ from vadkit.config import BRIDGE_KEYS, DecodeConfig
 from vadkit.decode import decoding
 from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
-from vadkit.features.extract import TOP_DB, FeatureStream, log_mel, static_dim
+from vadkit.features.extract import TOP_DB, FeatureStream, analysis_dim, log_mel, loudest_db, static_dim
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.models.networks import sigmoid
 from vadkit.tool import pretrained
@@ -219,7 +219,7 @@ class Vad:
         blocks = io.AudioBlocks(path, self.sample_rate_hz, channel, self.block_s)
         if blocks.file_rate_hz != self.sample_rate_hz:
             log.debug("%s: %d Hz resampled to the model's %d Hz", path, blocks.file_rate_hz, self.sample_rate_hz)
-        spill, peak, tail = _Spill(self.fc.n_mels, str(path)), 0.0, np.zeros(0, np.float32)
+        spill, peak, tail = _Spill(analysis_dim(self.fc), str(path)), 0.0, np.zeros(0, np.float32)
         max_db = -np.inf
         win, hop = self.grid.samples(self.sample_rate_hz)
         for x in blocks:  # pass 1: log-mel frames to disk, the recording's loudest bin
@@ -228,7 +228,7 @@ class Vad:
             n = self.grid.n_frames(len(tail), self.sample_rate_hz)
             if n:
                 lm = log_mel(tail[:(n - 1) * hop + win], self.sample_rate_hz, self.fc)
-                max_db = max(max_db, float(lm.max()))
+                max_db = max(max_db, loudest_db(lm, self.fc))
                 spill.append(lm)
                 tail = tail[n * hop:]
         if spill.n == 0:
@@ -253,7 +253,7 @@ class Vad:
         lm = log_mel(x, self.sample_rate_hz, self.fc)
         if len(lm) == 0:
             return np.zeros(0, np.float32)
-        floor = float(lm.max()) - TOP_DB
+        floor = loudest_db(lm, self.fc) - TOP_DB
         blocks = (lm[a:a + self.block_frames] for a in range(0, len(lm), self.block_frames))
         return self._probs_of_log_mel(blocks, floor)
 
