@@ -23,17 +23,19 @@ def models(tmp_path_factory):
     d = tmp_path_factory.mktemp("models")
     return {"uni": make_model_dir(d / "uni"), "bi": make_model_dir(d / "bi", bidirectional=True),
             "deltas": make_model_dir(d / "deltas", input_dims=60), "delayed": make_model_dir(d / "delayed", label_delay=5),
-            "voiced": make_model_dir(d / "voiced", input_dims=63, voicing=True)}
+            "voiced": make_model_dir(d / "voiced", input_dims=63, voicing=True),
+            "voiced_unread": make_model_dir(d / "voiced_unread", input_dims=60, voicing=True)}
 
 
 
 
-@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed", "voiced"])
+@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed", "voiced", "voiced_unread"])
 def test_file_in_blocks_equals_the_recipe_decode(models, wav, kind):
     from vadkit import Vad
     tm = TrainedModel(models[kind])
     ref = tm.probs([features_of_file(str(wav), tm.feature_config)])[0]
     vad = Vad(tm, DecodeConfig(), chunk_s=None, block_s=3.3)  # blocks of 3.3 s: many block borders
+    assert vad.fc.voicing == (kind == "voiced")   # not computed for a model that does not read it
     res = vad.run_file(wav)
     assert res.probs.shape == ref.shape
     assert np.abs(res.probs - ref).max() < 1e-5

@@ -4,6 +4,7 @@ Frames follow vadkit.features.grid.  Every frame is analysed from its own window
 bands in dB and, with `voicing`, its voicing strength), so blocks and streams give the whole file's rows."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -23,6 +24,13 @@ def feature_dim(cfg: FeatureConfig) -> int:
     """Dims per frame, in this order: the spectral statics and their deltas (the notebook's 60), then voicing
     and its deltas, so a model's input_dims can leave the voicing out."""
     return static_dim(cfg) * (1 + cfg.deltas)
+
+
+def features_read(cfg: FeatureConfig, input_dims: int) -> FeatureConfig:
+    """What a model reading the first input_dims dims of cfg's features needs computed: cfg, without the
+    voicing when the model stops before it (a 60-dim model trained on a cache with voicing)."""
+    plain = dataclasses.replace(cfg, voicing=False)
+    return plain if cfg.voicing and input_dims <= feature_dim(plain) else cfg
 
 
 def analysis_dim(cfg: FeatureConfig) -> int:

@@ -28,7 +28,7 @@ from vadkit import io
 from vadkit.config import DecodeConfig
 from vadkit.decode.postprocess import bridge, bridge_sides, clean_segments, hysteresis, onset_offset, split_long
 from vadkit.errors import InputError
-from vadkit.features.extract import FeatureStream, static_dim
+from vadkit.features.extract import FeatureStream, features_read, static_dim
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.models.networks import sigmoid
 from vadkit.tool import pretrained
@@ -52,7 +52,8 @@ class StreamingVad:
         # model None: the shipped streaming model (vadkit.tool.pretrained.STREAMING)
         model = model if isinstance(model, TrainedModel) else pretrained.resolve(model, pretrained.STREAMING)
         self.model = model if isinstance(model, TrainedModel) else TrainedModel(model, device)
-        mc, self.fc = self.model.model_config, self.model.feature_config
+        mc = self.model.model_config
+        self.fc = features_read(self.model.feature_config, mc.input_dims)
         if mc.bidirectional:
             raise InputError(f"{self.model.path}: a bidirectional model needs the whole recording (its backward "
                              "LSTM starts at the end), so it cannot stream; use a unidirectional model "

@@ -31,7 +31,8 @@ from vadkit.config import BRIDGE_KEYS, DecodeConfig
 from vadkit.decode import decoding
 from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
-from vadkit.features.extract import TOP_DB, FeatureStream, analysis_dim, log_mel, loudest_db, static_dim
+from vadkit.features.extract import (TOP_DB, FeatureStream, analysis_dim, features_read, log_mel, loudest_db,
+                                     static_dim)
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.models.networks import sigmoid
 from vadkit.tool import pretrained
@@ -176,9 +177,9 @@ class Vad:
                  batch_size: int = 16, block_s: float = 60.0):
         self.model = model if isinstance(model, TrainedModel) else TrainedModel(pretrained.resolve(model), device)
         self.decode = load_decode_config(decode, self.model.path)
-        self.fc = self.model.feature_config
-        self.grid = self.model.grid
         self.dims = self.model.model_config.input_dims
+        self.fc = features_read(self.model.feature_config, self.dims)
+        self.grid = self.model.grid
         self.model.require_streamable("vadkit.Vad", allow_lookahead=True)
         # a crnn looks ahead (its convs) like a BLSTM: chunks get right context and whole-sequence passes
         self.bidirectional = not self.model.streams
