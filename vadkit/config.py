@@ -385,6 +385,9 @@ class MixCorpusConfig(MixingConfig):
                                          #   (vadkit.corpora.sounds.MUSIC_GENERATORS)
     noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
                                          #   the usual peak levels): loud noise alone is not speech
+    noise_speed_prob: float = 0.0        # train only: a real noise excerpt played faster or slower (pitch, spectrum
+    noise_speed_min: float = 0.6         #   and rhythm together), factor uniform in this range: new kinds of noise
+    noise_speed_max: float = 1.6         #   from the same few files
     tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random
     tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
         "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",

@@ -309,6 +309,22 @@ def test_noise_only_recordings_hold_no_speech_in_train_only(sources):
         mix.check_mix_config(tiny_cfg(noise_only_prob=1.5), "x.yaml")
 
 
+def test_noise_speed_changes_real_noise_in_train_only(sources):
+    x0, r0 = _recording(sources, noise_only_prob=1.0)           # noise alone: the change is all there is
+    x1, r1 = _recording(sources, noise_only_prob=1.0, noise_speed_prob=1.0, noise_speed_min=0.5, noise_speed_max=0.5)
+    assert r1 == r0 == [] and len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
+    assert np.array_equal(_recording(sources, noise_only_prob=1.0, noise_speed_prob=1.0, noise_speed_min=0.5,
+                                     noise_speed_max=0.5)[0], x1)                               # seeded
+    centroid = lambda x: np.sum(np.arange(4097) * np.abs(np.fft.rfft(x[:8192]))) / np.sum(np.abs(np.fft.rfft(x[:8192])))  # noqa: E731
+    assert centroid(x1) < 0.8 * centroid(x0)                     # half speed: an octave lower
+    x2, r2 = _recording(sources, noise_speed_prob=1.0)
+    assert r2 == _recording(sources)[1]                          # speech and labels untouched
+    d0, _ = _recording(sources, "dev")
+    assert np.array_equal(_recording(sources, "dev", noise_speed_prob=1.0)[0], d0)     # dev and test stay put
+    with pytest.raises(InputError, match="x.yaml: need 0.25 <= noise_speed_min"):
+        mix.check_mix_config(tiny_cfg(noise_speed_prob=0.5, noise_speed_min=2.0, noise_speed_max=1.0), "x.yaml")
+
+
 def test_sources_below_the_rate_floor_are_left_out(sources, tmp_path):
     speech, noise_dir = sources
     files = sorted(Path(speech).rglob("*.flac"))

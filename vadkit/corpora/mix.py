@@ -57,7 +57,9 @@ makes each background layer and pause event, with that chance, one of the built-
 (vadkit.corpora.sounds: coloured noise, hum, engine; tones, beeps, DTMF, chords, clicks, bursts, sweeps)
 instead of a real file; `synth_music_prob` makes them, with that chance (drawn first), procedural instrument
 music (vadkit.corpora.sounds.MUSIC_GENERATORS: plucked, struck and bowed melodies over chords, some with
-drums), the kind of non-speech the ~25 training noise files hold least of; `noise_only_prob` makes a recording with no speech at all (background and events,
+drums), the kind of non-speech the ~25 training noise files hold least of; `noise_speed_prob` plays a real
+noise excerpt noise_speed_min..max times as fast (creaks, steps and hums at other pitches and rhythms);
+`noise_only_prob` makes a recording with no speech at all (background and events,
 scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
 utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit.corpora.tts: a random
 variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
@@ -350,7 +352,17 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     synth_p, tts_p = (cfg.synth_noise_prob, cfg.tts_prob) if train else (0.0, 0.0)
     music_p = cfg.synth_music_prob if train else 0.0
     music_rng = rng.spawn(1)[0]                                              # spawned last, as above
+    noise_speed_rng = rng.spawn(1)[0]                                        # ... and after it
+    noise_speed_p = cfg.noise_speed_prob if train else 0.0
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
+
+    def noise(r: np.random.Generator, path: str, n: int, rate: int, read=excerpt) -> np.ndarray:
+        """n samples of a real noise file, with noise_speed_prob played faster or slower."""
+        if noise_speed_p > 0 and noise_speed_rng.random() < noise_speed_p:
+            factor = noise_speed_rng.uniform(cfg.noise_speed_min, cfg.noise_speed_max)
+            x = augment.speed(read(r, path, int(np.ceil(n * factor)) + 1, rate), factor)
+            return np.pad(x[:n], (0, max(0, n - len(x))))
+        return read(r, path, n, rate)
 
     def read_utterance(r: np.random.Generator) -> np.ndarray:
         if tts_utterance is not None and tts_rng.random() < tts_p:
@@ -367,14 +379,15 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
         return mixing.layer(r, [mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate)
                                 if music_rng.random() < music_p else
                                 mixing.one_sound(noise_rng, sounds.BED_GENERATORS, n, rate)
-                                if noise_rng.random() < synth_p else _audible(r, noises[i], n, rate) for i in picks])
+                                if noise_rng.random() < synth_p else noise(r, noises[i], n, rate, _audible)
+                                for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
         if music_rng.random() < music_p:
             return mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate) * sounds.fade(n, rate)
         if noise_rng.random() < synth_p:
             return mixing.one_sound(noise_rng, sounds.EVENT_GENERATORS, n, rate)
-        return excerpt(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
+        return noise(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
 
     if train and noise_rng.random() < cfg.noise_only_prob:
         return _noise_only(mix_rng, cfg, duration_s, bed, event), []
@@ -416,6 +429,9 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not (isinstance(cfg.train_versions, int) and 1 <= cfg.train_versions <= 1000),
          "train_versions must be an integer in 1..1000"),
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
+        (not 0 <= cfg.noise_speed_prob <= 1, "noise_speed_prob must lie in [0, 1]"),
+        (not 0.25 <= cfg.noise_speed_min <= cfg.noise_speed_max <= 4.0,
+         "need 0.25 <= noise_speed_min <= noise_speed_max <= 4"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
         (not cfg.telephone_codecs or not set(cfg.telephone_codecs) <= set(augment.CODECS),
          f"telephone_codecs must be a non-empty list of {', '.join(augment.CODECS)}"),
