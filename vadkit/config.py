@@ -246,6 +246,18 @@ def to_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def with_defaults(recorded: dict, key: str, cls: type) -> dict:
+    """A stamp written before a config key was added (feats.yaml, a corpus's .done): its `key` section read
+    with today's defaults for the keys it lacks, so the new key alone does not redo finished work (None when
+    the section no longer parses: the work is redone)."""
+    if isinstance(recorded.get(key), dict):
+        try:
+            recorded[key] = to_dict(from_dict(cls, recorded[key]))
+        except InputError:
+            recorded[key] = None
+    return recorded
+
+
 def dump(cfg) -> str:
     """YAML text of a config (or a dict of configs), for the copy kept beside results."""
     data = {k: to_dict(v) for k, v in cfg.items()} if isinstance(cfg, dict) else to_dict(cfg)

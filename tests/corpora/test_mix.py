@@ -5,6 +5,7 @@ use ../shared/corpora when it is there and skip otherwise.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from vadkit import intervals, io
 from vadkit.config import MixCorpusConfig
@@ -170,6 +172,12 @@ def test_tiny_mix_corpus(sources, tmp_path):
     again = tmp_path / "again"
     mix.make_mix_corpus(cfg, again, [speech], [noise_dir], num_jobs=2)
     assert _files(again) == _files(out)                                          # deterministic
+    stamp = yaml.safe_load((out / ".done").read_text())                   # made before noise_speed_* existed:
+    for k in ("noise_speed_prob", "noise_speed_min", "noise_speed_max"):  # still up to date at their defaults
+        del stamp["config"][k]
+    io.write_text(out / ".done", yaml.safe_dump(stamp))
+    assert mix.make_mix_corpus(cfg, out, [speech], [noise_dir]) is False
+    assert mix.make_mix_corpus(dataclasses.replace(cfg, noise_speed_prob=0.5), out, [speech], [noise_dir]) is True
 
 
 def test_mix_corpus_rebuilds_when_sources_change(sources, tmp_path):

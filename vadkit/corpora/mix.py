@@ -513,4 +513,4 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
             if len(set(versions.values())) > 1:
                 io.write_table(tmp / s / "versions", versions)
         return out
-    return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus")
+    return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus", config_class=MixCorpusConfig)

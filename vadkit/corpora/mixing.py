@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from vadkit import intervals, io
+from vadkit import config, intervals, io
 from vadkit.config import MixingConfig
 from vadkit.corpora import sounds
 from vadkit.errors import InputError
@@ -344,18 +344,21 @@ class _Serial:
 
 
 def build_corpus(out_dir: str | os.PathLike, signature: dict, make_jobs: Callable[[Path], list[tuple]],
-                 num_jobs: int = 1, check: Callable[[], object] = lambda: None, desc: str = "corpus") -> bool:
+                 num_jobs: int = 1, check: Callable[[], object] = lambda: None, desc: str = "corpus",
+                 config_class: type | None = None) -> bool:
     """Build a corpus OUT_DIR/{train,dev,test}/<rec_id>.wav + rttm; False if already up to date.
 
     OUT_DIR/.done (written last, io.write_stamp) records `signature` (the config and anything else the
     output depends on); a matching one means there is nothing to do.  `check()` runs before any work; `make_jobs(tmp)` gives the
-    recordings to make under `tmp` (see _generate) and may write files of its own there.
+    recordings to make under `tmp` (see _generate) and may write files of its own there.  With
+    `config_class`, a .done written before a key of signature["config"] existed counts it at its default.
     The corpus is built under a temporary name beside OUT_DIR and renamed into place, so an interrupted
     run never leaves a half corpus.
     """
     out = Path(out_dir)
     if (out / ".done").is_file():
-        if io.is_current(out / ".done", signature):
+        upgrade = (lambda rec: config.with_defaults(rec, "config", config_class)) if config_class else None
+        if io.is_current(out / ".done", signature, upgrade=upgrade):
             log.info("%s is up to date", out)
             return False
         log.info("%s was made with another config; rebuilding it", out)

@@ -40,12 +40,7 @@ def signature(data_dir: Path, cfg: FeatureConfig, fmt: str) -> dict:
 
 def _upgrade(recorded: dict) -> dict:
     """A cache made before a feature-config key was added has its default."""
-    if isinstance(recorded.get("features"), dict):
-        try:
-            recorded["features"] = config.to_dict(config.from_dict(FeatureConfig, recorded["features"]))
-        except InputError:
-            recorded["features"] = None
-    return recorded
+    return config.with_defaults(recorded, "features", FeatureConfig)
 
 
 def is_up_to_date(data_dir: str | Path, cfg: FeatureConfig, fmt: str, source: dict | None = None) -> bool:

@@ -85,12 +85,12 @@ VOICING_F0_MAX_HZ = 400.0    # the highest pitch searched; the lowest is 2 / win
 @functools.lru_cache(maxsize=8)
 def _voicing_analysis(sample_rate_hz: int, win: int) -> tuple[int, int, int, int, np.ndarray, np.ndarray]:
     """(decimation, FFT size, first and last lag searched, window, 1 / the window's own autocorrelation)."""
+    import librosa
     from scipy.fft import next_fast_len
     q = max(1, sample_rate_hz // VOICING_RATE_HZ)
     n = win // q
     lag_min, lag_max = int(np.ceil(sample_rate_hz / q / VOICING_F0_MAX_HZ)), n // 2
     n_fft = next_fast_len(n + lag_max + 1, real=True)  # linear, not circular, autocorrelation
-    import librosa
     window = librosa.filters.get_window("hann", n, fftbins=True)
     rw = np.fft.irfft(np.abs(np.fft.rfft(window, n_fft)) ** 2, n_fft)[:lag_max + 2]
     return q, n_fft, lag_min, lag_max, window.astype(np.float32), (rw[0] / rw).astype(np.float32)
