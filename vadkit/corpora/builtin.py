@@ -90,5 +90,5 @@ def make_builtin_corpus(cfg: BuiltinCorpusConfig, out_dir: str | os.PathLike, nu
     def jobs(tmp: Path) -> list[tuple]:
         return [(make_builtin_recording, (cfg, s, i), s, str(tmp / s / f"builtin_{s}_{i + 1:04d}.wav"),
                  cfg.sample_rate_hz) for s in SETS for i in range(len(set_durations(cfg, s)))]
-    return build_corpus(out_dir, _signature(cfg), jobs, num_jobs, lambda: check_builtin_config(cfg, where),
-                        desc="builtin corpus", config_class=BuiltinCorpusConfig)
+    return build_corpus(out_dir, _signature(cfg), jobs, BuiltinCorpusConfig, num_jobs,
+                        lambda: check_builtin_config(cfg, where), desc="builtin corpus")

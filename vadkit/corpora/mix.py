@@ -358,7 +358,7 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
 
     def noise(r: np.random.Generator, path: str, n: int, rate: int, read=excerpt) -> np.ndarray:
         """n samples of a real noise file, with noise_speed_prob played faster or slower."""
-        if noise_speed_p > 0 and noise_speed_rng.random() < noise_speed_p:
+        if noise_speed_rng.random() < noise_speed_p:
             factor = noise_speed_rng.uniform(cfg.noise_speed_min, cfg.noise_speed_max)
             x = augment.speed(read(r, path, int(np.ceil(n * factor)) + 1, rate), factor)
             return np.pad(x[:n], (0, max(0, n - len(x))))
@@ -513,4 +513,4 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
             if len(set(versions.values())) > 1:
                 io.write_table(tmp / s / "versions", versions)
         return out
-    return mixing.build_corpus(out_dir, signature, jobs, num_jobs, desc="mix corpus", config_class=MixCorpusConfig)
+    return mixing.build_corpus(out_dir, signature, jobs, MixCorpusConfig, num_jobs, desc="mix corpus")

@@ -344,20 +344,21 @@ class _Serial:
 
 
 def build_corpus(out_dir: str | os.PathLike, signature: dict, make_jobs: Callable[[Path], list[tuple]],
-                 num_jobs: int = 1, check: Callable[[], object] = lambda: None, desc: str = "corpus",
-                 config_class: type | None = None) -> bool:
+                 config_class: type, num_jobs: int = 1, check: Callable[[], object] = lambda: None,
+                 desc: str = "corpus") -> bool:
     """Build a corpus OUT_DIR/{train,dev,test}/<rec_id>.wav + rttm; False if already up to date.
 
     OUT_DIR/.done (written last, io.write_stamp) records `signature` (the config and anything else the
     output depends on); a matching one means there is nothing to do.  `check()` runs before any work; `make_jobs(tmp)` gives the
-    recordings to make under `tmp` (see _generate) and may write files of its own there.  With
-    `config_class`, a .done written before a key of signature["config"] existed counts it at its default.
+    recordings to make under `tmp` (see _generate) and may write files of its own there.  signature["config"]
+    is a `config_class`; a .done written before one of its keys existed counts that key at its default.
     The corpus is built under a temporary name beside OUT_DIR and renamed into place, so an interrupted
     run never leaves a half corpus.
     """
     out = Path(out_dir)
     if (out / ".done").is_file():
-        upgrade = (lambda rec: config.with_defaults(rec, "config", config_class)) if config_class else None
+        def upgrade(recorded: dict) -> dict:
+            return config.with_defaults(recorded, "config", config_class)
         if io.is_current(out / ".done", signature, upgrade=upgrade):
             log.info("%s is up to date", out)
             return False

@@ -182,9 +182,13 @@ def voicing_last(feats: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     column of every order moved behind the spectral ones."""
     if not cfg.voicing or cfg.deltas == 0:
         return feats
-    s = static_dim(cfg)
-    v = [s * (o + 1) - 1 for o in range(cfg.deltas + 1)]
-    return np.ascontiguousarray(feats[:, [i for i in range(feats.shape[1]) if i not in v] + v])
+    return feats[:, _voicing_last_order(static_dim(cfg), cfg.deltas)]   # fancy indexing: a contiguous copy
+
+
+@functools.lru_cache(maxsize=8)
+def _voicing_last_order(static: int, deltas: int) -> np.ndarray:
+    v = [static * (o + 1) - 1 for o in range(deltas + 1)]
+    return np.array([i for i in range(static * (deltas + 1)) if i not in v] + v)
 
 
 @functools.lru_cache(maxsize=8)
