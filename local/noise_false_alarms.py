@@ -2,11 +2,13 @@
 """False alarms on noise alone: each system on recordings with no speech in them, at its own rate.
 
 e.g.: local/noise_false_alarms.py --systems "blstm60 exp/blstm60 silero ten" $(cat data/local/mix/test/noises)
-      local/noise_false_alarms.py --tuned ami_test --systems "exp/blstm60 exp/lstm2_small60" $(cat ...)
+      local/noise_false_alarms.py --tuned ami_test --systems "exp/blstm60 exp/baseline_silero" $(cat ...)
 
 Systems: a shipped model's name or exp/<model> (the VAD tool: a shipped model with its own tuned post-processing,
-an exp dir with conf/decode.yaml, or with --tuned SET the post-processing stage 5 tuned for that set), or a
-public VAD's name (vadkit/bench/baselines.py: silero, ten, webrtc0-3, energy; post-processed with --config).
+an exp dir with conf/decode.yaml, or with --tuned SET the post-processing stage 5 tuned for that set), a public
+VAD's name (vadkit/bench/baselines.py: silero, ten, webrtc0-3, energy; post-processed with --config), or its
+stage-5 exp dir exp/baseline_<name> (with --tuned SET: its own tuned setting, so every system is compared at the
+operating point the same dev set chose for it; a public VAD's name alone is at --config's threshold).
 Prints per system: hours heard, false-alarm regions per hour, share of the time called speech.  Give only
 files without voices (the mix corpus's test noises: data/local/<corpus>/test/noises).
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vadkit import cli, config
-from vadkit.bench import robustness
+from vadkit.bench import baselines, robustness
 from vadkit.config import DecodeConfig
 from vadkit.errors import InputError
 from vadkit.tool import vad
@@ -34,13 +36,25 @@ def main(argv=None):
     decode = config.load(a.config, DecodeConfig)
     print(f"{'system':24s} {'hours':>6s} {'FA/hour':>8s} {'speech':>7s}")
     for name in a.systems:
-        r = robustness.false_alarms(robustness.system(name, decode, model_decode(name, a.tuned, decode)), a.files)
+        tuned, public = model_decode(name, a.tuned, decode), public_vad(name)
+        segments_of = (robustness.system(public, tuned or decode) if public
+                       else robustness.system(name, decode, tuned))
+        r = robustness.false_alarms(segments_of, a.files)
         print(f"{name:24s} {r['hours']:6.2f} {r['fa_per_hour']:8.1f} {r['speech_share']:7.1%}")
 
 
+def public_vad(name: str) -> str | None:
+    """The public VAD a system runs: its name, or <name> for a baseline exp dir exp/baseline_<name>."""
+    if name in baselines.NAMES:
+        return name
+    path = Path(name)
+    vad = path.name.removeprefix("baseline_")
+    return vad if path.is_dir() and path.name == f"baseline_{vad}" and vad in baselines.NAMES else None
+
+
 def model_decode(name: str, tuned_set: str | None, base: DecodeConfig) -> DecodeConfig | None:
-    """The post-processing of a model system: None (Vad's own choice) unless --tuned names a set and `name` is
-    an exp dir (a public VAD's name gets None too: it is post-processed with --config)."""
+    """The post-processing of an exp dir system (a model's or a public VAD's): None (a model: Vad's own choice; a
+    public VAD: --config) unless --tuned names a set and `name` is an exp dir."""
     if not tuned_set or not Path(name).is_dir():
         return None
     metrics = Path(name) / f"decode_{tuned_set}" / "scoring" / "metrics.json"

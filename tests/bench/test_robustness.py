@@ -76,3 +76,23 @@ def test_noise_false_alarms_tuned_takes_the_sets_tuned_post_processing(tmp_path,
     assert code != 0 and "decode_ami_dev/scoring/metrics.json: not found" in err
     code, out = run_script(monkeypatch, capsys, *script[:-1], str(tmp_path / "noise.wav"), stream="out")
     assert code == 0 and share(out) < tuned - 1, out   # conf/decode.yaml's threshold: less of it
+
+
+def test_noise_false_alarms_tuned_baseline_dir_takes_its_own_setting(tmp_path, monkeypatch, capsys):
+    """A public VAD's stage-5 exp dir (exp/baseline_<name>) runs that VAD at the setting --tuned SET chose for it,
+    not --config's: its tuned threshold of 0 calls all the noise speech, the name alone calls less."""
+    from conftest import run_script
+
+    from vadkit import io
+    rng = np.random.default_rng(2)
+    io.write_wav(tmp_path / "noise.wav", (0.05 * rng.standard_normal(8000 * 5)).astype(np.float32), 8000)
+    base = tmp_path / "exp/baseline_energy"
+    io.write_json(base / "decode_x/scoring/metrics.json",
+                  {"tuned": {"threshold": 0.0, "postprocess": {"min_speech_ms": 0, "min_silence_ms": 0}}})
+    shares = {}
+    for system in (str(base), "energy"):
+        code, out = run_script(monkeypatch, capsys, "local/noise_false_alarms.py", "--tuned", "x", "--systems",
+                               system, str(tmp_path / "noise.wav"), stream="out")
+        assert code == 0, out
+        shares[system] = float(out.splitlines()[-1].split()[-1].rstrip("%"))
+    assert shares[str(base)] > 99 and shares["energy"] < shares[str(base)] - 1, shares
