@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vadkit import cli, config
-from vadkit.bench import baselines, robustness
+from vadkit.bench import robustness
 from vadkit.config import DecodeConfig
 from vadkit.errors import InputError
 from vadkit.tool import vad
@@ -36,20 +36,8 @@ def main(argv=None):
     decode = config.load(a.config, DecodeConfig)
     print(f"{'system':24s} {'hours':>6s} {'FA/hour':>8s} {'speech':>7s}")
     for name in a.systems:
-        tuned, public = model_decode(name, a.tuned, decode), public_vad(name)
-        segments_of = (robustness.system(public, tuned or decode) if public
-                       else robustness.system(name, decode, tuned))
-        r = robustness.false_alarms(segments_of, a.files)
+        r = robustness.false_alarms(robustness.system(name, decode, model_decode(name, a.tuned, decode)), a.files)
         print(f"{name:24s} {r['hours']:6.2f} {r['fa_per_hour']:8.1f} {r['speech_share']:7.1%}")
-
-
-def public_vad(name: str) -> str | None:
-    """The public VAD a system runs: its name, or <name> for a baseline exp dir exp/baseline_<name>."""
-    if name in baselines.NAMES:
-        return name
-    path = Path(name)
-    vad = path.name.removeprefix("baseline_")
-    return vad if path.is_dir() and path.name == f"baseline_{vad}" and vad in baselines.NAMES else None
 
 
 def model_decode(name: str, tuned_set: str | None, base: DecodeConfig) -> DecodeConfig | None:

@@ -69,16 +69,28 @@ def false_alarms(segments_of, files: list[str]) -> dict:
     return {"hours": total_s / 3600, "fa_per_hour": regions / (total_s / 3600), "speech_share": speech_s / total_s}
 
 
+def public_vad(name: str) -> str | None:
+    """The public VAD a system name runs: a name of vadkit.bench.baselines.NAMES, or <name> for its stage-5
+    exp dir exp/baseline_<name>; None for a model."""
+    from vadkit.bench import baselines
+    path = Path(name)
+    if name not in baselines.NAMES and path.is_dir() and path.name.startswith("baseline_"):
+        name = path.name.removeprefix("baseline_")
+    return name if name in baselines.NAMES else None
+
+
 def system(name: str, baseline_decode=None, model_decode=None):
-    """segments_of for false_alarms: a public VAD by name (vadkit.bench.baselines.NAMES, at the rate it takes,
-    post-processed with `baseline_decode`, default DecodeConfig()), else a model for vadkit.Vad (path or shipped
-    name) post-processed with `model_decode` (default: the model's own decode.yaml, as Vad chooses)."""
+    """segments_of for false_alarms: a public VAD by name or by its exp dir exp/baseline_<name>
+    (vadkit.bench.baselines.NAMES, at the rate it takes), else a model for vadkit.Vad (path or shipped name).
+    `model_decode` post-processes an exp dir system, a model's or a public VAD's (e.g. the setting stage 5
+    tuned for it); without it a model uses its own decode.yaml, as Vad chooses, and a public VAD
+    `baseline_decode` (default DecodeConfig())."""
     from vadkit.bench import baselines
     from vadkit.config import BaselineConfig, DecodeConfig
     from vadkit.decode.postprocess import probs_to_segments
-    if name in baselines.NAMES:
-        grid, cfg = FrameGrid(), baseline_decode or DecodeConfig()
-        b = baselines.make(name, BaselineConfig(), grid)
+    if vad_name := public_vad(name):
+        grid, cfg = FrameGrid(), model_decode or baseline_decode or DecodeConfig()
+        b = baselines.make(vad_name, BaselineConfig(), grid)
 
         return lambda x, rate, _name: probs_to_segments(b.probs(x, rate), cfg, grid, len(x) / rate)
     from vadkit.tool.vad import Vad
