@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vadkit import cli, config
 from vadkit.bench import robustness
-from vadkit.config import DecodeConfig
+from vadkit.config import BaselineConfig, DecodeConfig
 from vadkit.errors import InputError
 from vadkit.tool import vad
 
@@ -28,19 +28,23 @@ def main(argv=None):
     p.add_list("--systems", default=["blstm60", "silero", "ten"], help="systems (default: \"blstm60 silero ten\")")
     p.add_argument("--config", default="conf/decode.yaml", help="post-processing of the public VADs "
                    "(default conf/decode.yaml)")
+    p.add_argument("--baseline-config", default="conf/baselines.yaml", help="the public VADs' settings, as stage 5 "
+                   "ran them (local/run_baselines.sh; default conf/baselines.yaml)")
     p.add_argument("--tuned", metavar="SET", help="exp/<model> systems: the threshold and post-processing stage 5 "
                    "tuned for SET (exp/<model>/decode_SET/scoring/metrics.json: ami_* sets are tuned on ami_dev, "
                    "the rest on dev), as local/package_model.py ships them (default: conf/decode.yaml)")
     p.add_argument("files", nargs="+", help="noise-only audio files")
     a = p.parse_args(argv)
     decode = config.load(a.config, DecodeConfig)
+    baseline_config = config.load(a.baseline_config, BaselineConfig)
     print(f"{'system':24s} {'hours':>6s} {'FA/hour':>8s} {'speech':>7s}")
     for name in a.systems:
-        r = robustness.false_alarms(robustness.system(name, decode, model_decode(name, a.tuned, decode)), a.files)
+        segments_of = robustness.system(name, decode, exp_decode(name, a.tuned, decode), baseline_config)
+        r = robustness.false_alarms(segments_of, a.files)
         print(f"{name:24s} {r['hours']:6.2f} {r['fa_per_hour']:8.1f} {r['speech_share']:7.1%}")
 
 
-def model_decode(name: str, tuned_set: str | None, base: DecodeConfig) -> DecodeConfig | None:
+def exp_decode(name: str, tuned_set: str | None, base: DecodeConfig) -> DecodeConfig | None:
     """The post-processing of an exp dir system (a model's or a public VAD's): None (a model: Vad's own choice; a
     public VAD: --config) unless --tuned names a set and `name` is an exp dir."""
     if not tuned_set or not Path(name).is_dir():

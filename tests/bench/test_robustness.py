@@ -96,3 +96,21 @@ def test_noise_false_alarms_tuned_baseline_dir_takes_its_own_setting(tmp_path, m
         assert code == 0, out
         shares[system] = float(out.splitlines()[-1].split()[-1].rstrip("%"))
     assert shares[str(base)] > 99 and shares["energy"] < shares[str(base)] - 1, shares
+
+
+def test_noise_false_alarms_runs_public_vads_with_baseline_config(tmp_path, monkeypatch, capsys):
+    """The public VADs run with --baseline-config (as stage 5 ran them): an energy margin 20 dB below the noise
+    floor calls all the noise speech, conf/baselines.yaml's margin less."""
+    from conftest import run_script
+
+    from vadkit import io
+    rng = np.random.default_rng(3)
+    io.write_wav(tmp_path / "noise.wav", (0.05 * rng.standard_normal(8000 * 5)).astype(np.float32), 8000)
+    (tmp_path / "low.yaml").write_text("energy_margin_db: -20\n")
+    shares = {}
+    for cfg in ("conf/baselines.yaml", str(tmp_path / "low.yaml")):
+        code, out = run_script(monkeypatch, capsys, "local/noise_false_alarms.py", "--baseline-config", cfg,
+                               "--systems", "energy", str(tmp_path / "noise.wav"), stream="out")
+        assert code == 0, out
+        shares[cfg] = float(out.splitlines()[-1].split()[-1].rstrip("%"))
+    assert shares[str(tmp_path / "low.yaml")] > 99 and shares["conf/baselines.yaml"] < 99, shares

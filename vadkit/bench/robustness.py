@@ -79,20 +79,20 @@ def public_vad(name: str) -> str | None:
     return name if name in baselines.NAMES else None
 
 
-def system(name: str, baseline_decode=None, model_decode=None):
+def system(name: str, baseline_decode=None, exp_decode=None, baseline_config=None):
     """segments_of for false_alarms: a public VAD by name or by its exp dir exp/baseline_<name>
-    (vadkit.bench.baselines.NAMES, at the rate it takes), else a model for vadkit.Vad (path or shipped name).
-    `model_decode` post-processes an exp dir system, a model's or a public VAD's (e.g. the setting stage 5
-    tuned for it); without it a model uses its own decode.yaml, as Vad chooses, and a public VAD
-    `baseline_decode` (default DecodeConfig())."""
+    (vadkit.bench.baselines.NAMES, at the rate it takes, with `baseline_config`, default BaselineConfig()), else a
+    model for vadkit.Vad (path or shipped name).  `exp_decode` post-processes an exp dir system, a model's or a
+    public VAD's (e.g. the setting stage 5 tuned for it); without it a model uses its own decode.yaml, as Vad
+    chooses, and a public VAD `baseline_decode` (default DecodeConfig())."""
     from vadkit.bench import baselines
     from vadkit.config import BaselineConfig, DecodeConfig
     from vadkit.decode.postprocess import probs_to_segments
     if vad_name := public_vad(name):
-        grid, cfg = FrameGrid(), model_decode or baseline_decode or DecodeConfig()
-        b = baselines.make(vad_name, BaselineConfig(), grid)
+        grid, cfg = FrameGrid(), exp_decode or baseline_decode or DecodeConfig()
+        b = baselines.make(vad_name, baseline_config or BaselineConfig(), grid)
 
         return lambda x, rate, _name: probs_to_segments(b.probs(x, rate), cfg, grid, len(x) / rate)
     from vadkit.tool.vad import Vad
-    vad = Vad(name, decode=model_decode)
+    vad = Vad(name, decode=exp_decode)
     return lambda x, rate, f: vad.run(x, rate, name=f).segments
