@@ -12,6 +12,7 @@ corpus=builtin               # builtin (offline espeak-ng speech + noise), mix (
                              # (mini LibriSpeech + MUSAN, or --mirror), dir (--train-dir ...), mat (--mat-dir)
 speech_dir=                  # --corpus mix: folder of clean speech utterances
 noise_dir=                   # --corpus mix: folder of noise/music with no voices in it
+train_noise_dir=             # --corpus mix: more noise/music heard in training only (e.g. local/download_noise.py's)
 mix_conf=conf/corpus_mix.yaml # --corpus mix, librimix: how mixtures are made (its rate must match --feat-conf)
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
@@ -57,6 +58,7 @@ Options (default):
   --corpus NAME      corpus: builtin, mix, librimix, dir or mat ($corpus)
   --speech-dir DIR   mix: clean speech utterances, e.g. ../shared/corpora/speech
   --noise-dir DIR    mix: noise and music without voices, e.g. ../shared/corpora/noise
+  --train-noise-dir DIR  mix: noise heard in training only (dev/test unchanged; the mix conf's train_noise_prob)
   --mix-conf FILE    mix, librimix: corpus config ($mix_conf); its sample_rate_hz must match --feat-conf
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
@@ -129,7 +131,8 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   fi
   case $corpus in
     mix) $feats_cmd data/local/log/mix.log local/make_mix.py --config "$mix_conf" --nj "$nj" \
-      --speech-dir "$speech_dir" --noise-dir "$noise_dir" data/local/mix ;;
+      --speech-dir "$speech_dir" --noise-dir "$noise_dir" ${train_noise_dir:+--train-noise-dir "$train_noise_dir"} \
+      data/local/mix ;;
     librimix) $feats_cmd data/local/log/download_librimix.log local/download_librimix.py \
         --config conf/download_librimix.yaml ${mirror:+--mirror "$mirror"} data/local/downloads
       $feats_cmd data/local/log/librimix.log local/make_mix.py --config "$mix_conf" --nj "$nj" \

@@ -6,7 +6,7 @@ e.g.: local/make_mix.py --config conf/corpus_mix.yaml --speech-dir ../shared/cor
 
 Writes OUT_DIR/{train,dev,test}/mix_<set>_NNNN.wav (16-bit PCM at sample_rate_hz), .../rttm (reference
 speech from each clean utterance), .../speakers and .../noises (what each set was made from: no speaker
-and no noise file is in two sets), OUT_DIR/rejected (utterances left out, and why), then OUT_DIR/.done.
+and no noise file is in two sets; train/train_noises: the --train-noise-dir pool), OUT_DIR/rejected (utterances left out, and why), then OUT_DIR/.done.
 Seeded: the same config and source files give the same corpus; skips the work when OUT_DIR/.done
 matches.  How files are found, split and mixed: vadkit/real_mix.py.  Noise folders must hold no voices.
 """
@@ -25,13 +25,18 @@ def main(argv=None):
     p.add_argument("--noise-dir", action="append", default=[], help="folder of noise/music (repeatable)")
     p.add_argument("--noise-list", action="append", default=[],
                    help="file listing noise/music files, one path per line (repeatable)")
+    p.add_argument("--train-noise-dir", action="append", default=[],
+                   help="folder of noise/music heard in training only (repeatable; dev, test and xdev stay as they "
+                        "are); used with the config's train_noise_prob")
+    p.add_argument("--train-noise-list", action="append", default=[],
+                   help="file listing train-only noise/music files, one path per line (repeatable)")
     p.add_argument("--nj", type=cli.positive_int, default=os.cpu_count() or 1,
                    help="worker processes (default: all CPUs); the output does not depend on it")
     p.add_argument("out_dir", help="corpus directory to write, e.g. data/local/mix")
     a = p.parse_args(argv)
     cfg = config.load(a.config, MixCorpusConfig)
-    mix.make_mix_corpus(cfg, a.out_dir, a.speech_dir, a.noise_dir, a.noise_list, num_jobs=a.nj,
-                             where=a.config)
+    mix.make_mix_corpus(cfg, a.out_dir, a.speech_dir, a.noise_dir, a.noise_list, num_jobs=a.nj, where=a.config,
+                        train_noise_dirs=a.train_noise_dir, train_noise_lists=a.train_noise_list)
 
 
 if __name__ == "__main__":

@@ -400,6 +400,8 @@ class MixCorpusConfig(MixingConfig):
     noise_speed_prob: float = 0.0        # train only: a real noise excerpt played faster or slower (pitch, spectrum
     noise_speed_min: float = 0.6         #   and rhythm together), factor uniform in this range: new kinds of noise
     noise_speed_max: float = 1.6         #   from the same few files
+    train_noise_prob: float = 0.0        # train only: a real-noise background layer or pause event comes, with this
+                                         #   chance, from the train-only pool (--train-noise-dir) instead of the set's
     tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random
     tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
         "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",

@@ -3,14 +3,18 @@ mirror of tiny archives with the real names and layout, and a loopback HTTP serv
 from __future__ import annotations
 
 import http.server
+import io as pyio
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 
 from vadkit import io
 from vadkit.corpora import download, mix
@@ -169,3 +173,83 @@ def test_script_help():
     r = subprocess.run([sys.executable, str(ROOT / "local/download_librimix.py"), "--help"],
                        capture_output=True, text=True, env=env, check=True)
     assert "e.g.: local/download_librimix.py --config conf/download_librimix.yaml" in r.stdout
+
+
+# ---------------------------------------------------------------- Debian packages of sounds (the train-only pool)
+def _ar(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    """A Debian package is an ar archive: 8-byte magic, then 60-byte headers, data padded to even length."""
+    out = bytearray(b"!<arch>\n")
+    for name, data in members:
+        out += f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode()
+        out += data + (b"\n" if len(data) % 2 else b"")
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _wav_bytes(tmp: Path, seconds: float, sr: int = 22050, amp: float = 0.3) -> bytes:
+    t = np.arange(int(seconds * sr)) / sr
+    io.write_wav(tmp / "x.wav", (amp * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr)
+    return (tmp / "x.wav").read_bytes()
+
+
+def make_deb(path: Path, tmp: Path) -> Path:
+    data = pyio.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:xz") as tar:
+        _add(tar, "./usr/share/doc/pkg/copyright", b"License: CC0-1.0\n")
+        _add(tar, "./usr/share/games/pkg/sounds/rain.wav", _wav_bytes(tmp, 1.0))
+        _add(tar, "./usr/share/games/pkg/sounds/click.wav", _wav_bytes(tmp, 0.05))           # too short
+        _add(tar, "./usr/share/games/pkg/sounds/quiet.wav", _wav_bytes(tmp, 1.0, amp=0.0))   # silent
+        _add(tar, "./usr/share/games/pkg/sounds/choir.wav", _wav_bytes(tmp, 1.0))            # excluded
+        _add(tar, "./usr/share/games/pkg/readme.txt", b"not audio")
+        link = tarfile.TarInfo("./usr/share/games/pkg/sounds/rain2.wav")
+        link.type, link.linkname = tarfile.SYMTYPE, "rain.wav"
+        tar.addfile(link)                                                                      # a duplicate
+    return _ar(path, [("debian-binary", b"2.0\n"), ("control.tar.xz", b"x" * 7), ("data.tar.xz", data.getvalue())])
+
+
+def test_real_noise_config_lists_debian_packages():
+    arcs = download.load_archives(ROOT / "conf/download_noise.yaml")
+    assert len(arcs) >= 5 and all(a.role == "deb" and a.url.startswith("http://deb.debian.org/debian/pool/main/")
+                                   and a.name.endswith("_all.deb") and len(a.md5) == 32 for a in arcs)
+    exclude = download.load_exclude(ROOT / "conf/download_noise.yaml")
+    assert any(re.search(p, "usr/share/sonic-pi/samples/ambi_choir.flac") for p in exclude)
+    assert not any(re.search(p, "usr/share/games/lincity-ng/sounds/Substation4.wav") for p in exclude)
+
+
+def test_sounds_come_out_of_a_debian_package(tmp_path):
+    deb = make_deb(tmp_path / "pkg_1.0_all.deb", tmp_path)
+    out = download.extract_deb_sounds(deb, tmp_path / "sounds" / "pkg", ["choir"])
+    assert sorted(p.name for p in out.iterdir()) == ["copyright", "rain.flac"]
+    x, sr = io.read_audio(out / "rain.flac")
+    assert sr == 22050 and len(x) == 22050 and 0.29 < np.max(np.abs(x)) < 0.31
+    assert download.extract_deb_sounds(deb, out, ["choir"]) == out                  # done: left alone
+    md5 = download.md5sum(deb)
+    conf = tmp_path / "noise.yaml"
+    conf.write_text(yaml.safe_dump({"archives": [{"name": deb.name, "url": "http://127.0.0.1/none", "md5": md5,
+                                                  "role": "deb"}], "exclude": ["choir"]}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, str(ROOT / "local/download_noise.py"), "--config", str(conf), "--mirror",
+                    str(tmp_path), str(tmp_path / "dl")], check=True, capture_output=True, env=env)
+    assert sorted(p.name for p in (tmp_path / "dl" / "debian_noise" / "pkg").iterdir()) == ["copyright", "rain.flac"]
+
+
+@pytest.mark.badinput
+def test_a_bad_debian_package_is_named(tmp_path):
+    def refused(deb: Path, match: str, exclude=()):
+        with pytest.raises(InputError, match=match):
+            download.extract_deb_sounds(deb, tmp_path / "o", exclude)
+        assert not (tmp_path / "o").exists() and not (tmp_path / ".o.partial").exists()   # nothing half-made
+
+    not_deb = tmp_path / "a.deb"
+    not_deb.write_bytes(b"PK\x03\x04 a zip")
+    refused(not_deb, "a.deb: not a Debian package")
+    refused(_ar(tmp_path / "b.deb", [("debian-binary", b"2.0\n")]), "b.deb: no data.tar member")
+    whole = make_deb(tmp_path / "full.deb", tmp_path).read_bytes()
+    for name, size in (("c.deb", 300), ("e.deb", len(whole) - 400)):     # cut in a header, cut inside the data
+        (tmp_path / name).write_bytes(whole[:size])
+        refused(tmp_path / name, f"{name}: corrupt Debian package")
+    refused(make_deb(tmp_path / "d.deb", tmp_path), "d.deb: no usable audio", ["."])
+    conf = tmp_path / "x.yaml"
+    conf.write_text("archives: []\nexclude: ['(']\n")
+    with pytest.raises(InputError, match=r"x.yaml: exclude pattern '\(' is not a valid regex"):
+        download.load_exclude(conf)

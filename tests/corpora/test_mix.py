@@ -431,3 +431,57 @@ def test_image_rir_has_the_direct_path_first_and_decays():
         assert 0.5 * rt60 < 3 * t20 / 16000 < 1.5 * rt60, (rt60, 3 * t20 / 16000)
     a, b = (augment.image_rir(np.random.default_rng(7), 16000, 0.5) for _ in range(2))
     assert np.array_equal(a, b)
+
+
+def _tone_pool(root: Path, hz: float = 1250.0, sr: int = 8000) -> Path:
+    t = np.arange(3 * sr) / sr
+    io.write_wav(root / "pool" / "tone.wav", (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32), sr)
+    return root / "pool"
+
+
+def test_train_noise_pool_is_heard_in_train_only(sources, tmp_path):
+    """--train-noise-dir: a pure tone pool takes over train's noise at train_noise_prob 1; dev and test stay put."""
+    speech, noise_dir = sources
+    pool = _tone_pool(tmp_path)
+    utts = [str(p) for p in sorted(speech.rglob("*.flac"))]
+    noises = [str(p) for p in sorted(noise_dir.glob("*.wav"))]
+    cfg = tiny_cfg(noise_only_prob=1.0, train_noise_prob=1.0)         # noise alone: what we hear is the pool
+    x, regions = mix.make_mix_recording(cfg, "train", 0, utts, noises, [str(pool / "tone.wav")])
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / cfg.sample_rate_hz)
+    assert regions == [] and spec[np.abs(freqs - 1250) < 20].sum() > 0.9 * spec.sum()
+    x0, _ = mix.make_mix_recording(cfg, "train", 0, utts, noises)                   # no pool: as before
+    assert np.array_equal(x0, mix.make_mix_recording(tiny_cfg(noise_only_prob=1.0), "train", 0, utts, noises)[0])
+    d = mix.make_mix_recording(cfg, "dev", 0, utts, noises, [str(pool / "tone.wav")])[0]
+    assert np.array_equal(d, mix.make_mix_recording(cfg, "dev", 0, utts, noises)[0])
+
+    plain, pooled = tmp_path / "plain", tmp_path / "pooled"
+    cfg = tiny_cfg(train_noise_prob=0.5, train_minutes=0.4)
+    mix.make_mix_corpus(cfg, plain, [speech], [noise_dir])
+    assert mix.make_mix_corpus(cfg, pooled, [speech], [noise_dir], train_noise_dirs=[pool]) is True
+    a, b = _files(plain), _files(pooled)
+    assert {k: v for k, v in a.items() if not k.startswith(("train/", ".done"))} == \
+        {k: v for k, v in b.items() if not k.startswith(("train/", ".done"))}        # dev, test: byte-identical
+    assert a["train/noises"] == b["train/noises"] and b["train/train_noises"].decode().strip().endswith("tone.wav")
+    assert any(a[k] != b[k] for k in a if k.startswith("train/mix_"))
+    assert mix.make_mix_corpus(cfg, plain, [speech], [noise_dir]) is False           # no pool: stamp unchanged
+    assert mix.make_mix_corpus(cfg, pooled, [speech], [noise_dir], train_noise_dirs=[pool]) is False
+
+
+@pytest.mark.badinput
+def test_a_bad_train_noise_pool_is_named(sources, tmp_path):
+    speech, noise_dir = sources
+    pool = _tone_pool(tmp_path)
+    run = lambda cfg, dirs: mix.make_mix_corpus(cfg, tmp_path / "o", [speech], [noise_dir], train_noise_dirs=dirs)  # noqa: E731
+    with pytest.raises(InputError, match="train_noise_prob is 0"):
+        run(tiny_cfg(), [pool])
+    with pytest.raises(InputError, match=r"0_.*both a noise file and in the train-only pool"):
+        run(tiny_cfg(train_noise_prob=0.5), [noise_dir])
+    with pytest.raises(InputError, match=r"tone.wav: train-only noise matches xdev_noise_pattern"):
+        run(tiny_cfg(train_noise_prob=0.5, xdev_noise_pattern="tone"), [pool])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="empty: no audio files"):
+        run(tiny_cfg(train_noise_prob=0.5), [tmp_path / "empty"])
+    with pytest.raises(InputError, match="train_noise_prob must lie in"):
+        mix.check_mix_config(tiny_cfg(train_noise_prob=1.5))
+    assert not (tmp_path / "o").exists()

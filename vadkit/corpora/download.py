@@ -5,23 +5,29 @@ An archive is described by its file name, URL and md5 (conf/download_librimix.ya
 - otherwise keeps DEST/<name>: a complete, verified copy is never downloaded again; a partial download DEST/<name>.part is resumed with an HTTP Range request
   (started over if the server ignores it); the finished file is checked before it takes its name.
 A checksum mismatch is an InputError naming the file; the bad download is removed, never kept under
-the archive's name.  DEST/<name>.md5 records a verified file (md5, size, mtime, path), so an unchanged
+the archive's name.  `extract_deb_sounds` takes the audio out of a Debian package of sounds (the
+train-only noise pool, conf/download_noise.yaml).  DEST/<name>.md5 records a verified file (md5, size, mtime, path), so an unchanged
 archive is not hashed again (MUSAN is 11 GB).  `extract` unpacks members under chosen prefixes into a folder made under a
 temporary name and renamed, so an interrupted extraction is redone, a finished one skipped.
 """
 from __future__ import annotations
 
 import hashlib
+import io as pyio
 import logging
+import lzma
 import os
+import re
 import shutil
 import tarfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import yaml
 
 from vadkit import io
@@ -37,7 +43,7 @@ class Archive:
     name: str      # file name, e.g. dev-clean-2.tar.gz
     url: str
     md5: str
-    role: str      # what the recipe does with it (speech, musan)
+    role: str      # what the recipe does with it (speech, musan; deb: conf/download_noise.yaml)
 
 
 def load_archives(path: str | Path) -> list[Archive]:
@@ -50,8 +56,9 @@ def load_archives(path: str | Path) -> list[Archive]:
     except yaml.YAMLError as e:
         raise InputError(f"{path}: invalid YAML ({e})") from None
     keys = {"name", "url", "md5", "role"}
-    if set(data) != {"archives"} or not isinstance(data["archives"], list):
-        raise InputError(f"{path}: expected one key, archives: a list of {{{', '.join(sorted(keys))}}}")
+    if not {"archives"} <= set(data) <= {"archives", "exclude"} or not isinstance(data["archives"], list):
+        raise InputError(f"{path}: expected archives: a list of {{{', '.join(sorted(keys))}}} (and optionally "
+                         "exclude: a list of regexes)")
     out = []
     for i, entry in enumerate(data["archives"], 1):
         if not isinstance(entry, dict) or set(entry) != keys:
@@ -189,3 +196,97 @@ def musan_noise_files(musan_dir: str | Path) -> list[Path]:
     if not files:
         raise InputError(f"{root}: no MUSAN noise or music (noise/**/*.wav, music/*/ANNOTATIONS) in it")
     return files
+
+
+# ---------------------------------------------------------------- Debian packages of sounds
+AUDIO_MEMBERS = (".wav", ".flac", ".ogg", ".oga", ".opus")
+_MIN_SOUND_S = 0.1
+
+
+def load_exclude(path: str | Path) -> list[str]:
+    """The optional `exclude:` regex list of a download config (conf/download_noise.yaml)."""
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    pats = data.get("exclude", [])
+    if not isinstance(pats, list):
+        raise InputError(f"{path}: exclude must be a list of regexes")
+    for pat in pats:
+        try:
+            re.compile(str(pat))
+        except re.error as e:
+            raise InputError(f"{path}: exclude pattern {pat!r} is not a valid regex ({e})") from None
+    return [str(p) for p in pats]
+
+
+def deb_data(deb_path: str | Path) -> tarfile.TarFile:
+    """The data.tar.* member of a .deb (an ar archive) opened as a tar file (xz, gz, bz2 or none)."""
+    f = open(deb_path, "rb")
+    try:
+        if f.read(8) != b"!<arch>\n":
+            raise InputError(f"{deb_path}: not a Debian package (no ar header); delete it and fetch it again")
+        while header := f.read(60):
+            name, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
+            if name.startswith("data.tar"):
+                if name.endswith(".zst"):
+                    raise InputError(f"{deb_path}: data.tar.zst is not readable here; unpack it with dpkg-deb")
+                return tarfile.open(fileobj=pyio.BytesIO(f.read(size)))
+            f.seek(size + size % 2, os.SEEK_CUR)
+    except (ValueError, UnicodeDecodeError, tarfile.TarError) as e:
+        raise InputError(f"{deb_path}: corrupt Debian package ({e}); delete it and fetch it again") from None
+    finally:
+        f.close()
+    raise InputError(f"{deb_path}: no data.tar member; delete it and fetch it again")
+
+
+def _write_sounds(deb_path: str | Path, tmp: Path, exclude: Sequence[str]) -> tuple[int, int]:
+    """extract_deb_sounds' work into `tmp`: (sounds kept, sounds skipped as too short or silent)."""
+    import soundfile as sf
+    kept = skipped = 0
+    with deb_data(deb_path) as tar:
+        for m in tar:
+            if not m.isfile():
+                continue
+            if m.name.endswith("/copyright") and "/usr/share/doc/" in f"/{m.name.lstrip('./')}":
+                (tmp / "copyright").write_bytes(tar.extractfile(m).read())
+                continue
+            if Path(m.name).suffix.lower() not in AUDIO_MEMBERS or any(re.search(p, m.name) for p in exclude):
+                continue
+            try:
+                x, rate = sf.read(pyio.BytesIO(tar.extractfile(m).read()), dtype="float32", always_2d=True)
+            except (RuntimeError, sf.LibsndfileError) as e:
+                raise InputError(f"{deb_path}: {m.name}: unreadable audio ({e})") from None
+            x = x.mean(axis=1)
+            if len(x) < _MIN_SOUND_S * rate or not np.any(np.abs(x) >= 1e-4):
+                skipped += 1
+                continue
+            target = tmp / f"{Path(m.name).stem}.flac"
+            if target.exists():
+                raise InputError(f"{deb_path}: two audio members named {Path(m.name).stem}; cannot keep both")
+            sf.write(str(target), x, rate, subtype="PCM_16")
+            kept += 1
+    if not kept:
+        raise InputError(f"{deb_path}: no usable audio in it (after the exclude patterns); drop it from the config")
+    return kept, skipped
+
+
+def extract_deb_sounds(deb_path: str | Path, out_dir: str | Path, exclude: Sequence[str] = ()) -> Path:
+    """Every audio member of a .deb (AUDIO_MEMBERS) not matching an `exclude` regex, as OUT_DIR/<stem>.flac:
+    mono, its own rate, 16-bit; members under 0.1 s or digitally silent are skipped; the package's
+    copyright file as OUT_DIR/copyright.  Skipped when OUT_DIR exists (made under a temporary name)."""
+    out = Path(out_dir)
+    if out.is_dir():
+        log.info("%s: already extracted", out)
+        return out
+    tmp = out.with_name(f".{out.name}.partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        kept, skipped = _write_sounds(deb_path, tmp, exclude)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)      # never a half-made folder
+        if isinstance(e, (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error)):
+            raise InputError(f"{deb_path}: corrupt Debian package ({e}); delete it and fetch it again") from None
+        raise
+    log.info("%s: %d sounds (%d too short or silent)", out, kept, skipped)
+    os.replace(tmp, out)
+    return out

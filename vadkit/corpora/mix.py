@@ -65,6 +65,9 @@ utterance espeak-ng speaking a random sentence in one of `tts_languages` (vadkit
 variant, the built-in corpus's rate and pitch ranges), so languages beyond the read English of the folders
 are heard; `reverb_image_prob` makes a reverberated recording's impulse response, with that chance, an
 image-source shoebox room's (vadkit.corpora.augment.image_rir) instead of the statistical model's.
+`train_noise_prob` takes a real-noise layer or event, with that chance, from the train-only pool
+(`--train-noise-dir`: files outside the split, e.g. local/download_noise.py's Debian sounds) instead of
+the set's own noise, so training hears kinds no scored set holds.
 `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
 i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
 set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
@@ -341,9 +344,9 @@ def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -
 
 
 def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utterances: Sequence[str],
-                       noises: Sequence[str]) -> tuple[np.ndarray, intervals.Segments]:
+                       noises: Sequence[str], train_noises: Sequence[str] = ()) -> tuple[np.ndarray, intervals.Segments]:
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions).
-    `set_name` may carry a train version ("train/v2": mixing.set_key)."""
+    `set_name` may carry a train version ("train/v2": mixing.set_key); `train_noises` is the train-only pool."""
     duration_s, rng = mixing.draw_duration_s(cfg, set_name, index)
     source_rng, mix_rng = rng.spawn(2)
     speech_rng, channel_rng, speed_rng, noise_rng, tts_rng = rng.spawn(5)   # spawned after: with the levers
@@ -354,10 +357,15 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     music_rng = rng.spawn(1)[0]                                              # spawned last, as above
     noise_speed_rng = rng.spawn(1)[0]                                        # ... and after it
     noise_speed_p = cfg.noise_speed_prob if train else 0.0
+    pool_rng = rng.spawn(1)[0]                                               # ... and after that
+    pool_p = cfg.train_noise_prob if train and len(train_noises) else 0.0
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
 
     def noise(r: np.random.Generator, path: str, n: int, rate: int, read=excerpt) -> np.ndarray:
-        """n samples of a real noise file, with noise_speed_prob played faster or slower."""
+        """n samples of a real noise file (with train_noise_prob one of the train-only pool instead), with
+        noise_speed_prob played faster or slower."""
+        if pool_p and pool_rng.random() < pool_p:
+            path = train_noises[int(pool_rng.integers(len(train_noises)))]
         if noise_speed_rng.random() < noise_speed_p:
             factor = noise_speed_rng.uniform(cfg.noise_speed_min, cfg.noise_speed_max)
             x = augment.speed(read(r, path, int(np.ceil(n * factor)) + 1, rate), factor)
@@ -430,6 +438,7 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
          "train_versions must be an integer in 1..1000"),
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 <= cfg.noise_speed_prob <= 1, "noise_speed_prob must lie in [0, 1]"),
+        (not 0 <= cfg.train_noise_prob <= 1, "train_noise_prob must lie in [0, 1]"),
         (not 0.25 <= cfg.noise_speed_min <= cfg.noise_speed_max <= 4.0,
          "need 0.25 <= noise_speed_min <= noise_speed_max <= 4"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
@@ -463,11 +472,34 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
             raise InputError(f"{where}: {message}")
 
 
+def check_train_noise(cfg: MixCorpusConfig, noise_files: Sequence[Path], dirs: Sequence[str | Path],
+                      lists: Sequence[str | Path], suffixes: Sequence[str]) -> list[Path]:
+    """The train-only noise pool's files: none may also be a split noise file or match the xdev pattern
+    (either would let a set hear its own noise in training), and a pool needs train_noise_prob > 0."""
+    if not dirs and not lists:
+        return []
+    files = io.find_audio(dirs, lists, suffixes=suffixes)     # names an empty or missing folder itself
+    shared = sorted({str(p.resolve()) for p in files} & {str(p.resolve()) for p in noise_files})
+    if shared:
+        raise InputError(f"{shared[0]} (and {len(shared) - 1} more) is both a noise file and in the train-only "
+                         "pool; give the pool a folder of its own")
+    held = [p for p in files if cfg.xdev_noise_pattern and re.search(cfg.xdev_noise_pattern, str(p))]
+    if held:
+        raise InputError(f"{held[0]}: train-only noise matches xdev_noise_pattern {cfg.xdev_noise_pattern!r} "
+                         "(xdev kinds must stay unheard); move it out of the pool")
+    if cfg.train_noise_prob <= 0:
+        raise InputError("a train-only noise pool was given but train_noise_prob is 0 in the corpus config; "
+                         "set it (e.g. 0.5) or drop --train-noise-dir")
+    return files
+
+
 def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequence[str | Path],
                     noise_dirs: Sequence[str | Path] = (), noise_lists: Sequence[str | Path] = (),
-                    num_jobs: int = 1, where: str = "corpus config") -> bool:
+                    num_jobs: int = 1, where: str = "corpus config",
+                    train_noise_dirs: Sequence[str | Path] = (), train_noise_lists: Sequence[str | Path] = ()) -> bool:
     """Build OUT_DIR/{train,dev,test[,xdev]}/mix_<set>_NNNN.wav + rttm, and per set `speakers` and `noises`
-    (what it was made from) and OUT_DIR/rejected (utterances left out, why); False if up to date."""
+    (what it was made from; train/train_noises: the train-only pool) and OUT_DIR/rejected (utterances left
+    out, why); False if up to date."""
     check_mix_config(cfg, where)
     if any(not str(d) for d in [*speech_dirs, *noise_dirs]):
         raise InputError("an empty folder name was given; pass --speech-dir DIR / --noise-dir DIR")
@@ -476,9 +508,12 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
     noise_files = io.find_audio(noise_dirs, noise_lists, suffixes=suffixes)
     if not noise_files:
         raise InputError("no noise files: give --noise-dir or --noise-list")
+    train_noise_files = check_train_noise(cfg, noise_files, train_noise_dirs, train_noise_lists, suffixes)
     signature = {"corpus": "mix", "generator_version": _VERSION, "config": config.to_dict(cfg),
                  "speech": {"files": len(speech_files), "sha1": io.identity_digest(speech_files)},
                  "noise": {"files": len(noise_files), "sha1": io.identity_digest(noise_files)}}
+    if train_noise_files:   # absent otherwise, so corpora built before the pool existed stay current
+        signature["train_noise"] = {"files": len(train_noise_files), "sha1": io.identity_digest(train_noise_files)}
 
     def jobs(tmp: Path) -> list[tuple]:
         utts, rejected = scan_speech(speech_files, speech_dirs, cfg)
@@ -488,6 +523,7 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
                                  "speech", xdev)
         noises = split_with_xdev(scan_noise(noise_files), cfg.xdev_noise_pattern, cfg.seed, cfg.noise_dev_share,
                                  cfg.noise_test_share, "noise", xdev)
+        pool = [n.path for n in scan_noise(train_noise_files)]
         io.write_text(tmp / "rejected", "".join(f"{r}\n" for r in rejected))
         out = []
         for s in sets_of(cfg):
@@ -497,6 +533,8 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
                      sum(n.seconds for n in noises[s]) / 60)
             io.write_text(tmp / s / "speakers", "".join(f"{g}\n" for g in spk))
             io.write_text(tmp / s / "noises", "".join(f"{n.path}\n" for n in noises[s]))
+            if s == "train" and pool:
+                io.write_text(tmp / s / "train_noises", "".join(f"{p}\n" for p in pool))
             paths = [u.path for u in speech[s]]
             noise_paths = [n.path for n in noises[s]]
             if cfg.music_prob > 0 and not any(re.search(cfg.music_pattern, p) for p in noise_paths):
@@ -507,7 +545,8 @@ def make_mix_corpus(cfg: MixCorpusConfig, out_dir: str | Path, speech_dirs: Sequ
                 key, name = mixing.set_key(s, v), f"{s}_v{v:02d}" if v else s
                 for i in range(len(mixing.set_durations(cfg, key))):
                     wav = tmp / s / f"mix_{name}_{i + 1:04d}.wav"
-                    out.append((make_mix_recording, (cfg, key, i, paths, noise_paths), s, str(wav),
+                    out.append((make_mix_recording, (cfg, key, i, paths, noise_paths,
+                                                     pool if s == "train" else ()), s, str(wav),
                                 cfg.sample_rate_hz))
                     versions[wav.stem] = str(v)
             if len(set(versions.values())) > 1:
