@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from vadkit import intervals, io
+from vadkit import config, intervals, io
 from vadkit.config import MixCorpusConfig
 from vadkit.corpora import mix, mixing, sounds
 from vadkit.errors import InputError
@@ -466,6 +466,13 @@ def test_train_noise_pool_is_heard_in_train_only(sources, tmp_path):
     assert any(a[k] != b[k] for k in a if k.startswith("train/mix_"))
     assert mix.make_mix_corpus(cfg, plain, [speech], [noise_dir]) is False           # no pool: stamp unchanged
     assert mix.make_mix_corpus(cfg, pooled, [speech], [noise_dir], train_noise_dirs=[pool]) is False
+    conf = tmp_path / "pool.yaml"                                      # the script passes the pool through
+    conf.write_text(yaml.safe_dump({**config.to_dict(cfg), "train_minutes": 0.2}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, str(ROOT / "local/make_mix.py"), "--config", str(conf), "--speech-dir",
+                    str(speech), "--noise-dir", str(noise_dir), "--train-noise-dir", str(pool), "--nj", "1",
+                    str(tmp_path / "cli")], check=True, capture_output=True, env=env)
+    assert (tmp_path / "cli" / "train" / "train_noises").read_text().strip().endswith("tone.wav")
 
 
 @pytest.mark.badinput
