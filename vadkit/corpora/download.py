@@ -25,7 +25,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import yaml
@@ -153,9 +153,9 @@ def fetch(archive: Archive, dest_dir: str | Path, mirror: str | Path | None = No
     return path
 
 
-def extract(tar_path: str | Path, out_dir: str | Path, prefixes: Sequence[str] = ("",)) -> Path:
-    """Unpack the members of a tar(.gz) whose names start with one of `prefixes` into OUT_DIR; skipped
-    when OUT_DIR exists (it only ever appears complete).  Unsafe members (absolute, ..) are refused."""
+def _made_once(out_dir: str | Path, fill: Callable[[Path], None]) -> Path:
+    """OUT_DIR, made once: fill(tmp) writes into a temporary folder beside it, which is then renamed, so
+    OUT_DIR only ever appears complete and is skipped when it exists; a failed fill leaves nothing behind."""
     out = Path(out_dir)
     if out.is_dir():
         log.info("%s: already extracted", out)
@@ -164,16 +164,28 @@ def extract(tar_path: str | Path, out_dir: str | Path, prefixes: Sequence[str] =
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    log.info("extracting %s -> %s", tar_path, out)
     try:
-        with tarfile.open(tar_path) as tar:
-            for member in tar:
-                if member.name.startswith(tuple(prefixes)):
-                    tar.extract(member, tmp, filter="data")
-    except (tarfile.TarError, OSError) as e:
-        raise InputError(f"{tar_path}: cannot extract ({e}); delete it and fetch it again") from None
+        fill(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     os.replace(tmp, out)
     return out
+
+
+def extract(tar_path: str | Path, out_dir: str | Path, prefixes: Sequence[str] = ("",)) -> Path:
+    """Unpack the members of a tar(.gz) whose names start with one of `prefixes` into OUT_DIR, once
+    (_made_once).  Unsafe members (absolute, ..) are refused."""
+    def fill(tmp: Path) -> None:
+        log.info("extracting %s -> %s", tar_path, out_dir)
+        try:
+            with tarfile.open(tar_path) as tar:
+                for member in tar:
+                    if member.name.startswith(tuple(prefixes)):
+                        tar.extract(member, tmp, filter="data")
+        except (tarfile.TarError, OSError) as e:
+            raise InputError(f"{tar_path}: cannot extract ({e}); delete it and fetch it again") from None
+    return _made_once(out_dir, fill)
 
 
 def musan_noise_files(musan_dir: str | Path) -> list[Path]:
@@ -237,8 +249,8 @@ def deb_data(deb_path: str | Path) -> tarfile.TarFile:
     raise InputError(f"{deb_path}: no data.tar member; delete it and fetch it again")
 
 
-def _write_sounds(deb_path: str | Path, tmp: Path, exclude: Sequence[str]) -> tuple[int, int]:
-    """extract_deb_sounds' work into `tmp`: (sounds kept, sounds skipped as too short or silent)."""
+def _write_sounds(deb_path: str | Path, tmp: Path, exclude: Sequence[str]) -> None:
+    """extract_deb_sounds' work, into `tmp`."""
     import soundfile as sf
     kept = skipped = 0
     with deb_data(deb_path) as tar:
@@ -265,28 +277,16 @@ def _write_sounds(deb_path: str | Path, tmp: Path, exclude: Sequence[str]) -> tu
             kept += 1
     if not kept:
         raise InputError(f"{deb_path}: no usable audio in it (after the exclude patterns); drop it from the config")
-    return kept, skipped
+    log.info("%s: %d sounds (%d too short or silent)", deb_path, kept, skipped)
 
 
 def extract_deb_sounds(deb_path: str | Path, out_dir: str | Path, exclude: Sequence[str] = ()) -> Path:
     """Every audio member of a .deb (AUDIO_MEMBERS) not matching an `exclude` regex, as OUT_DIR/<stem>.flac:
     mono, its own rate, 16-bit; members under 0.1 s or digitally silent are skipped; the package's
-    copyright file as OUT_DIR/copyright.  Skipped when OUT_DIR exists (made under a temporary name)."""
-    out = Path(out_dir)
-    if out.is_dir():
-        log.info("%s: already extracted", out)
-        return out
-    tmp = out.with_name(f".{out.name}.partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        kept, skipped = _write_sounds(deb_path, tmp, exclude)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)      # never a half-made folder
-        if isinstance(e, (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error)):
+    copyright file as OUT_DIR/copyright.  Made once (_made_once)."""
+    def fill(tmp: Path) -> None:
+        try:
+            _write_sounds(deb_path, tmp, exclude)
+        except (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error) as e:
             raise InputError(f"{deb_path}: corrupt Debian package ({e}); delete it and fetch it again") from None
-        raise
-    log.info("%s: %d sounds (%d too short or silent)", out, kept, skipped)
-    os.replace(tmp, out)
-    return out
+    return _made_once(out_dir, fill)
