@@ -402,6 +402,9 @@ class MixCorpusConfig(MixingConfig):
     noise_speed_max: float = 1.6         #   from the same few files
     train_noise_prob: float = 0.0        # train only: a real-noise background layer or pause event comes, with this
                                          #   chance, from the train-only pool (--train-noise-dir) instead of the set's
+                                         #   own noise files
+    train_noise_where: str = "all"       # where the pool may sound: "all", or "pauses" (pause events and noise-only
+                                         #   recordings; the beds under speech keep the set's own noise)
     tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random
     tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
         "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",

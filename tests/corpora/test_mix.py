@@ -475,6 +475,35 @@ def test_train_noise_pool_is_heard_in_train_only(sources, tmp_path):
     assert (tmp_path / "cli" / "train" / "train_noises").read_text().strip().endswith("tone.wav")
 
 
+def _tone_share(x: np.ndarray, a_s: float, b_s: float, sr: int) -> float:
+    """Share of x[a_s:b_s]'s energy within 20 Hz of the pool's 1250 Hz tone."""
+    seg = x[int(a_s * sr):int(b_s * sr)]
+    spec, freqs = np.abs(np.fft.rfft(seg)) ** 2, np.fft.rfftfreq(len(seg), 1 / sr)
+    return float(spec[np.abs(freqs - 1250) < 20].sum() / max(spec.sum(), 1e-12))
+
+
+def test_train_noise_where_pauses_keeps_the_pool_out_from_under_speech(sources, tmp_path):
+    """train_noise_where: pauses: pool sounds in pause events and noise-only recordings, never in a bed under
+    speech; "all" puts it under speech too."""
+    speech, noise_dir = sources
+    pool = [str(_tone_pool(tmp_path) / "tone.wav")]
+    utts = [str(p) for p in sorted(speech.rglob("*.flac"))]
+    noises = [str(p) for p in sorted(noise_dir.glob("*.wav"))]
+    shares = {}
+    for where in ("all", "pauses"):
+        cfg = tiny_cfg(train_noise_prob=1.0, train_noise_where=where, noise_only_prob=0.0, event_prob=1.0)
+        x, regions = mix.make_mix_recording(cfg, "train", 0, utts, noises, pool)
+        sr = cfg.sample_rate_hz
+        under = [_tone_share(x, a + 0.05, b - 0.05, sr) for a, b in regions if b - a > 0.3]
+        pauses = [_tone_share(x, b, a, sr) for (_, b), (a, _) in zip(regions, regions[1:]) if a - b > 0.3]
+        shares[where] = (float(np.median(under)), max(pauses))
+    assert shares["all"][0] > 0.1 and shares["pauses"][0] < 0.01, shares       # under speech: only with "all"
+    assert shares["pauses"][1] > 0.1, shares                                   # in the pauses: both
+    cfg = tiny_cfg(train_noise_prob=1.0, train_noise_where="pauses", noise_only_prob=1.0)
+    x, regions = mix.make_mix_recording(cfg, "train", 0, utts, noises, pool)
+    assert regions == [] and _tone_share(x, 0, len(x) / cfg.sample_rate_hz, cfg.sample_rate_hz) > 0.9
+
+
 @pytest.mark.badinput
 def test_a_bad_train_noise_pool_is_named(sources, tmp_path):
     speech, noise_dir = sources
@@ -491,4 +520,6 @@ def test_a_bad_train_noise_pool_is_named(sources, tmp_path):
         run(tiny_cfg(train_noise_prob=0.5), [tmp_path / "empty"])
     with pytest.raises(InputError, match="train_noise_prob must lie in"):
         mix.check_mix_config(tiny_cfg(train_noise_prob=1.5))
+    with pytest.raises(InputError, match="train_noise_where must be one of all, pauses"):
+        mix.check_mix_config(tiny_cfg(train_noise_where="speech"))
     assert not (tmp_path / "o").exists()

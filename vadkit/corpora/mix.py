@@ -67,7 +67,8 @@ are heard; `reverb_image_prob` makes a reverberated recording's impulse response
 image-source shoebox room's (vadkit.corpora.augment.image_rir) instead of the statistical model's.
 `train_noise_prob` takes a real-noise layer or event, with that chance, from the train-only pool
 (`--train-noise-dir`: files outside the split, e.g. local/download_noise.py's Debian sounds) instead of
-the set's own noise, so training hears kinds no scored set holds.
+the set's own noise, so training hears kinds no scored set holds; `train_noise_where: pauses` keeps the pool
+out of the beds under speech (pause events and noise-only recordings only).
 `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
 i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
 set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
@@ -95,6 +96,7 @@ log = logging.getLogger(__name__)
 
 _VERSION = 1          # part of the .done stamp: bump when generation changes
 LABEL_POLICIES = ("energy", "tight", "fill")
+TRAIN_NOISE_WHERE = ("all", "pauses")   # where the train-only pool may sound: anywhere, or not under speech
 AUGMENTATIONS = ("speed", "overlap", "reverb", "music", "eq", "lowpass", "telephone")   # in the order applied
 _QUIET_PERCENTILE = 10
 _PEAK = 0.5
@@ -359,12 +361,14 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     noise_speed_p = cfg.noise_speed_prob if train else 0.0
     pool_rng = rng.spawn(1)[0]                                               # ... and after that
     pool_p = cfg.train_noise_prob if train and len(train_noises) else 0.0
+    noise_only = train and noise_rng.random() < cfg.noise_only_prob
+    pool_in_bed = cfg.train_noise_where == "all" or noise_only   # "pauses": no pool sound under speech
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
 
-    def noise(r: np.random.Generator, path: str, n: int, rate: int, read=excerpt) -> np.ndarray:
-        """n samples of a real noise file (with train_noise_prob one of the train-only pool instead), with
-        noise_speed_prob played faster or slower."""
-        if pool_p and pool_rng.random() < pool_p:
+    def noise(r: np.random.Generator, path: str, n: int, rate: int, read=excerpt, pool_ok=True) -> np.ndarray:
+        """n samples of a real noise file (with train_noise_prob one of the train-only pool instead, where
+        pool_ok), with noise_speed_prob played faster or slower."""
+        if pool_p and pool_ok and pool_rng.random() < pool_p:
             path = train_noises[int(pool_rng.integers(len(train_noises)))]
         if noise_speed_rng.random() < noise_speed_p:
             factor = noise_speed_rng.uniform(cfg.noise_speed_min, cfg.noise_speed_max)
@@ -387,7 +391,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
         return mixing.layer(r, [mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate)
                                 if music_rng.random() < music_p else
                                 mixing.one_sound(noise_rng, sounds.BED_GENERATORS, n, rate)
-                                if noise_rng.random() < synth_p else noise(r, noises[i], n, rate, _audible)
+                                if noise_rng.random() < synth_p else
+                                noise(r, noises[i], n, rate, _audible, pool_ok=pool_in_bed)
                                 for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -397,7 +402,7 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
             return mixing.one_sound(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return noise(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
 
-    if train and noise_rng.random() < cfg.noise_only_prob:
+    if noise_only:
         return _noise_only(mix_rng, cfg, duration_s, bed, event), []
 
     music = [p for p in noises if re.search(cfg.music_pattern, p)]
@@ -439,6 +444,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 <= cfg.noise_speed_prob <= 1, "noise_speed_prob must lie in [0, 1]"),
         (not 0 <= cfg.train_noise_prob <= 1, "train_noise_prob must lie in [0, 1]"),
+        (cfg.train_noise_where not in TRAIN_NOISE_WHERE,
+         f"train_noise_where must be one of {', '.join(TRAIN_NOISE_WHERE)}"),
         (not 0.25 <= cfg.noise_speed_min <= cfg.noise_speed_max <= 4.0,
          "need 0.25 <= noise_speed_min <= noise_speed_max <= 4"),
         (not 0 < cfg.lowpass_hz_min <= cfg.lowpass_hz_max, "need 0 < lowpass_hz_min <= lowpass_hz_max"),
