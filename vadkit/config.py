@@ -89,6 +89,8 @@ class TrainConfig:
     target_gap_peak: float = 0.5        #   target peak * (1 - length / target_gap_ms); 0: off (vadkit/train/augment.py)
     gain_db_max: float = 0.0            # level: a gain uniform in +-this dB per segment, on the features
     tilt_db_max: float = 0.0            # channel: a spectral tilt uniform in +-this dB, lowest to highest band
+    noise_only_weight: float = 1.0      # loss weight of the frames of train recordings with no speech at all
+                                        #   (the mix corpus's noise_only_prob): noise alone pushed towards 0
 
     def __post_init__(self):
         if self.cmvn not in ("global", "file", "sliding"):
@@ -101,7 +103,7 @@ class TrainConfig:
             raise ValueError(f"select_on must be dev_loss, dev_accuracy or last, not {self.select_on!r}")
         if not isinstance(self.average_epochs, int) or self.average_epochs < 1:
             raise ValueError(f"average_epochs must be an integer >= 1, not {self.average_epochs!r}")
-        for k in ("target_gap_ms", "gain_db_max", "tilt_db_max"):
+        for k in ("target_gap_ms", "gain_db_max", "tilt_db_max", "noise_only_weight"):
             if not getattr(self, k) >= 0:
                 raise ValueError(f"{k} must be >= 0, not {getattr(self, k)!r}")
         if not 0 <= self.target_gap_peak <= 1:

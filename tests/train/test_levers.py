@@ -165,6 +165,24 @@ def test_spec_augment_changes_training_but_not_batches(sets, tmp_path):  # noqa:
     assert not all(torch.equal(plain[k], aug[k]) for k in plain)
 
 
+def test_noise_only_recordings_carry_their_loss_weight():
+    """noise_only_weight: frames of a train recording without speech weigh that much in the mask; the rest 1;
+    padding 0."""
+    feats = [np.zeros((50, 3), np.float32), np.ones((400, 3), np.float32)]
+    labels = [np.zeros(50, np.float32), np.r_[np.zeros(200), np.ones(200)].astype(np.float32)]
+    s = training._Sets(None, feats, labels, [], [], None)
+    sampler = training._sampler(s, TrainConfig(noise_only_weight=3.0, segment_frames=100, batch_size=64))
+    x, _, mask = sampler.batch(np.random.default_rng(0))
+    quiet = x[:, 0, 0] == 0                                   # segments of the noise-only recording
+    assert quiet.any() and (~quiet).any()
+    assert np.all(mask[quiet, :50] == 3.0) and np.all(mask[quiet, 50:] == 0) and np.all(mask[~quiet] == 1.0)
+
+    assert np.all(training._sampler(s, TrainConfig(segment_frames=100, batch_size=64)).batch(
+        np.random.default_rng(0))[2][quiet, :50] == 1.0)                        # the default: no weighting
+    with pytest.raises(ValueError, match="noise_only_weight"):
+        TrainConfig(noise_only_weight=-1.0)
+
+
 @pytest.mark.badinput
 def test_final_model_averages_the_last_epochs(sets, tmp_path):  # noqa: F811
     def run(name, **kw):

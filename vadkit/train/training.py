@@ -48,18 +48,22 @@ log = logging.getLogger(__name__)
 class SegmentSampler:
     """Batches of random `segment_frames`-long windows; recordings drawn in proportion to length.
 
-    Recordings shorter than a segment are used whole; padding is masked out of the loss.
+    Recordings shorter than a segment are used whole; padding is masked out of the loss.  `weights`, one per
+    recording, is the loss weight its frames carry in the mask (default 1).
     """
 
-    def __init__(self, feats: list[np.ndarray], labels: list[np.ndarray], segment_frames: int, batch_size: int):
+    def __init__(self, feats: list[np.ndarray], labels: list[np.ndarray], segment_frames: int, batch_size: int,
+                 weights: list[float] | None = None):
         self.feats, self.labels = feats, labels
+        self.weights = weights or [1.0] * len(feats)
         self.seg, self.batch_size = segment_frames, batch_size
         lengths = np.array([len(f) for f in feats], dtype=np.float64)
         self.p = lengths / lengths.sum()
 
     def batch(self, rng: np.random.Generator, rank: int = 0, world_size: int = 1
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """x (b, L, D) float32, y (b, L) float32, mask (b, L) float32: part `rank` of `world_size`
+        """x (b, L, D) float32, y (b, L) float32, mask (b, L) float32 (0 on padding, else the recording's
+        weight): part `rank` of `world_size`
         contiguous parts of the batch.  Every rank draws the whole batch from rng, so all agree on it."""
         dim = self.feats[0].shape[1]
         mine = np.array_split(np.arange(self.batch_size), world_size)[rank]
@@ -71,7 +75,8 @@ class SegmentSampler:
             start = int(rng.integers(0, n - self.seg + 1)) if n > self.seg else 0
             if mine[0] <= b <= mine[-1]:
                 k, r = min(self.seg, n), b - mine[0]
-                x[r, :k], y[r, :k], mask[r, :k] = self.feats[i][start:start + k], self.labels[i][start:start + k], 1
+                x[r, :k], y[r, :k] = self.feats[i][start:start + k], self.labels[i][start:start + k]
+                mask[r, :k] = self.weights[i]
         return x, y, mask
 
 
@@ -206,6 +211,12 @@ def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int)
     return True
 
 
+def _sampler(sets: _Sets, cfg: TrainConfig) -> SegmentSampler:
+    """The train set's sampler; recordings without any speech (noise alone) weigh cfg.noise_only_weight."""
+    weights = [cfg.noise_only_weight if not np.any(y > 0) else 1.0 for y in sets.train_y]
+    return SegmentSampler(sets.train_x, sets.train_y, cfg.segment_frames, cfg.batch_size, weights)
+
+
 def _resume(exp_dir: Path, model, opt, scaler, device) -> tuple[list, dict | None, int]:
     """(history, best, first epoch to run) from the last epoch checkpoint, if any."""
     ckpt_path = _last_checkpoint(exp_dir)
@@ -247,14 +258,14 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     if ctx.enabled:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda"
                                                           else None)
-    sampler = SegmentSampler(sets.train_x, sets.train_y, cfg.train.segment_frames, cfg.train.batch_size)
+    sampler = _sampler(sets, cfg.train)
     steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, sets.train_x)) / (cfg.train.segment_frames *
                                                                                   cfg.train.batch_size))
     level = LevelAugment(cfg.train, sets.features, sets.stats, cfg.model.input_dims)
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         t0 = time.time()
         if _use_version(sets, cfg, train_dir, epoch):
-            sampler = SegmentSampler(sets.train_x, sets.train_y, cfg.train.segment_frames, cfg.train.batch_size)
+            sampler = _sampler(sets, cfg.train)
             log.info("epoch %d: train version %d (%d recordings)", epoch, sets.version, len(sets.train_x))
         train = _train_epoch(model, opt, scaler, sampler, steps, cfg, epoch, ctx, amp_dtype, level)
         dev = evaluate(net, sets.dev_x, sets.dev_y, device, ctx)
@@ -331,7 +342,7 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
     level_rng = np.random.default_rng([cfg.train.seed, epoch, 2])  # and masks stay the same
     torch.manual_seed(cfg.train.seed * 100_003 + epoch)
     model.train()
-    loss_sum, correct, frames = 0.0, 0.0, 0.0
+    loss_sum, weight, correct, frames = 0.0, 0.0, 0.0, 0.0
     for i in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10, disable=not ctx.is_main):
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg.train, (epoch - 1) * steps + i, cfg.train.epochs * steps)
@@ -345,7 +356,7 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
             logits = model(x)
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, reduction="none")
                     * mask).sum()
-        n = mask.sum()
+        n = mask.sum()          # weighted frames: the loss is the batch's weighted mean
         # DDP averages gradients over ranks: scaling by world_size / (frames of the whole batch) makes that
         # average the gradient of the whole batch's mean loss, as one process computes it.
         n_all = distributed.all_sum(ctx, [n.item()])[0] / ctx.world_size if ctx.enabled else n
@@ -355,8 +366,9 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip)
         scaler.step(opt)
         scaler.update()
-        loss_sum += loss.item()
-        correct += (((logits.detach() >= 0).float() == (y >= 0.5).float()).float() * mask).sum().item()
-        frames += n.item()
-    loss_sum, correct, frames = distributed.all_sum(ctx, [loss_sum, correct, frames])
-    return {"loss": loss_sum / frames, "accuracy": correct / frames}
+        loss_sum, weight = loss_sum + loss.item(), weight + n.item()
+        valid = (mask > 0).float()
+        correct += (((logits.detach() >= 0).float() == (y >= 0.5).float()).float() * valid).sum().item()
+        frames += valid.sum().item()
+    loss_sum, weight, correct, frames = distributed.all_sum(ctx, [loss_sum, weight, correct, frames])
+    return {"loss": loss_sum / weight, "accuracy": correct / frames}
