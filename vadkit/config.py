@@ -103,9 +103,12 @@ class TrainConfig:
             raise ValueError(f"select_on must be dev_loss, dev_accuracy or last, not {self.select_on!r}")
         if not isinstance(self.average_epochs, int) or self.average_epochs < 1:
             raise ValueError(f"average_epochs must be an integer >= 1, not {self.average_epochs!r}")
-        for k in ("target_gap_ms", "gain_db_max", "tilt_db_max", "noise_only_weight"):
+        for k in ("target_gap_ms", "gain_db_max", "tilt_db_max"):
             if not getattr(self, k) >= 0:
                 raise ValueError(f"{k} must be >= 0, not {getattr(self, k)!r}")
+        if not self.noise_only_weight > 0:   # 0 could leave a batch with no weight to divide the loss by
+            raise ValueError(f"noise_only_weight must be > 0 (to leave noise alone out: the corpus's "
+                             f"noise_only_prob: 0), not {self.noise_only_weight!r}")
         if not 0 <= self.target_gap_peak <= 1:
             raise ValueError(f"target_gap_peak must be in [0, 1], not {self.target_gap_peak!r}")
 

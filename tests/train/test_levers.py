@@ -179,8 +179,9 @@ def test_noise_only_recordings_carry_their_loss_weight():
 
     assert np.all(training._sampler(s, TrainConfig(segment_frames=100, batch_size=64)).batch(
         np.random.default_rng(0))[2][quiet, :50] == 1.0)                        # the default: no weighting
-    with pytest.raises(ValueError, match="noise_only_weight"):
-        TrainConfig(noise_only_weight=-1.0)
+    for bad in (-1.0, 0.0):
+        with pytest.raises(ValueError, match="noise_only_weight must be > 0"):
+            TrainConfig(noise_only_weight=bad)
 
 
 @pytest.mark.badinput
