@@ -18,6 +18,15 @@ from builders import FEATS, make_toy_data_dir, toy_recording
 from reliability import pytest_terminal_summary  # noqa: F401  (the hook)
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a recipe script a test starts as a process: this one's, with the recipe on
+    PYTHONPATH and one thread.  Not a stripped one: a machine's OPENBLAS_CORETYPE (numpy's BLAS kernels)
+    must reach the child, or outputs compared with this process's can differ in the last bit."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
 RECIPE_FILES = ("run.sh", "path.sh", "cmd.sh", "requirements.txt", "requirements-test.txt",
                 "conf", "local", "steps", "utils", "vadkit")
 

@@ -21,7 +21,7 @@ from vadkit.corpora import download, mix
 from vadkit.errors import InputError
 
 from builders import SPEAKERS, _add, make_mirror, write_config
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_download_script_then_mix(mirror, tmp_path):
     m, md5s = mirror
     conf = write_config(tmp_path / "download.yaml", md5s)
     dest = tmp_path / "downloads"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env()
     cmd = [sys.executable, str(ROOT / "local/download_librimix.py"), "--config", str(conf), "--mirror", str(m), str(dest)]
     subprocess.run(cmd, check=True, capture_output=True, env=env)
     listed = (dest / "noise.list").read_text().split()
@@ -227,7 +227,7 @@ def test_sounds_come_out_of_a_debian_package(tmp_path):
     conf = tmp_path / "noise.yaml"
     conf.write_text(yaml.safe_dump({"archives": [{"name": deb.name, "url": "http://127.0.0.1/none", "md5": md5,
                                                   "role": "deb"}], "exclude": ["choir"]}))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env()
     subprocess.run([sys.executable, str(ROOT / "local/download_noise.py"), "--config", str(conf), "--mirror",
                     str(tmp_path), str(tmp_path / "dl")], check=True, capture_output=True, env=env)
     assert sorted(p.name for p in (tmp_path / "dl" / "debian_noise" / "pkg").iterdir()) == ["copyright", "rain.flac"]

@@ -21,7 +21,7 @@ from vadkit.corpora import mix, mixing, sounds
 from vadkit.errors import InputError
 
 from builders import make_sources, tiny_cfg
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 CORPORA = Path(os.environ.get("VAD_SHARED_CORPORA", ROOT.parent / "shared" / "corpora"))
 
@@ -468,7 +468,7 @@ def test_train_noise_pool_is_heard_in_train_only(sources, tmp_path):
     assert mix.make_mix_corpus(cfg, pooled, [speech], [noise_dir], train_noise_dirs=[pool]) is False
     conf = tmp_path / "pool.yaml"                                      # the script passes the pool through
     conf.write_text(yaml.safe_dump({**config.to_dict(cfg), "train_minutes": 0.2}))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env()
     subprocess.run([sys.executable, str(ROOT / "local/make_mix.py"), "--config", str(conf), "--speech-dir",
                     str(speech), "--noise-dir", str(noise_dir), "--train-noise-dir", str(pool), "--nj", "1",
                     str(tmp_path / "cli")], check=True, capture_output=True, env=env)

@@ -16,7 +16,7 @@ from vadkit.models.networks import build_model
 from vadkit.tool import export
 
 from builders import make_model_dir, toy_recording
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 
 def reweighted(src, dst, seed, **model):
@@ -110,7 +110,7 @@ def test_cli_usage_and_errors(members, tmp_path):
     def cli(*args):
         return subprocess.run([sys.executable, str(ROOT / "steps/make_ensemble.py"), *map(str, args)],
                               capture_output=True, text=True, cwd=ROOT,
-                              env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin"})
+                              env=child_env())
     p = cli(members["uni"], tmp_path / "none", tmp_path / "ens")
     assert p.returncode == 1 and "none/final.pt: no trained model" in p.stderr and "Traceback" not in p.stderr
     p = cli(members["uni"], members["bi"], tmp_path / "ens")

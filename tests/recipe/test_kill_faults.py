@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import yaml
 from builders import make_model_dir, toy_recording
-from conftest import ROOT, copy_recipe
+from conftest import ROOT, child_env, copy_recipe
 
 from vadkit import io
 
@@ -55,7 +55,7 @@ def start(cmd: list, cwd: Path, out: Path) -> subprocess.Popen:
     threads on two cores that other jobs also use spin against them (a 4 s training took over 300 s)."""
     with open(out, "w") as f:
         return subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+                                env=child_env())
 
 
 def watch(proc: subprocess.Popen, out: Path, events: dict | None = None, timeout_s: float = 600) -> dict:

@@ -15,7 +15,7 @@ from vadkit.io import labels
 from vadkit.models.checkpoint import TrainedModel
 
 from builders import make_model_dir
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_digital_silence_gives_no_speech(models, tmp_path):
 
 def run_cli(*args):
     return subprocess.run([sys.executable, str(ROOT / "steps/vad.py"), *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin"})
+                          text=True, cwd=ROOT, env=child_env())
 
 
 def test_cli_bad_files_are_reported_and_counted(models, wav, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from vadkit import io
 
 from builders import make_model_dir, toy_recording
-from conftest import ROOT
+from conftest import ROOT, child_env
 from test_vad import vad_main
 
 N_FILES = 24
@@ -34,9 +34,7 @@ def start(job, out, nj=2):
     """steps/vad.py in its own process group, writing to `out`."""
     cmd = [sys.executable, str(ROOT / "steps/vad.py"), "--model", str(job["model"]), *OPTIONS, "--nj", str(nj),
            "-o", str(out), str(job["inputs"])]
-    # this process's environment, as the re-runs below run here: without it a machine's OPENBLAS_CORETYPE is
-    # lost, numpy's BLAS picks other kernels and a probability can round the other way (seen: 1 value in 2000)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env()   # as the re-runs below, which run in this process
     # Ctrl-C as at a terminal: a test run started in the background (`cmd &` in a script) ignores SIGINT, and a
     # child inherits that (as nohup intends); the child gets the default disposition back
     return subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env, start_new_session=True,
