@@ -18,6 +18,7 @@ mirror=                      # --corpus librimix: folder holding the archives (n
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
 feat_conf=                   # feature config (default: conf/features_16k.yaml for mix, librimix; else conf/features.yaml)
 decode_conf=                 # post-processing of stage 4 (default: conf/decode_mix.yaml for mix, librimix; else conf/decode.yaml)
+turn_decode_conf=conf/decode_turn.yaml  # stage 4, ami_* sets (turn-level labels), models with a turn head
 nj=2                         # parallel jobs for the corpus, features and decoding
 overwrite=false              # true: redo finished work (features, training, decoding) of the stages run
 ami_dir=                     # real meetings with human RTTM (e.g. ../shared/corpora/dev_rttm): also data/ami_{dev,test}
@@ -64,6 +65,7 @@ Options (default):
   --feat-format F    ark or hdf5 ($feat_format)
   --feat-conf FILE   feature config (conf/features.yaml; mix, librimix: conf/features_16k.yaml); input size = input_dims
   --decode-conf FILE post-processing (conf/decode.yaml; mix, librimix: conf/decode_mix.yaml, the probability bridge on)
+  --turn-decode-conf FILE  the ami_* sets' post-processing for models with a turn head ($turn_decode_conf)
   --nj N             parallel jobs for stages 0, 2 and 4 ($nj)
   --overwrite B      true: redo finished work ($overwrite)
   --ami-dir DIR      also evaluate on the AMI excerpts with RTTM under DIR (off)
@@ -101,6 +103,7 @@ case $corpus in mix | librimix) feat_conf=${feat_conf:-conf/features_16k.yaml} ;
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
 case $corpus in mix | librimix) decode_conf=${decode_conf:-conf/decode_mix.yaml} ;; *) decode_conf=${decode_conf:-conf/decode.yaml} ;; esac
 if [ ! -f "$decode_conf" ]; then die "--decode-conf $decode_conf: no such file (e.g. conf/decode.yaml)"; fi
+if [ ! -f "$turn_decode_conf" ]; then die "--turn-decode-conf $turn_decode_conf: no such file (e.g. conf/decode_turn.yaml)"; fi
 if [ ! -f "$mix_conf" ]; then die "--mix-conf $mix_conf: no such file (e.g. conf/corpus_mix.yaml)"; fi
 if [ "$stage" -lt 0 ] || [ "$stage" -gt 5 ] || [ "$stop_stage" -lt "$stage" ]; then
   die "--stage $stage --stop-stage $stop_stage: stages are 0-5 and the last may not come before the first"
@@ -185,9 +188,13 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for e in $exps; do
     # the exp dir's own post-processing (vadkit.Vad and steps/vad.py read it, as a shipped model's)
     if [ -d "$e" ]; then cp "$decode_conf" "$e/.tmp$$.decode.yaml" && mv "$e/.tmp$$.decode.yaml" "$e/decode.yaml"; fi
+    heads=$(local/model_heads.py "$e")   # phrase, or phrase turn (model.turn_head)
     for s in $eval_sets; do
-      log "Stage 4: decode data/$s with $e -> $e/decode_$s"
-      steps/decode.sh --config "$decode_conf" --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
+      conf=$decode_conf
+      # the AMI sets have human turn-level labels: a model with a turn head decodes them with it
+      case "$s:$heads" in ami*:*turn*) conf=$turn_decode_conf ;; esac
+      log "Stage 4: decode data/$s with $e ($conf) -> $e/decode_$s"
+      steps/decode.sh --config "$conf" --nj "$nj" --cmd "$decode_cmd" --overwrite "$overwrite" \
         "$e" "data/$s" "$e/decode_$s"
     done
   done

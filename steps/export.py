@@ -14,12 +14,14 @@ from vadkit.tool import export
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--format", default="both", choices=["torchscript", "onnx", "both"])
+    p.add_argument("--head", default="phrase", choices=["phrase", "turn"],
+                   help="the output exported: phrase-level speech, or turn-level (models with turn_head)")
     p.add_argument("model", help="exp/<model> (holding final.pt) or a .pt file")
     p.add_argument("out_dir", help="folder to write model.pt, model.onnx and features.json into")
     p.to_positional("--model", "first")
     a = p.parse_args(argv)
     formats = ("torchscript", "onnx") if a.format == "both" else (a.format,)
-    for path in export.export(a.model, a.out_dir, formats):
+    for path in export.export(a.model, a.out_dir, formats, a.head):
         cli.log.info("wrote %s", path)
 
 

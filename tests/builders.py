@@ -62,12 +62,12 @@ def make_toy_data_dir(path: Path, n: int, dur_s: float = 6.0, seed: int = 0, sr:
 
 # ---------------------------------------------------------------- model dirs (random weights, no training)
 def make_model_dir(path, bidirectional=False, input_dims=20, hidden=16, seed=0, arch="lstm", kind="mfcc",
-                   cmvn=None, layers=1, label_delay=0, voicing=False):
+                   cmvn=None, layers=1, label_delay=0, voicing=False, turn_head=False):
     """An exp/<model>/final.pt with random weights and plausible normalisation stats (no training).
     cmvn: None writes no train_config (as models trained before that key), else its TrainConfig.cmvn."""
     torch.manual_seed(seed)
     mcfg = ModelConfig(arch=arch, input_dims=input_dims, hidden_size=hidden, bidirectional=bidirectional,
-                       num_layers=layers, label_delay=label_delay)
+                       num_layers=layers, label_delay=label_delay, turn_head=turn_head)
     fcfg = FeatureConfig(kind=kind, voicing=voicing)
     x, _ = toy_recording(np.random.default_rng(seed), 8.0)
     from vadkit.features.extract import compute_features

@@ -53,6 +53,8 @@ class ModelConfig:
     subsample: int = 2            # crnn: frame subsampling of the second conv (stride in time)
     label_delay: int = 0          # unidirectional lstm: frame t's output comes after reading frame t + label_delay
                                   #   (a look-ahead of label_delay x 10 ms, as Kaldi's LSTM label delay; 0: none)
+    turn_head: bool = False       # a second output, turn-level activity (pauses under train.turn_gap_ms are
+                                  #   speech), beside the phrase-level one; decode.yaml's head: picks one
 
     def __post_init__(self):
         if not isinstance(self.label_delay, int) or self.label_delay < 0:
@@ -91,6 +93,8 @@ class TrainConfig:
     tilt_db_max: float = 0.0            # channel: a spectral tilt uniform in +-this dB, lowest to highest band
     noise_only_weight: float = 1.0      # loss weight of the frames of train recordings with no speech at all
                                         #   (the mix corpus's noise_only_prob): noise alone pushed towards 0
+    turn_gap_ms: float = 1000.0         # model.turn_head's targets: every pause between speech shorter than
+                                        #   this is speech (as human turn-level labels); the rest as the labels
 
     def __post_init__(self):
         if self.cmvn not in ("global", "file", "sliding"):
@@ -111,6 +115,8 @@ class TrainConfig:
                              f"noise_only_prob: 0), not {self.noise_only_weight!r}")
         if not 0 <= self.target_gap_peak <= 1:
             raise ValueError(f"target_gap_peak must be in [0, 1], not {self.target_gap_peak!r}")
+        if not self.turn_gap_ms > 0:
+            raise ValueError(f"turn_gap_ms must be > 0 ms, not {self.turn_gap_ms!r}")
 
 
 @dataclass
@@ -139,6 +145,8 @@ class DecodeConfig:
     bridge_weight: float = 0.5
     bridge_sides: str = "auto"         # both: speech before and after (pauses between speech); past: after speech
                                        #   only (streamable); auto: both for bidirectional models, else past
+    head: str = "phrase"               # the output decoded: phrase (pauses are non-speech; every model) or turn
+                                       #   (pauses inside a turn are speech; models trained with turn_head)
 
     def __post_init__(self):
         probs = {"threshold": self.threshold, "onset": self.onset, "offset": self.offset}
@@ -160,6 +168,8 @@ class DecodeConfig:
             bad.append(f"bridge_weight must be in [0, 1], not {self.bridge_weight!r}")
         if self.bridge_sides not in BRIDGE_SIDES:
             bad.append(f"bridge_sides must be one of {', '.join(BRIDGE_SIDES)}, not {self.bridge_sides!r}")
+        if self.head not in ("phrase", "turn"):
+            bad.append(f"head must be phrase or turn, not {self.head!r}")
         if self.max_speech_s is not None and not (isinstance(self.max_speech_s, (int, float)) and self.max_speech_s >= 0.05):
             bad.append(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
         if bad:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from vadkit import io
+from vadkit.decode import decoding
 from vadkit.features import cache
 
 from conftest import ROOT, copy_recipe
@@ -106,7 +107,10 @@ def test_truncated_wav_stops_stage_1_naming_it(recipe):
 @pytest.mark.slow
 def test_ami_dir_adds_scored_sets(recipe, tmp_path):
     from builders import make_ami_corpus
-    p = run(recipe, "--stage", "1", "--model", "lstm", "--nj", "1", "--ami-dir", str(make_ami_corpus(tmp_path)))
+    lstm = (recipe / "conf/lstm.yaml").read_text()
+    (recipe / "conf/lstm_turn.yaml").write_text(lstm.replace("model:\n", "model:\n  turn_head: true\n", 1))
+    p = run(recipe, "--stage", "1", "--models", "lstm lstm_turn", "--nj", "1", "--ami-dir",
+            str(make_ami_corpus(tmp_path)))
     validated = (recipe / "data/local/log/validate.log").read_text()
     assert "data/ami_dev: OK (2 recordings" in validated and "data/ami_test: OK (2 recordings" in validated
     assert "data/ami_test_tel: OK (2 recordings" in validated                # the telephone copy (default)
@@ -115,7 +119,14 @@ def test_ami_dir_adds_scored_sets(recipe, tmp_path):
         assert m["n_files"] == 2
         assert f"on data/{'ami_dev_tel' if s.endswith('_tel') else 'ami_dev'} " in m["tuned"]["threshold_source"]
     assert [line.split()[:2] for line in p.stdout.splitlines() if line.startswith("ami_")] == \
-        [["ami_dev", "lstm"], ["ami_dev_tel", "lstm"], ["ami_test", "lstm"], ["ami_test_tel", "lstm"]]
+        [["ami_dev", "lstm"], ["ami_dev", "lstm_turn"], ["ami_dev_tel", "lstm"], ["ami_dev_tel", "lstm_turn"],
+         ["ami_test", "lstm"], ["ami_test", "lstm_turn"], ["ami_test_tel", "lstm"], ["ami_test_tel", "lstm_turn"]]
+    # turn-level labels: the model with a turn head decodes them with it (conf/decode_turn.yaml), the rest
+    # with the phrase head; a model without one decodes everything with its phrase head
+    for m, s, head in (("lstm_turn", "ami_dev", "turn"), ("lstm_turn", "ami_test_tel", "turn"),
+                       ("lstm_turn", "dev", "phrase"), ("lstm", "ami_dev", "phrase")):
+        assert decoding.decode_config_of(recipe / f"exp/{m}/decode_{s}").head == head, (m, s)
+    assert "Stage 4: decode data/ami_dev with exp/lstm_turn (conf/decode_turn.yaml)" in p.stdout
 
 
 @pytest.mark.slow

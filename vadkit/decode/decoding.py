@@ -81,6 +81,7 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
         log.info("%s: up to date, nothing to do", decode_dir)
         return
     model = TrainedModel(model_dir)
+    model.use_head(cfg.head)
     feats, _, info = cache.load(data_dir, require_labels=False,
                                         rec_ids=split_rec_ids(load_data_dir(data_dir).rec_ids, nj, job))
     if config.from_dict(FeatureConfig, info["features"]) != model.feature_config:

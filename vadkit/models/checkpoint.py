@@ -17,7 +17,7 @@ from vadkit.config import FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.networks import Ensemble, build_model, predict_logits, sigmoid
+from vadkit.models.networks import HEADS, Ensemble, build_model, n_heads, predict_logits, sigmoid, use_head
 
 
 FINAL_KEYS = ("model_config", "feature_config", "norm_stats")   # exp/<model>/final.pt, + model_state or members
@@ -96,6 +96,17 @@ class TrainedModel:
             _load_weights(self.net, ck["model_state"], self.path)
         self.net.to(self.device).eval()
         self.grid = FrameGrid.from_config(self.feature_config)
+        self.head = HEADS[0]
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """The outputs this model has (networks.HEADS): phrase, and turn when trained with turn_head."""
+        return HEADS[:n_heads(self.model_config)]
+
+    def use_head(self, name: str) -> None:
+        """Decode head `name` from now on (phrase or turn); InputError naming this file when it has none."""
+        use_head(self.net, name, str(self.path))
+        self.head = name
 
     def probs(self, feats: list[np.ndarray]) -> list[np.ndarray]:
         """Raw cached features [(n_i, dim)] -> speech probabilities [(n_i,) float32]."""

@@ -7,6 +7,11 @@ num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer th
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
 The notebook applied a sigmoid inside the model; we return logits so the loss can use the
 numerically stable BCE-with-logits, and apply the sigmoid at decode time (`sigmoid`).
+
+Heads: a model with `turn_head` has a second output, turn-level speech activity (pauses inside a turn
+are speech) beside the phrase-level one.  Every call returns the logits of one head, `head` (0: phrase,
+set by `use_head`), so decoding, the VAD tool and streaming need no change; training asks for all heads
+(`all_heads=True`: (B, T, heads)).
 """
 from __future__ import annotations
 
@@ -18,6 +23,17 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from vadkit.config import ModelConfig
 from vadkit.errors import InputError
 
+HEADS = ("phrase", "turn")   # output k of a model: phrase-level speech, then (turn_head) turn-level activity
+
+
+def n_heads(cfg: ModelConfig) -> int:
+    return 2 if cfg.turn_head else 1
+
+
+def _pick(z: torch.Tensor, head: int, all_heads: bool) -> torch.Tensor:
+    """Output-layer values (..., heads) -> one head's (...) or, all_heads, all of them."""
+    return z if all_heads else z[..., head]
+
 
 class LstmVad(nn.Module):
     """(B)LSTM stack + linear output: (B, T, input_dims) -> logits (B, T)."""
@@ -27,23 +43,24 @@ class LstmVad(nn.Module):
         self.cfg = cfg
         self.lstm = nn.LSTM(cfg.input_dims, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
                             bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
-        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), 1)
+        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), n_heads(cfg))
+        self.head = 0
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None, all_heads: bool = False) -> torch.Tensor:
         """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
         d = self.cfg.label_delay
         if d:   # run label_delay frames past each end (its last frame repeated), then drop the first outputs
             n = lengths.to(x.device) if lengths is not None else torch.full((x.shape[0],), x.shape[1], device=x.device)
             idx = torch.minimum(torch.arange(x.shape[1] + d, device=x.device)[None], n[:, None] - 1)
             x = x.gather(1, idx[..., None].expand(-1, -1, x.shape[2]))
-            return self.output(self.lstm(x)[0][:, d:]).squeeze(-1)
+            return _pick(self.output(self.lstm(x)[0][:, d:]), self.head, all_heads)
         if lengths is None:
             out = self.lstm(x)[0]
         else:
             # packing keeps padding out of the backward direction of a BLSTM
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=x.shape[1])[0]
-        return self.output(out).squeeze(-1)
+        return _pick(self.output(out), self.head, all_heads)
 
     def forward_state(self, x: torch.Tensor, state: tuple | None = None,
                       final: bool = False) -> tuple[torch.Tensor, tuple]:
@@ -63,7 +80,7 @@ class LstmVad(nn.Module):
             return x.new_zeros(x.shape[0], 0), (lstm_state, seen, last)
         out, lstm_state = self.lstm(x, lstm_state)
         skip = max(0, d - seen)   # the first label_delay steps read ahead and give no output
-        return self.output(out[:, skip:]).squeeze(-1), (lstm_state, seen + x.shape[1], last)
+        return self.output(out[:, skip:])[..., self.head], (lstm_state, seen + x.shape[1], last)
 
 
 class CrnnVad(nn.Module):
@@ -86,9 +103,10 @@ class CrnnVad(nn.Module):
         self.lstm = nn.LSTM(c * ((cfg.input_dims + 1) // 2), cfg.hidden_size, num_layers=cfg.num_layers,
                             batch_first=True, bidirectional=cfg.bidirectional,
                             dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
-        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), 1)
+        self.output = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), n_heads(cfg))
+        self.head = 0
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None, all_heads: bool = False) -> torch.Tensor:
         """x: (B, T, D) float; lengths: (B,) true lengths for padded batches (None: all T)."""
         b, t, _ = x.shape
         s = self.cfg.subsample
@@ -100,7 +118,7 @@ class CrnnVad(nn.Module):
             sub = torch.div(lengths.cpu() + s - 1, s, rounding_mode="floor")
             packed = pack_padded_sequence(h, sub, batch_first=True, enforce_sorted=False)
             out = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=h.shape[1])[0]
-        return self.output(out).squeeze(-1).repeat_interleave(s, dim=1)[:, :t]
+        return _pick(self.output(out), self.head, all_heads).repeat_interleave(s, dim=1)[:, :t]
 
     def forward_state(self, x: torch.Tensor, state: tuple | None = None, final: bool = False):
         raise InputError("a crnn cannot carry state across pieces yet (conv look-ahead, subsampling); "
@@ -124,8 +142,8 @@ class Ensemble(nn.Module):
         p = torch.stack([torch.sigmoid(lg) for lg in logits]).mean(0)
         return torch.logit(p, eps=1e-7)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self._mean_logit([m(x[..., :m.cfg.input_dims], lengths) for m in self.members])
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None, all_heads: bool = False) -> torch.Tensor:
+        return self._mean_logit([m(x[..., :m.cfg.input_dims], lengths, all_heads) for m in self.members])
 
     def forward_state(self, x: torch.Tensor, state: tuple | None = None,
                       final: bool = False) -> tuple[torch.Tensor, tuple]:
@@ -144,6 +162,20 @@ def build_model(cfg: ModelConfig) -> nn.Module:
     return ARCHS[cfg.arch](cfg)
 
 
+def use_head(net: nn.Module, name: str, what: str = "the model") -> None:
+    """Make every call of `net` (a network or an ensemble) return head `name` (HEADS); InputError when
+    `net` has no such head."""
+    if name not in HEADS:
+        raise InputError(f"head must be one of {', '.join(HEADS)}, not {name!r}")
+    k = HEADS.index(name)
+    nets = [m for m in net.modules() if isinstance(m, (LstmVad, CrnnVad))]
+    if any(n_heads(m.cfg) <= k for m in nets):
+        raise InputError(f"{what} has no {name} head (trained without model.turn_head); decode it with "
+                         "head: phrase, or train a model with turn_head: true")
+    for m in nets:
+        m.head = k
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -155,12 +187,12 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "cpu") -> list:
-    """Whole-recording inference: [(n_i, D) float32 arrays] -> [(n_i,) float32 logits].
+def predict_logits(model: nn.Module, feats: list, device: torch.device | str = "cpu", all_heads: bool = False) -> list:
+    """Whole-recording inference: [(n_i, D) float32 arrays] -> [(n_i,) float32 logits] ((n_i, heads): all_heads).
 
     One recording per pass (no chunking, no padding): a padded batch gives results that differ in
     the last bits with the batch's make-up (CPU GEMM blocking), and decoding must give identical
     numbers for any --nj split.
     """
     model.eval()
-    return [model(torch.from_numpy(f[None]).to(device)).float().cpu().numpy()[0] for f in feats]
+    return [model(torch.from_numpy(f[None]).to(device), all_heads=all_heads).float().cpu().numpy()[0] for f in feats]

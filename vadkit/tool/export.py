@@ -29,7 +29,8 @@ OUT_SUFFIXES = (".pt", ".onnx", ".json", ".pth")  # what an output name ends in 
 
 
 class ExportedVad(nn.Module):
-    """Normalisation + LSTM + sigmoid, with explicit LSTM state for unidirectional models."""
+    """Normalisation + LSTM + sigmoid of the model's head (TrainedModel.use_head), with explicit LSTM state
+    for unidirectional models."""
 
     def __init__(self, tm: TrainedModel):
         super().__init__()
@@ -38,14 +39,15 @@ class ExportedVad(nn.Module):
         self.register_buffer("std", torch.tensor(tm.norm.std[:d], dtype=torch.float32))
         self.lstm, self.output = tm.net.lstm, tm.net.output
         self.stateful = not tm.model_config.bidirectional
+        self.head = tm.heads.index(tm.head)
 
     def forward(self, feats: torch.Tensor, h0: torch.Tensor | None = None, c0: torch.Tensor | None = None):
         x = (feats - self.mean) / self.std
         if self.stateful:
             out, (hn, cn) = self.lstm(x, (h0, c0))
-            return torch.sigmoid(self.output(out).squeeze(-1)), hn, cn
+            return torch.sigmoid(self.output(out)[..., self.head]), hn, cn
         out, _ = self.lstm(x)
-        return torch.sigmoid(self.output(out).squeeze(-1))
+        return torch.sigmoid(self.output(out)[..., self.head])
 
 
 def example_inputs(tm: TrainedModel, batch: int = 1, frames: int = 50) -> tuple:
@@ -64,13 +66,16 @@ def _check_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = ("torchscript", "onnx")) -> list[Path]:
+def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = ("torchscript", "onnx"),
+           head: str = "phrase") -> list[Path]:
     """Write <out_dir>/model.pt (TorchScript) and/or model.onnx, plus features.json; returns the paths.
+    `head`: the output exported (phrase, or turn for a model trained with turn_head).
     `out_dir` is a folder (made if needed): an existing file, or a new name ending in a file suffix, is an
     InputError, raised before anything is loaded or written."""
     out_dir = _check_out_dir(Path(out_dir))
     tm = TrainedModel(model_dir, device="cpu")
     tm.require_streamable("export")
+    tm.use_head(head)
     if tm.members:
         raise InputError(f"{tm.path}: an ensemble of {len(tm.members)} models; export is for one network so far: "
                          f"export a member (e.g. {Path(tm.members[0]).parent})")
@@ -95,7 +100,7 @@ def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] 
                 torch.onnx.export(wrapper, args, str(tmp), input_names=names_in, output_names=names_out,
                                   dynamic_axes=dyn, opset_version=17, dynamo=False)
             written.append(out_dir / "model.onnx")
-    info = {"inputs": names_in, "outputs": names_out, "input_dims": tm.model_config.input_dims,
+    info = {"inputs": names_in, "outputs": names_out, "head": head, "input_dims": tm.model_config.input_dims,
             "model_config": config.to_dict(tm.model_config), "features": config.to_dict(tm.feature_config),
             "features_doc": "vadkit.features.compute_features(x, sample_rate_hz, features)[:, :input_dims]; "
                             "frame k covers samples [k*hop, k*hop+win); normalisation is inside the model"}

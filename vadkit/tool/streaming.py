@@ -59,6 +59,7 @@ class StreamingVad:
                              "LSTM starts at the end), so it cannot stream; use a unidirectional model "
                              "(lstm, lstm2, lstm_small) or vadkit.Vad on files")
         self.cfg = load_decode_config(decode, self.model.path)
+        self.model.use_head(self.cfg.head)
         self.grid = self.model.grid
         self.input_rate = sample_rate_hz or self.fc.sample_rate_hz
         self.resampler = io.BlockResampler(self.input_rate, self.fc.sample_rate_hz)

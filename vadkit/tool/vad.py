@@ -84,9 +84,9 @@ def tuned_decode_config(metrics_json: str | Path, base: DecodeConfig) -> DecodeC
     if not isinstance(tuned, dict) or "threshold" not in tuned:
         raise InputError(f"{metrics_json}: no tuned threshold in it; score the decode with --tune-on DEV_DATA "
                          "DEV_DECODE (stage 5 does) and pass its scoring/metrics.json")
-    # the threshold holds for the probabilities it was tuned on: those of the decode's own probability bridge
+    # the threshold holds for the probabilities it was tuned on: those of the decode's own head and bridge
     made = decoding.decode_config_of(Path(metrics_json).parent.parent)
-    bridge = {} if made is None else {k: getattr(made, k) for k in BRIDGE_KEYS}
+    bridge = {} if made is None else {k: getattr(made, k) for k in BRIDGE_KEYS + ("head",)}
     return dataclasses.replace(base, threshold=float(tuned["threshold"]), onset=None, offset=None,
                                **{**tuned.get("postprocess", {}), **bridge})
 
@@ -177,6 +177,7 @@ class Vad:
                  batch_size: int = 16, block_s: float = 60.0):
         self.model = model if isinstance(model, TrainedModel) else TrainedModel(pretrained.resolve(model), device)
         self.decode = load_decode_config(decode, self.model.path)
+        self.model.use_head(self.decode.head)
         self.dims = self.model.model_config.input_dims
         self.fc = features_read(self.model.feature_config, self.dims)
         self.grid = self.model.grid

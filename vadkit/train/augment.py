@@ -3,6 +3,7 @@
 - graded targets: a short pause between two speech runs gets an intermediate target by its length
   (train.target_gap_ms), so one output serves phrase-level labels (pauses are non-speech) and
   turn-level ones (short pauses are speech): the pause scores below speech and above silence and noise;
+- turn targets: a model with a turn head learns, beside them, turn-level ones (train.turn_gap_ms);
 - level and channel: a random gain and spectral tilt per segment (train.gain_db_max, tilt_db_max),
   applied to the cached features, where both are a fixed shift (features.extract.band_shift_direction);
 - SpecAugment masks (train.specaug).
@@ -16,6 +17,14 @@ from vadkit.features.extract import band_shift_direction
 from vadkit.features.norm import NormStats
 
 
+def _inner_pauses(speech: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) frames of every non-speech run with speech on both sides."""
+    edges = np.flatnonzero(np.diff(speech.astype(np.int8)))  # last frame before each change
+    starts, ends = edges[speech[edges]] + 1, edges[~speech[edges]] + 1   # pause starts, speech restarts
+    restart = np.searchsorted(ends, starts, side="right")   # the speech restart after each pause (if any)
+    return [(int(s), int(ends[i])) for s, i in zip(starts, restart) if i < len(ends)]
+
+
 def graded_targets(y: np.ndarray, gap_frames: float, peak: float) -> np.ndarray:
     """0/1 frame labels -> targets in which every non-speech run with speech on both sides and shorter
     than gap_frames frames gets peak * (1 - length / gap_frames); the rest is unchanged.  (n,) float32."""
@@ -23,13 +32,19 @@ def graded_targets(y: np.ndarray, gap_frames: float, peak: float) -> np.ndarray:
     out = y.copy()
     if gap_frames <= 0 or len(y) == 0:
         return out
-    speech = y >= 0.5
-    edges = np.flatnonzero(np.diff(speech.astype(np.int8)))  # last frame before each change
-    starts, ends = edges[speech[edges]] + 1, edges[~speech[edges]] + 1   # pause starts, speech restarts
-    restart = np.searchsorted(ends, starts, side="right")   # the speech restart after each pause (if any)
-    for s, i in zip(starts, restart):
-        if i < len(ends) and ends[i] - s < gap_frames:
-            out[s:ends[i]] = peak * (1 - (ends[i] - s) / gap_frames)
+    for s, e in _inner_pauses(y >= 0.5):
+        if e - s < gap_frames:
+            out[s:e] = peak * (1 - (e - s) / gap_frames)
+    return out
+
+
+def turn_targets(y: np.ndarray, gap_frames: float) -> np.ndarray:
+    """0/1 frame labels -> turn-level ones: every non-speech run with speech on both sides and shorter
+    than gap_frames frames becomes speech (1).  (n,) float32."""
+    out = np.asarray(y, dtype=np.float32).copy()
+    for s, e in _inner_pauses(out >= 0.5) if len(out) else []:
+        if e - s < gap_frames:
+            out[s:e] = 1.0
     return out
 
 
@@ -39,6 +54,16 @@ def graded_set(labels: list, cfg: TrainConfig, features: FeatureConfig) -> list:
         return labels
     gap = cfg.target_gap_ms / features.hop_ms
     return [graded_targets(y, gap, cfg.target_gap_peak) for y in labels]
+
+
+def target_set(labels: list, cfg: TrainConfig, features: FeatureConfig, turn_head: bool) -> list:
+    """The training targets of a set's 0/1 labels: graded_set, (n,) per recording; with a turn head
+    (n, 2): the phrase-level targets, then turn_targets."""
+    phrase = graded_set(labels, cfg, features)
+    if not turn_head:
+        return phrase
+    gap = cfg.turn_gap_ms / features.hop_ms
+    return [np.stack([p, turn_targets(y, gap)], axis=1) for p, y in zip(phrase, labels)]
 
 
 class LevelAugment:

@@ -35,7 +35,7 @@ from vadkit.data import datadir
 from vadkit.eval import plots
 from vadkit.features import cache
 from vadkit.train import distributed
-from vadkit.train.augment import LevelAugment, graded_set, spec_augment
+from vadkit.train.augment import LevelAugment, spec_augment, target_set
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
@@ -62,13 +62,13 @@ class SegmentSampler:
 
     def batch(self, rng: np.random.Generator, rank: int = 0, world_size: int = 1
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """x (b, L, D) float32, y (b, L) float32, mask (b, L) float32 (0 on padding, else the recording's
-        weight): part `rank` of `world_size`
+        """x (b, L, D) float32, y (b, L) float32 ((b, L, heads) for labels (n, heads)), mask (b, L) float32 (0
+        on padding, else the recording's weight): part `rank` of `world_size`
         contiguous parts of the batch.  Every rank draws the whole batch from rng, so all agree on it."""
         dim = self.feats[0].shape[1]
         mine = np.array_split(np.arange(self.batch_size), world_size)[rank]
         x = np.zeros((len(mine), self.seg, dim), np.float32)
-        y = np.zeros((len(mine), self.seg), np.float32)
+        y = np.zeros((len(mine), self.seg) + self.labels[0].shape[1:], np.float32)
         mask = np.zeros((len(mine), self.seg), np.float32)
         for b, i in enumerate(rng.choice(len(self.feats), size=self.batch_size, p=self.p)):
             n = len(self.feats[i])
@@ -90,14 +90,17 @@ def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str 
 
 
 def evaluate(model, feats: list, labels: list, device, ctx: distributed.Context | None = None) -> dict:
-    """Dev loss (mean BCE per frame) and accuracy at 0.5, each recording in one pass; under torchrun each
-    process scores every world_size-th recording and the sums are added up."""
+    """Dev loss (mean BCE per frame, summed over the heads) and accuracy at 0.5 (of the phrase head), each
+    recording in one pass; under torchrun each process scores every world_size-th recording and the sums
+    are added up.  labels: (n,) per recording, or (n, heads) for a model with a turn head."""
     rank, world = (ctx.rank, ctx.world_size) if ctx else (0, 1)
-    logits = predict_logits(model, feats[rank::world], device)
+    heads = labels[0].ndim == 2 if labels else False
+    logits = predict_logits(model, feats[rank::world], device, all_heads=heads)
     loss_sum, correct, frames = 0.0, 0.0, 0.0
     for z, y in zip(logits, labels[rank::world]):
         loss_sum += float(torch.nn.functional.binary_cross_entropy_with_logits(
             torch.from_numpy(z).double(), torch.from_numpy(y).double(), reduction="sum"))
+        z, y = (z[:, 0], y[:, 0]) if heads else (z, y)
         correct += float(np.sum((z >= 0) == (y >= 0.5)))
         frames += len(y)
     if ctx:
@@ -192,14 +195,14 @@ def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
-    return _Sets(stats, tr_x, tr_y, dv_x, graded_set(dv_y, cfg.train, feat_cfg), feat_cfg, versions)
+    return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg, versions)
 
 
 def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None):
-    """(normalised features, graded targets, feature config) of the train set, or of these rec ids of it."""
+    """(normalised features, targets (augment.target_set), feature config) of the train set, or of these rec ids."""
     x, y, feat_cfg = load_set(train_dir, stats, cfg.model.input_dims, cfg.train.cmvn, cfg.train.cmvn_window_frames,
                               rec_ids)
-    return x, graded_set(y, cfg.train, feat_cfg), feat_cfg
+    return x, target_set(y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg
 
 
 def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int) -> bool:
@@ -342,6 +345,7 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
     level_rng = np.random.default_rng([cfg.train.seed, epoch, 2])  # and masks stay the same
     torch.manual_seed(cfg.train.seed * 100_003 + epoch)
     model.train()
+    heads = cfg.model.turn_head
     loss_sum, weight, correct, frames = 0.0, 0.0, 0.0, 0.0
     for i in tqdm(range(steps), desc=f"epoch {epoch}", mininterval=10, disable=not ctx.is_main):
         for group in opt.param_groups:
@@ -353,9 +357,12 @@ def _train_epoch(model, opt, scaler, sampler: SegmentSampler, steps: int, cfg: E
             x = spec_augment(aug_rng, x, cfg.train)
         x, y, mask = (torch.from_numpy(a).to(ctx.device) for a in (x, y, mask))
         with torch.autocast(ctx.device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            logits = model(x)
-            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, reduction="none")
-                    * mask).sum()
+            logits = model(x, all_heads=heads)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, reduction="none")
+            loss = (loss.sum(-1) if heads else loss) * mask   # a frame's loss: the sum over the heads
+            loss = loss.sum()
+            if heads:   # accuracy: of the phrase head
+                logits, y = logits[..., 0], y[..., 0]
         n = mask.sum()          # weighted frames: the loss is the batch's weighted mean
         # DDP averages gradients over ranks: scaling by world_size / (frames of the whole batch) makes that
         # average the gradient of the whole batch's mean loss, as one process computes it.
