@@ -32,7 +32,7 @@ def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--max-audio-s", type=float, default=120.0, help="use its first recordings up to this much audio")
     p.add_argument("--cores", default="1 2", help="core counts for the feature throughput")
-    p.add_argument("--train-steps", type=int, default=5, help="timed training steps per model")
+    p.add_argument("--train-steps", type=int, default=5, help="timed training steps per model (0: none)")
     p.add_argument("--rss-hours", default="", help='e.g. "0.05 1": peak memory of Vad.run_file on files this long')
     p.add_argument("--baselines", default=" ".join(baselines.NAMES), help="baselines to time (if installed)")
     p.add_argument("--feat-conf", default="conf/features.yaml", help="feature config of the feature timing")
@@ -44,6 +44,8 @@ def main(argv=None):
     for m in a.model_dirs:
         if not (Path(m) / "final.pt").is_file():
             raise InputError(f"{m}/final.pt: no trained model; train it (stage 3) or leave the dir out")
+    if a.train_steps < 0:
+        raise InputError(f"--train-steps {a.train_steps}: give a number of steps >= 0 (0: no training timing)")
     cores, rss_hours = _numbers("--cores", a.cores, int), _numbers("--rss-hours", a.rss_hours)
     names = []
     for b in a.baselines.split():

@@ -10,7 +10,7 @@ from vadkit.config import BaselineConfig, ExperimentConfig, FeatureConfig, Model
 from vadkit.features import cache
 from vadkit.train import training
 
-from builders import make_toy_data_dir
+from builders import make_model_dir, make_toy_data_dir
 
 
 @pytest.mark.slow
@@ -55,3 +55,20 @@ def test_benchmark_cli_checks_its_arguments(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "local/benchmark.py"), "data/test", str(tmp_path / "nomodel"),
                         str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 1 and "nomodel/final.pt: no trained model" in r.stderr
+    r = subprocess.run([sys.executable, str(ROOT / "local/benchmark.py"), "--train-steps", "-1", "data/test",
+                        str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1 and "--train-steps -1: give a number of steps >= 0" in r.stderr
+
+
+@pytest.mark.slow
+def test_no_training_steps_times_no_training(tmp_path):
+    d = make_toy_data_dir(tmp_path / "dev", 1, dur_s=5.0)
+    cache.make_part(d, FeatureConfig(), "ark")
+    cache.merge_parts(d, FeatureConfig(), "ark")
+    mdir = make_model_dir(tmp_path / "m")
+    doc = benchmark.run(d, [str(mdir)], [], 99, [1], 0, FeatureConfig(), to_dict(BaselineConfig()),
+                        log=lambda _: None, start_delay_s=0)
+    m = doc["systems"]["m"]
+    assert m["train_frames_per_s"] is None and m["train_peak_rss_mb"] is None and m["rtf_1thread"] > 0
+    row = next(line.split() for line in benchmark.format_table(doc).splitlines() if line.split()[:1] == ["m"])
+    assert row[-1] == "-"   # the training column: not timed

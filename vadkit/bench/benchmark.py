@@ -280,13 +280,16 @@ def run(data_dir: str | Path, model_dirs: list[str], baseline_names: list[str], 
     for m in model_dirs:
         name = Path(m).name
         rtf, rss = isolated(_model_rtf, m, wavs)
-        fps, train_rss = isolated(_train_fps, m, str(data_dir), rec_ids, train_steps)
+        # train_steps 0: no training throughput (None)
+        fps, train_rss = isolated(_train_fps, m, str(data_dir), rec_ids, train_steps) if train_steps else (None, None)
         parts, _ = isolated(_vad_parts, m, wavs)
-        doc["systems"][name] = {"rtf_1thread": rtf, "peak_rss_mb": round(rss, 1), "train_frames_per_s": round(fps),
-                                "train_peak_rss_mb": round(train_rss, 1), "kind": "model", "dev_f1": dev_f1(m),
+        doc["systems"][name] = {"rtf_1thread": rtf, "peak_rss_mb": round(rss, 1),
+                                "train_frames_per_s": None if fps is None else round(fps),
+                                "train_peak_rss_mb": None if train_rss is None else round(train_rss, 1),
+                                "kind": "model", "dev_f1": dev_f1(m),
                                 "vad_parts": parts,
                                 "long_file_rss_mb": {f"{h:g}": round(long_file_rss(m, wavs, h), 1) for h in rss_hours}}
-        log(f"{name}: rtf {rtf:.4f}, {rss:.0f} MB; training {fps:.0f} frames/s")
+        log(f"{name}: rtf {rtf:.4f}, {rss:.0f} MB" + ("" if fps is None else f"; training {fps:.0f} frames/s"))
     for b in baseline_names:
         name = f"baseline_{b}"
         rtf, rss = isolated(_baseline_rtf, b, wavs, feature_cfg.sample_rate_hz, baseline_cfg)
@@ -324,7 +327,7 @@ def format_table(doc: dict) -> str:
     rows = [("system", "rtf_1thread", "x_silero", "peak_rss_mb", "train_frames_per_s")]
     for name, s in doc["systems"].items():
         rows.append((name, f"{s['rtf_1thread']:.4f}", "-" if s["rtf_vs_silero"] is None else f"{s['rtf_vs_silero']:.2f}",
-                     f"{s['peak_rss_mb']:.0f}", str(s.get("train_frames_per_s", "-"))))
+                     f"{s['peak_rss_mb']:.0f}", str(s.get("train_frames_per_s") or "-")))
     lines = _aligned(rows)
     f = doc["features"]["x_realtime_by_cores"]
     lines.append(f"features (stage 2 caching): {doc['features']['x_realtime']:.1f} x real time per CPU second; wall: "
