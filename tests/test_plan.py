@@ -79,3 +79,24 @@ def test_cross_domain_dev_set_joins_the_run():
     p = plan.plan("mix", xdev=True)
     assert p.sets == ["train", "dev", "test", "xdev"] and "xdev" in p.eval_sets and "xdev" in p.feat_sets
     assert plan.plan("mix").sets == ["train", "dev", "test"]
+
+
+@pytest.mark.badinput
+def test_a_config_can_make_its_model_an_ensemble_of_seeds(tmp_path):
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "pair.yaml").write_text("model:\n  hidden_size: 8\nensemble:\n  seeds: [3, 5]\n")
+    (conf / "lstm.yaml").write_text("model:\n  hidden_size: 8\n")
+    p = plan.plan("builtin", models="pair lstm", conf_dir=str(conf))
+    assert [(t.config, t.seed, t.exp_dir) for t in p.trainings] == [
+        (f"{conf}/pair.yaml", 3, "exp/pair_seed3"), (f"{conf}/pair.yaml", 5, "exp/pair_seed5"),
+        (f"{conf}/lstm.yaml", None, "exp/lstm")]
+    assert p.ensembles == {"exp/pair": ["exp/pair_seed3", "exp/pair_seed5"]}
+    assert p.exps == ["exp/pair", "exp/lstm"] and not p.merge_seeds     # the members are not decoded
+    seeded = plan.plan("builtin", models="pair", seeds="1 2", conf_dir=str(conf))   # --seeds: as for any model
+    assert seeded.exps == ["exp/pair_seed1", "exp/pair_seed2", "exp/pair_ens"]
+    assert plan.plan("dir", models="pair", conf_dir=str(conf), train=False).exps == ["exp/pair"]
+    for bad in ("[1]", "[1, 1]", "[1, x]"):
+        (conf / "bad.yaml").write_text(f"ensemble:\n  seeds: {bad}\n")
+        with pytest.raises(InputError, match="bad.yaml: ensemble: .*seeds must be two or more different integers"):
+            plan.plan("builtin", models="bad", conf_dir=str(conf))

@@ -120,9 +120,24 @@ class TrainConfig:
 
 
 @dataclass
+class EnsembleConfig:
+    """conf/<model>.yaml's `ensemble:` section: the model is the mean of several trainings' probabilities."""
+    seeds: list[int] = field(default_factory=list)  # e.g. [1, 2]: run.sh trains exp/<model>_seed<k>/ per seed and
+                                                    #   combines them into exp/<model>/ (empty: one training)
+
+    def __post_init__(self):
+        s = self.seeds
+        if not isinstance(s, list) or any(not isinstance(k, int) or isinstance(k, bool) for k in s) \
+                or len(set(s)) != len(s) or len(s) == 1:
+            raise ValueError(f"ensemble: seeds must be two or more different integers (or empty: one training), "
+                             f"not {s!r}")
+
+
+@dataclass
 class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
 
 
 BRIDGE_SIDES = ("auto", "both", "past")

@@ -3,7 +3,9 @@ experiment dirs it trains, decodes and scores (local/plan_run.py prints them for
 
 Experiment names have one rule, here: exp/<model> is trained with its config's seed, exp/<model>_seed<k>
 with seed k (run.sh --seeds), exp/<model>_ens is the ensemble of a model's seeds; <model> is the stem of
-conf/<model>.yaml.  report.seed_rows groups seeds by seed_group.
+conf/<model>.yaml.  A config with `ensemble: seeds: [...]` (config.EnsembleConfig) makes exp/<model> itself
+the ensemble of exp/<model>_seed<k> for those seeds when run.sh gets no --seeds.  report.seed_rows groups
+seeds by seed_group.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vadkit import names
+from vadkit import config, names
+from vadkit.config import ExperimentConfig
 from vadkit.errors import InputError
 
 CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
@@ -107,6 +110,14 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
     p.feat_sets = p.sets if corpus != "mat" else p.ami_sets + p.builtin_sets
     p.eval_sets = [s for s in p.sets if s != "train"]
     for m in names:
+        conf = Path(conf_dir) / f"{m}.yaml"
+        own = config.load(conf, ExperimentConfig).ensemble.seeds if train and ks == [None] and conf.is_file() else []
+        if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
+            members = [str(Path(exp_root) / exp_name(m, k)) for k in own]
+            p.trainings += [Training(str(conf), k, e) for k, e in zip(own, members)]
+            p.ensembles[str(Path(exp_root) / m)] = members
+            p.exps.append(str(Path(exp_root) / m))
+            continue
         members = [str(Path(exp_root) / exp_name(m, k)) for k in ks]
         p.exps += members
         if train:

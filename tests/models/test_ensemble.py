@@ -1,4 +1,5 @@
 """Ensembles (steps/make_ensemble.py): one model dir whose probabilities are the members' mean."""
+import shutil
 import subprocess
 import sys
 
@@ -103,6 +104,12 @@ def test_bad_members_are_refused_naming_the_file(members, tmp_path):
         ensemble.make_ensemble([uni, late], tmp_path / "e")
     ensemble.make_ensemble([late, members["bi"]], tmp_path / "ens_bi")    # not a stream: any delays
     assert TrainedModel(tmp_path / "ens_bi").model_config.label_delay == 0
+    single = tmp_path / "single"   # a trained model's dir (its config.yaml) is never made an ensemble over
+    shutil.copytree(uni, single)
+    (single / "config.yaml").write_text("model: {}\n")
+    with pytest.raises(InputError, match=r"single: holds a trained model.*mv .*single .*single_single"):
+        ensemble.make_ensemble([uni, members["bi"]], single)
+    assert (single / "final.pt").read_bytes() == (uni / "final.pt").read_bytes()
 
 
 @pytest.mark.badinput

@@ -80,3 +80,30 @@ def test_the_shipped_models_run_and_take_int16():
         assert v.decode == Vad(folder / "final.pt", device="cpu").decode          # its own decode.yaml
         a, b = v.run(x, 8000), v.run(pcm, 8000)
         assert np.abs(a.probs - b.probs).max() < 1e-3 and a.segments == b.segments
+
+
+def test_an_ensemble_ships_with_every_member_halved(tmp_path, monkeypatch):
+    from vadkit.models import ensemble
+    monkeypatch.chdir(tmp_path)
+    feats = [compute_features(toy_recording(np.random.default_rng(3), 6.0)[0], 8000, FeatureConfig())]
+    members = []
+    for k in (1, 2):
+        members.append(make_model_dir(tmp_path / f"exp/pair_seed{k}", bidirectional=True, seed=0))
+        torch.manual_seed(k)   # same stats (seed 0's recording), other weights
+        ck = torch.load(members[-1] / "final.pt", weights_only=True)
+        ck["model_state"] = {n: torch.randn_like(v) * 0.3 for n, v in ck["model_state"].items()}
+        torch.save(ck, members[-1] / "final.pt")
+        io.write_json(members[-1] / "history.json", [{"epoch": e, "seconds": 30.0 * k} for e in (1, 2)])
+    ensemble.make_ensemble(members, tmp_path / "exp/pair")
+    decode = DecodeConfig(threshold=0.4)
+    card = pretrained.card_text(tmp_path / "exp/pair", "pair", decode, "## Training\nthe notes")
+    assert "- Network: the mean of 2 networks' speech probabilities, each a 1-layer bidirectional LSTM" in card
+    assert "- Trained 2 epochs each (2 trainings), 3 min in all; " in card
+    done = pretrained.package(tmp_path / "exp/pair", tmp_path / "shipped/pair", decode, feats, card)
+    ck = torch.load(tmp_path / "shipped/pair/final.pt", weights_only=True)
+    assert done["precision"] == "float16" and len(ck["members"]) == 2
+    assert all(v.dtype == torch.float16 for m in ck["members"] for v in m["model_state"].values())
+    a = TrainedModel(tmp_path / "exp/pair", "cpu").probs(feats)[0]
+    b = TrainedModel(tmp_path / "shipped/pair", "cpu").probs(feats)[0]
+    assert np.abs(a - b).max() <= pretrained.HALF_TOLERANCE and np.abs(a - b).max() > 0
+    assert Vad(tmp_path / "shipped/pair", chunk_s=None).decode.threshold == 0.4

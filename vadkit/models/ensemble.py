@@ -19,6 +19,9 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     out_dir = Path(out_dir)
     if len(member_dirs) < 2:
         raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(member_dirs)}")
+    if (out_dir / "config.yaml").is_file():   # a single trained model lives there: never overwrite its final.pt
+        raise InputError(f"{out_dir}: holds a trained model (config.yaml, final.pt), not an ensemble; move it "
+                         f"away (e.g. mv {out_dir} {out_dir}_single) and run again")
     tms = [TrainedModel(d, device="cpu") for d in member_dirs]   # each names a missing final.pt itself
     sig = {"members": [io.file_id(t.path) for t in tms]}
     if io.is_current(out_dir / "ensemble.yaml", sig, [out_dir / "final.pt"]):

@@ -56,9 +56,10 @@ def package(exp_dir: str | Path, out_dir: str | Path, decode: DecodeConfig, chec
     decode.yaml and MODEL_CARD.md (`card`, with the precision line added).  Returns what was chosen."""
     src = TrainedModel(exp_dir, device="cpu")
     ck = load_checkpoint(src.path)
-    if "members" in ck:
-        raise InputError(f"{src.path}: an ensemble; ship a single model")
-    half = {**ck, "model_state": _halved(ck["model_state"])}
+    if "members" in ck:   # an ensemble (steps/make_ensemble.py): every member's weights
+        half = {**ck, "members": [{**m, "model_state": _halved(m["model_state"])} for m in ck["members"]]}
+    else:
+        half = {**ck, "model_state": _halved(ck["model_state"])}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(half, out / "final.pt")
@@ -96,18 +97,24 @@ def card_text(exp_dir: str | Path, name: str, decode: DecodeConfig, notes: str) 
     exp_dir = Path(exp_dir)
     tm = TrainedModel(exp_dir, device="cpu")
     mc, fc = tm.model_config, tm.feature_config
-    history = io.read_json(exp_dir / "history.json")
+    trained = [Path(m).parent for m in tm.members] or [exp_dir]   # an ensemble: its members' training
+    histories = [io.read_json(d / "history.json") for d in trained]
+    net = (f"{mc.num_layers}-layer {'bidirectional ' if mc.bidirectional else ''}{mc.arch.upper()}, "
+           f"{mc.hidden_size} units")
+    if tm.members:
+        net = f"the mean of {len(tm.members)} networks' speech probabilities, each a {net}"
     lines = [f"# {name}", "",
-             f"- Network: {mc.num_layers}-layer {'bidirectional ' if mc.bidirectional else ''}{mc.arch.upper()}, "
-             f"{mc.hidden_size} units, {sum(p.numel() for p in tm.net.parameters())} parameters; weights "
-             "{precision}.",
+             f"- Network: {net}, {sum(p.numel() for p in tm.net.parameters())} parameters"
+             + (" in all" if tm.members else "") + "; weights {precision}.",
              f"- Input: {fc.sample_rate_hz} Hz audio (other rates are resampled), {mc.input_dims} feature dims of "
              f"{fc.kind} on a {fc.win_ms:g} ms / {fc.hop_ms:g} ms grid, global CMVN ({tm.cmvn}).",
              f"- Streaming: {'no (needs the whole recording)' if mc.bidirectional else 'yes (StreamingVad)'}"
              + (f", {mc.label_delay * fc.hop_ms:g} ms of network look-ahead (label_delay {mc.label_delay})."
                 if mc.label_delay else "."),
-             f"- Trained {len(history)} epochs, {sum(h.get('seconds', 0) for h in history) / 60:.0f} min; the epoch "
-             "kept: lowest dev loss.",
+             f"- Trained {len(histories[0])} epochs"
+             + (f" each ({len(histories)} trainings)" if len(histories) > 1 else "")
+             + f", {sum(h.get('seconds', 0) for hs in histories for h in hs) / 60:.0f} min"
+             + (" in all" if tm.members else "") + "; the epoch kept: lowest dev loss.",
              f"- Post-processing (decode.yaml): {config.to_dict(decode)}", "",
              "## Scores (frames on the 10 ms grid, all files pooled)", "", *_score_rows(exp_dir), "",
              notes.strip(), ""]
