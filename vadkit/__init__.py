@@ -25,7 +25,8 @@ __version__ = "0.1.0"
 # each other).  tests/test_layers.py reads it.
 LAYERS = (
     ("errors", "names"),
-    ("config", "intervals", "plan"),
+    ("config", "intervals"),
+    ("plan",),                      # reads model configs (a config's own ensemble)
     ("cli",),
     ("io",),
     ("data",),
