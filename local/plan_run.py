@@ -14,8 +14,9 @@ eval_<--test-name or its folder's name>, so it never replaces data/test or exp/<
 import shlex
 
 from vadkit import cli, config, plan
-from vadkit.config import ExperimentConfig, MixCorpusConfig
+from vadkit.config import ExperimentConfig, MixCorpusConfig, TrainConfig
 from vadkit.corpora import mix
+from vadkit.errors import InputError
 
 
 def _seeds(trainings: list) -> list[str]:
@@ -23,8 +24,15 @@ def _seeds(trainings: list) -> list[str]:
     config's own where the plan sets none, e.g. beside a config's ensemble members)."""
     if all(x.seed is None for x in trainings):
         return []
-    return [str(x.seed if x.seed is not None else config.load(x.config, ExperimentConfig).train.seed)
-            for x in trainings]
+    return [str(x.seed if x.seed is not None else _config_seed(x.config)) for x in trainings]
+
+
+def _config_seed(conf: str) -> int:
+    """A config's train.seed; TrainConfig's default for one that does not load (its training names the error)."""
+    try:
+        return config.load(conf, ExperimentConfig).train.seed
+    except InputError:
+        return TrainConfig().seed
 
 
 def main(argv=None):

@@ -3,7 +3,8 @@ import subprocess
 
 import pytest
 
-from vadkit import plan
+from vadkit import config, plan
+from vadkit.config import ExperimentConfig
 from vadkit.errors import InputError
 
 from conftest import ROOT
@@ -96,7 +97,8 @@ def test_a_config_can_make_its_model_an_ensemble_of_seeds(tmp_path):
     seeded = plan.plan("builtin", models="pair", seeds="1 2", conf_dir=str(conf))   # --seeds: as for any model
     assert seeded.exps == ["exp/pair_seed1", "exp/pair_seed2", "exp/pair_ens"]
     assert plan.plan("dir", models="pair", conf_dir=str(conf), train=False).exps == ["exp/pair"]
-    for bad in ("[1]", "[1, 1]", "[1, x]"):
-        (conf / "bad.yaml").write_text(f"ensemble:\n  seeds: {bad}\n")
+    for bad in ("[1]", "[1, 1]", "[1, x]"):   # refused where the config is read for training (naming the file);
+        (conf / "bad.yaml").write_text(f"ensemble:\n  seeds: {bad}\n")   # the plan goes on: other trainings run
         with pytest.raises(InputError, match="bad.yaml: ensemble: .*seeds must be two or more different integers"):
-            plan.plan("builtin", models="bad", conf_dir=str(conf))
+            config.load(conf / "bad.yaml", ExperimentConfig)
+        assert plan.plan("builtin", models="bad lstm", conf_dir=str(conf)).exps == ["exp/bad", "exp/lstm"]

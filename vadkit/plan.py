@@ -90,6 +90,15 @@ def eval_set_name(test_dir: str, test_name: str = "") -> str:
     return EVAL_PREFIX + name
 
 
+def _own_ensemble(conf: Path) -> list[int]:
+    """The seeds of a model config's `ensemble:` section; none for a config that is missing or does not load
+    (its training reports that, naming the file, and the run's other trainings go on)."""
+    try:
+        return config.load(conf, ExperimentConfig).ensemble.seeds if conf.is_file() else []
+    except InputError:
+        return []
+
+
 def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemble: bool = True,
          ami: bool = False, ami_telephone: str = "mulaw", builtin_eval: bool = False, train: bool = True,
          exp_root: str = "exp", conf_dir: str = "conf", eval_set: str = "eval_test", xdev: bool = False) -> Plan:
@@ -111,7 +120,7 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
     p.eval_sets = [s for s in p.sets if s != "train"]
     for m in names:
         conf = Path(conf_dir) / f"{m}.yaml"
-        own = config.load(conf, ExperimentConfig).ensemble.seeds if train and ks == [None] and conf.is_file() else []
+        own = _own_ensemble(conf) if train and ks == [None] else []
         if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
             members = [str(Path(exp_root) / exp_name(m, k)) for k in own]
             p.trainings += [Training(str(conf), k, e) for k, e in zip(own, members)]
@@ -121,7 +130,7 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
         members = [str(Path(exp_root) / exp_name(m, k)) for k in ks]
         p.exps += members
         if train:
-            p.trainings += [Training(str(Path(conf_dir) / f"{m}.yaml"), k, e) for k, e in zip(ks, members)]
+            p.trainings += [Training(str(conf), k, e) for k, e in zip(ks, members)]
             if ensemble and len(ks) >= 2:
                 p.ensembles[str(Path(exp_root) / ensemble_name(m))] = members
     p.exps += [str(Path(exp_root) / ensemble_name(m)) for m in names if ensemble and len(ks) >= 2]
