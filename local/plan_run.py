@@ -14,25 +14,8 @@ eval_<--test-name or its folder's name>, so it never replaces data/test or exp/<
 import shlex
 
 from vadkit import cli, config, plan
-from vadkit.config import ExperimentConfig, MixCorpusConfig, TrainConfig
+from vadkit.config import MixCorpusConfig
 from vadkit.corpora import mix
-from vadkit.errors import InputError
-
-
-def _seeds(trainings: list) -> list[str]:
-    """steps/train.sh's --seed: none when every training takes its config's seed, else one per training (the
-    config's own where the plan sets none, e.g. beside a config's ensemble members)."""
-    if all(x.seed is None for x in trainings):
-        return []
-    return [str(x.seed if x.seed is not None else _config_seed(x.config)) for x in trainings]
-
-
-def _config_seed(conf: str) -> int:
-    """A config's train.seed; TrainConfig's default for one that does not load (its training names the error)."""
-    try:
-        return config.load(conf, ExperimentConfig).train.seed
-    except InputError:
-        return TrainConfig().seed
 
 
 def main(argv=None):
@@ -63,7 +46,7 @@ def main(argv=None):
     values = {"models": r.models, "corpus_sets": r.corpus_sets, "ami_sets": r.ami_sets,
               "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,
               "train_exps": [x.exp_dir for x in t], "train_confs": [x.config for x in t],
-              "train_seeds": _seeds(t), "ensembles": list(r.ensembles),
+              "train_seeds": [str(x.seed) for x in t if x.seed is not None], "ensembles": list(r.ensembles),
               "exps": r.exps, "merge_seeds": ["true" if r.merge_seeds else "false"]}
     for name, words in values.items():
         print(f"{name}={shlex.quote(' '.join(words))}")

@@ -8,13 +8,14 @@ inputs/outputs: feats (batch, frames, input_dims) -> probs (batch, frames); unid
 also take and return the LSTM state h0/c0 -> hn/cn, so they can stream).
 """
 from vadkit import cli
+from vadkit.config import HEADS
 from vadkit.tool import export
 
 
 def main(argv=None):
     p = cli.parser(__doc__)
     p.add_argument("--format", default="both", choices=["torchscript", "onnx", "both"])
-    p.add_argument("--head", default="phrase", choices=["phrase", "turn"],
+    p.add_argument("--head", default=HEADS[0], choices=HEADS,
                    help="the output exported: phrase-level speech, or turn-level (models with turn_head)")
     p.add_argument("model", help="exp/<model> (holding final.pt) or a .pt file")
     p.add_argument("out_dir", help="folder to write model.pt, model.onnx and features.json into")

@@ -91,7 +91,7 @@ def test_a_config_can_make_its_model_an_ensemble_of_seeds(tmp_path):
     p = plan.plan("builtin", models="pair lstm", conf_dir=str(conf))
     assert [(t.config, t.seed, t.exp_dir) for t in p.trainings] == [
         (f"{conf}/pair.yaml", 3, "exp/pair_seed3"), (f"{conf}/pair.yaml", 5, "exp/pair_seed5"),
-        (f"{conf}/lstm.yaml", None, "exp/lstm")]
+        (f"{conf}/lstm.yaml", 1, "exp/lstm")]     # beside seeded trainings, its config's own seed: one per training
     assert p.ensembles == {"exp/pair": ["exp/pair_seed3", "exp/pair_seed5"]}
     assert p.exps == ["exp/pair", "exp/lstm"] and not p.merge_seeds     # the members are not decoded
     seeded = plan.plan("builtin", models="pair", seeds="1 2", conf_dir=str(conf))   # --seeds: as for any model

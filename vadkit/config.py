@@ -141,6 +141,7 @@ class ExperimentConfig:
 
 
 BRIDGE_SIDES = ("auto", "both", "past")
+HEADS = ("phrase", "turn")   # a model's outputs, in order: phrase-level speech, then (model.turn_head) turn-level
 BRIDGE_KEYS = ("bridge_half_life_ms", "bridge_weight", "bridge_sides")
 
 
@@ -183,8 +184,8 @@ class DecodeConfig:
             bad.append(f"bridge_weight must be in [0, 1], not {self.bridge_weight!r}")
         if self.bridge_sides not in BRIDGE_SIDES:
             bad.append(f"bridge_sides must be one of {', '.join(BRIDGE_SIDES)}, not {self.bridge_sides!r}")
-        if self.head not in ("phrase", "turn"):
-            bad.append(f"head must be phrase or turn, not {self.head!r}")
+        if self.head not in HEADS:
+            bad.append(f"head must be {' or '.join(HEADS)}, not {self.head!r}")
         if self.max_speech_s is not None and not (isinstance(self.max_speech_s, (int, float)) and self.max_speech_s >= 0.05):
             bad.append(f"max_speech_s must be null or >= 0.05 s, not {self.max_speech_s!r}")
         if bad:

@@ -90,13 +90,13 @@ def eval_set_name(test_dir: str, test_name: str = "") -> str:
     return EVAL_PREFIX + name
 
 
-def _own_ensemble(conf: Path) -> list[int]:
-    """The seeds of a model config's `ensemble:` section; none for a config that is missing or does not load
-    (its training reports that, naming the file, and the run's other trainings go on)."""
+def _experiment(conf: Path) -> ExperimentConfig:
+    """A model config as the plan reads it; the defaults for one that is missing or does not load (its training
+    reports that, naming the file, and the run's other trainings go on)."""
     try:
-        return config.load(conf, ExperimentConfig).ensemble.seeds if conf.is_file() else []
+        return config.load(conf, ExperimentConfig) if conf.is_file() else ExperimentConfig()
     except InputError:
-        return []
+        return ExperimentConfig()
 
 
 def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemble: bool = True,
@@ -118,9 +118,11 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
         p.builtin_sets = ["builtin_dev", "builtin_test"]
     p.feat_sets = p.sets if corpus != "mat" else p.ami_sets + p.builtin_sets
     p.eval_sets = [s for s in p.sets if s != "train"]
+    own_seed = {}   # conf path -> its train.seed (the seed of a training that sets none)
     for m in names:
         conf = Path(conf_dir) / f"{m}.yaml"
-        own = _own_ensemble(conf) if train and ks == [None] else []
+        exp = _experiment(conf) if train else ExperimentConfig()
+        own, own_seed[conf] = (exp.ensemble.seeds if ks == [None] else []), exp.train.seed
         if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
             members = [str(Path(exp_root) / exp_name(m, k)) for k in own]
             p.trainings += [Training(str(conf), k, e) for k, e in zip(own, members)]
@@ -134,4 +136,7 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
             if ensemble and len(ks) >= 2:
                 p.ensembles[str(Path(exp_root) / ensemble_name(m))] = members
     p.exps += [str(Path(exp_root) / ensemble_name(m)) for m in names if ensemble and len(ks) >= 2]
+    if any(t.seed is not None for t in p.trainings):   # steps/train.sh takes no seed or one per training
+        p.trainings = [t if t.seed is not None else Training(t.config, own_seed[Path(t.config)], t.exp_dir)
+                       for t in p.trainings]
     return p

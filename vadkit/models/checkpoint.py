@@ -13,11 +13,11 @@ import numpy as np
 import torch
 
 from vadkit import config, io
-from vadkit.config import FeatureConfig, ModelConfig, TrainConfig
+from vadkit.config import HEADS, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.networks import HEADS, Ensemble, build_model, n_heads, predict_logits, sigmoid, use_head
+from vadkit.models.networks import Ensemble, build_model, n_heads, predict_logits, sigmoid, use_head
 
 
 FINAL_KEYS = ("model_config", "feature_config", "norm_stats")   # exp/<model>/final.pt, + model_state or members
@@ -100,7 +100,7 @@ class TrainedModel:
 
     @property
     def heads(self) -> tuple[str, ...]:
-        """The outputs this model has (networks.HEADS): phrase, and turn when trained with turn_head."""
+        """The outputs this model has (config.HEADS): phrase, and turn when trained with turn_head."""
         return HEADS[:n_heads(self.model_config)]
 
     def use_head(self, name: str) -> None:

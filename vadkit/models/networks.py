@@ -20,11 +20,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from vadkit.config import ModelConfig
+from vadkit.config import HEADS, ModelConfig
 from vadkit.errors import InputError
-
-HEADS = ("phrase", "turn")   # output k of a model: phrase-level speech, then (turn_head) turn-level activity
-
 
 def n_heads(cfg: ModelConfig) -> int:
     return 2 if cfg.turn_head else 1
@@ -166,7 +163,7 @@ def use_head(net: nn.Module, name: str, what: str = "the model") -> None:
     """Make every call of `net` (a network or an ensemble) return head `name` (HEADS); InputError when
     `net` has no such head."""
     if name not in HEADS:
-        raise InputError(f"head must be one of {', '.join(HEADS)}, not {name!r}")
+        raise InputError(f"head must be {' or '.join(HEADS)}, not {name!r}")
     k = HEADS.index(name)
     nets = [m for m in net.modules() if isinstance(m, (LstmVad, CrnnVad))]
     if any(n_heads(m.cfg) <= k for m in nets):
