@@ -5,7 +5,9 @@ e.g.: steps/export.py exp/lstm exp/lstm/export
 
 Writes <out-dir>/model.pt (TorchScript), model.onnx and features.json (the feature config and the
 inputs/outputs: feats (batch, frames, input_dims) -> probs (batch, frames); unidirectional models
-also take and return the LSTM state h0/c0 -> hn/cn, so they can stream).
+also take and return the LSTM state h0/c0 -> hn/cn, so they can stream).  An ensemble (exp/blstm60, or a
+shipped model's folder such as vadkit/pretrained/blstm60) exports as one graph: the mean of its members'
+probabilities.
 """
 from vadkit import cli
 from vadkit.config import HEADS

@@ -80,6 +80,17 @@ def make_model_dir(path, bidirectional=False, input_dims=20, hidden=16, seed=0, 
     return path
 
 
+def reweighted(src, dst, seed, **model):
+    """A model dir with src's features and normalisation, other weights (and model config changes)."""
+    ck = torch.load(src / "final.pt", weights_only=True)
+    mc = ModelConfig(**{**ck["model_config"], **model})
+    torch.manual_seed(seed)
+    ck.update(model_config=config.to_dict(mc), model_state=build_model(mc).state_dict())
+    dst.mkdir(parents=True, exist_ok=True)
+    torch.save(ck, dst / "final.pt")
+    return dst
+
+
 # ---------------------------------------------------------------- sources of the mix corpus
 TINY = dict(train_minutes=0.4, dev_minutes=0.2, test_minutes=0.2, min_rec_s=10.0, max_rec_s=12.0,
             dev_share=0.25, test_share=0.25, noise_dev_share=0.25, noise_test_share=0.25)

@@ -7,28 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from vadkit import config
-from vadkit.config import DecodeConfig, ModelConfig
+from vadkit.config import DecodeConfig
 from vadkit.errors import InputError
 from vadkit.features.extract import features_of_file
 from vadkit.models import ensemble
 from vadkit.models.checkpoint import TrainedModel
-from vadkit.models.networks import build_model
 from vadkit.tool import export
 
-from builders import make_model_dir, toy_recording
+from builders import make_model_dir, reweighted, toy_recording
 from conftest import ROOT, child_env
-
-
-def reweighted(src, dst, seed, **model):
-    """A model dir with src's features and normalisation, other weights (and model config changes)."""
-    ck = torch.load(src / "final.pt", weights_only=True)
-    mc = ModelConfig(**{**ck["model_config"], **model})
-    torch.manual_seed(seed)
-    ck.update(model_config=config.to_dict(mc), model_state=build_model(mc).state_dict())
-    dst.mkdir(parents=True, exist_ok=True)
-    torch.save(ck, dst / "final.pt")
-    return dst
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +84,12 @@ def test_bad_members_are_refused_naming_the_file(members, tmp_path):
     ensemble.make_ensemble([uni, members["bi"]], tmp_path / "ens")
     with pytest.raises(InputError, match="already an ensemble; list its members"):
         ensemble.make_ensemble([tmp_path / "ens", uni], tmp_path / "e")
-    with pytest.raises(InputError, match="an ensemble of 2 models.*export a member"):
-        export.export(tmp_path / "ens", tmp_path / "export")
+    wide = reweighted(uni, tmp_path / "wide", 5, hidden_size=32)   # one h0/c0 cannot hold both states
+    ensemble.make_ensemble([uni, wide], tmp_path / "ens_wide")
+    with pytest.raises(InputError, match="ens_wide/final.pt: a streaming ensemble whose members differ in layers "
+                       "or hidden size cannot share one h0/c0"):
+        export.export(tmp_path / "ens_wide", tmp_path / "export")
+    assert not (tmp_path / "export").exists()
     late = reweighted(uni, tmp_path / "late", 4, label_delay=3)   # streams would get frames at different times
     with pytest.raises(InputError, match=r"different label delays \(0, 3\); ensemble streaming models of one"):
         ensemble.make_ensemble([uni, late], tmp_path / "e")

@@ -9,7 +9,7 @@ from vadkit.features.extract import compute_features
 from vadkit.models.checkpoint import TrainedModel
 from vadkit.tool import export
 
-from builders import make_model_dir, toy_recording
+from builders import make_model_dir, reweighted, toy_recording
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -41,6 +41,40 @@ def test_onnx_and_torchscript_equal_pytorch(tmp_path, bidirectional):
         a = sess.run(None, {"feats": feats[None, :500], "h0": h, "c0": h})
         b = sess.run(None, {"feats": feats[None, 500:], "h0": a[1], "c0": a[2]})
         assert np.abs(np.concatenate([a[0][0], b[0][0]]) - ref).max() < 1e-4
+
+
+def test_an_ensemble_exports_as_one_graph_giving_its_members_mean(tmp_path):
+    """The shipped blstm60 is an ensemble: its export must give what vadkit decodes, read-ahead members
+    aligned; a streaming ensemble carries every member's state in one h0/c0."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from vadkit.models import ensemble
+    uni = make_model_dir(tmp_path / "uni", hidden=16)
+    members = {"late60": reweighted(uni, tmp_path / "late60", 1, input_dims=60, label_delay=3),
+               "bi": reweighted(uni, tmp_path / "bi", 2, bidirectional=True),
+               "uni60": reweighted(uni, tmp_path / "uni60", 3, input_dims=60)}
+    x, _ = toy_recording(np.random.default_rng(3), 10.0)
+    for name, ms, stream in (("offline", [members["late60"], members["bi"]], False),
+                             ("stream", [uni, members["uni60"]], True)):
+        ensemble.make_ensemble(ms, tmp_path / name)
+        export.export(tmp_path / name, tmp_path / f"{name}_out", formats=("onnx",))
+        tm = TrainedModel(tmp_path / name, device="cpu")
+        raw = compute_features(x, 8000, tm.feature_config)
+        ref = tm.probs([raw])[0]
+        feats = raw[None, :, :60].astype(np.float32)
+        info = json.loads((tmp_path / f"{name}_out/features.json").read_text())
+        assert info["members"] == 2 and info["input_dims"] == 60
+        sess = ort.InferenceSession(str(tmp_path / f"{name}_out/model.onnx"), providers=["CPUExecutionProvider"])
+        if not stream:
+            assert info["inputs"] == ["feats"]
+            got = sess.run(None, {"feats": feats})[0][0]
+            assert got.shape == ref.shape and np.abs(got - ref).max() < 1e-4
+            continue
+        h = np.zeros((2, 1, 16), np.float32)   # members x layers
+        a = sess.run(None, {"feats": feats[:, :400], "h0": h, "c0": h})
+        b = sess.run(None, {"feats": feats[:, 400:], "h0": a[1], "c0": a[2]})
+        got = np.concatenate([a[0][0], b[0][0]])
+        assert got.shape == ref.shape and np.abs(got - ref).max() < 1e-4
 
 
 def test_a_label_delay_streams_as_features_json_says(tmp_path):

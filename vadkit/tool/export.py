@@ -4,6 +4,8 @@ The exported network maps raw features to speech probabilities:
     feats (batch, frames, input_dims) float32 -> probs (batch, frames) float32 in [0, 1]
 and, for unidirectional models, also takes and returns the LSTM state so it can stream:
     (feats, h0, c0) -> (probs, hn, cn),  h/c: (num_layers, batch, hidden_size), zeros at the start.
+An ensemble (steps/make_ensemble.py, the shipped blstm60) exports as one graph giving the mean of its members'
+probabilities; a streaming one takes h/c of (members x num_layers, batch, hidden_size).
 A model with a label delay d returns each frame's probability d frames late (features.json says how).
 feats are the first input_dims columns of vadkit.features.compute_features (librosa-style MFCCs,
 then deltas; the recipe's models take the 20 static MFCCs); features.json beside the exported
@@ -30,24 +32,45 @@ OUT_SUFFIXES = (".pt", ".onnx", ".json", ".pth")  # what an output name ends in 
 
 class ExportedVad(nn.Module):
     """Normalisation + LSTM + sigmoid of the model's head (TrainedModel.use_head), with explicit LSTM state
-    for unidirectional models."""
+    for unidirectional models.  An ensemble exports as one graph: every member reads the first input_dims
+    columns it was trained on, and the output is the mean of their probabilities (as TrainedModel decodes
+    it); a stateful ensemble stacks its members' states along the layer axis (member 0's layers first)."""
 
     def __init__(self, tm: TrainedModel):
         super().__init__()
         d = tm.model_config.input_dims
         self.register_buffer("mean", torch.tensor(tm.norm.mean[:d], dtype=torch.float32))
         self.register_buffer("std", torch.tensor(tm.norm.std[:d], dtype=torch.float32))
-        self.lstm, self.output = tm.net.lstm, tm.net.output
+        nets = list(tm.net.members) if tm.members else [tm.net]
+        self.lstms = nn.ModuleList(n.lstm for n in nets)
+        self.outputs = nn.ModuleList(n.output for n in nets)
+        self.dims = [n.cfg.input_dims for n in nets]
+        self.layers = [n.cfg.num_layers for n in nets]
+        # a whole-input graph aligns a member that reads ahead (label_delay d) as TrainedModel does: its last
+        # frame repeated d times, its first d outputs dropped; a stream returns them d frames late instead
+        self.delays = [0 if n.cfg.bidirectional else n.cfg.label_delay for n in nets]
         self.stateful = not tm.model_config.bidirectional
+        if self.stateful and len({(n.cfg.num_layers, n.cfg.hidden_size) for n in nets}) > 1:
+            raise InputError(f"{tm.path}: a streaming ensemble whose members differ in layers or hidden size "
+                             "cannot share one h0/c0 input; export each member (its exp dir) instead")
         self.head = tm.heads.index(tm.head)
 
     def forward(self, feats: torch.Tensor, h0: torch.Tensor | None = None, c0: torch.Tensor | None = None):
         x = (feats - self.mean) / self.std
-        if self.stateful:
-            out, (hn, cn) = self.lstm(x, (h0, c0))
-            return torch.sigmoid(self.output(out)[..., self.head]), hn, cn
-        out, _ = self.lstm(x)
-        return torch.sigmoid(self.output(out)[..., self.head])
+        probs, hs, cs, k = [], [], [], 0
+        for lstm, output, d, n, late in zip(self.lstms, self.outputs, self.dims, self.layers, self.delays):
+            if self.stateful:
+                out, (h, c) = lstm(x[..., :d], (h0[k:k + n], c0[k:k + n]))
+                hs.append(h)
+                cs.append(c)
+                k += n
+            elif late:
+                out = lstm(torch.cat([x[..., :d], x[:, -1:, :d].expand(-1, late, -1)], 1))[0][:, late:]
+            else:
+                out, _ = lstm(x[..., :d])
+            probs.append(torch.sigmoid(output(out)[..., self.head]))
+        p = probs[0] if len(probs) == 1 else torch.stack(probs).mean(0)
+        return (p, torch.cat(hs), torch.cat(cs)) if self.stateful else p
 
 
 def example_inputs(tm: TrainedModel, batch: int = 1, frames: int = 50) -> tuple:
@@ -55,7 +78,7 @@ def example_inputs(tm: TrainedModel, batch: int = 1, frames: int = 50) -> tuple:
     feats = torch.randn(batch, frames, mc.input_dims)
     if mc.bidirectional:
         return (feats,)
-    h = torch.zeros(mc.num_layers, batch, mc.hidden_size)
+    h = torch.zeros(mc.num_layers * max(len(tm.members), 1), batch, mc.hidden_size)
     return feats, h, h.clone()
 
 
@@ -76,9 +99,6 @@ def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] 
     tm = TrainedModel(model_dir, device="cpu")
     tm.require_streamable("export")
     tm.use_head(head)
-    if tm.members:
-        raise InputError(f"{tm.path}: an ensemble of {len(tm.members)} models; export is for one network so far: "
-                         f"export a member (e.g. {Path(tm.members[0]).parent})")
     wrapper = ExportedVad(tm).eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     args = example_inputs(tm)
@@ -101,6 +121,7 @@ def export(model_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] 
                                   dynamic_axes=dyn, opset_version=17, dynamo=False)
             written.append(out_dir / "model.onnx")
     info = {"inputs": names_in, "outputs": names_out, "head": head, "input_dims": tm.model_config.input_dims,
+            "members": len(tm.members) or 1,
             "model_config": config.to_dict(tm.model_config), "features": config.to_dict(tm.feature_config),
             "features_doc": "vadkit.features.compute_features(x, sample_rate_hz, features)[:, :input_dims]; "
                             "frame k covers samples [k*hop, k*hop+win); normalisation is inside the model"}
