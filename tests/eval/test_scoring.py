@@ -116,6 +116,74 @@ def test_post_processing_is_tuned_on_dev_with_the_threshold(sets, tmp_path):
         ScoreConfig(tune_pad_ms=[-5])
 
 
+def test_plateau_rule_takes_the_middle_of_a_broad_plateau_over_a_lone_peak():
+    # setting 0 peaks once (0.90 at one threshold), setting 1 stays within 0.005 of that over five thresholds
+    values = [[0.80, 0.90, 0.80, 0.80, 0.80, 0.80, 0.80, None],
+              [0.70, 0.80, 0.897, 0.899, 0.896, 0.898, 0.897, 0.85]]
+    best, plateau = ScoreConfig(), ScoreConfig(tune_rule="plateau", tune_margin=0.005)
+    assert scoring.choose_setting(values, best) == (0, 1, 0.90)
+    assert scoring.choose_setting(values, plateau) == (1, 4, 0.90)
+    assert scoring.choose_setting(values, ScoreConfig(tune_rule="plateau", tune_margin=0.0)) == (0, 1, 0.90)
+    wide = ScoreConfig(tune_rule="plateau", tune_margin=0.5)       # everything is near: the longest defined run
+    assert scoring.choose_setting(values, wide) == (1, 3, 0.90)
+    dcf = [[0.3, 0.1, 0.3], [0.12, 0.11, 0.13]]                  # lower is better
+    assert scoring.choose_setting(dcf, ScoreConfig(tune_metric="dcf")) == (0, 1, 0.1)
+    assert scoring.choose_setting(dcf, ScoreConfig(tune_metric="dcf", tune_rule="plateau", tune_margin=0.05)) \
+        == (1, 1, 0.1)
+    assert scoring.choose_setting([[None, None]], plateau) is None
+    for bad in ({"tune_rule": "median"}, {"tune_margin": -0.1}, {"tune_margin": "small"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            ScoreConfig(**bad)
+
+
+def test_plateau_rule_is_recorded_with_the_tuned_scores(sets, tmp_path):
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.3)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.3, seed=1)
+    cfg = ScoreConfig(bootstrap_resamples=50, tune_step=0.05, max_frame_shift=0, tune_rule="plateau",
+                      tune_margin=0.02)
+    t = scoring.tune_threshold(sets["dev"], dev, cfg)
+    assert t["rule"] == "plateau" and t["best_value"] - 0.02 <= t["value"] <= t["best_value"]
+    m = scoring.score(sets["test"], test, cfg, tune_on=(sets["dev"], dev))["tuned"]
+    assert m["rule"] == "plateau" and m["threshold"] == t["threshold"]
+    assert "middle of the longest run of thresholds within 0.02" in m["threshold_source"]
+    assert scoring.score(sets["test"], test, FAST, tune_on=(sets["dev"], dev))["tuned"]["rule"] == "best"
+
+
+def test_compare_tune_rules_counts_each_left_out_recording_at_the_others_choice(sets, tmp_path, monkeypatch, capsys):
+    from conftest import run_script
+    data = sets["dev"].parent
+    for name, noise in (("sharp", 0.05), ("noisy", 0.45)):
+        fake_decode(sets["dev"], tmp_path / name / "decode_dev", noise=noise)
+    conf = tmp_path / "score.yaml"
+    conf.write_text("tune_step: 0.05\n")
+    status, out = run_script(monkeypatch, capsys, "local/compare_tune_rules.py", "--config", conf, "--data", data,
+                             "--sets", "dev test_absent", "--margins", "0.01 0.05", tmp_path / "sharp",
+                             tmp_path / "noisy", stream="out")
+    assert status == 0
+    rows = {line.split()[0].rsplit("/", 1)[-1]: [float(v) for v in line.split()[2:]]
+            for line in out.splitlines() if line.startswith(str(tmp_path))}
+    assert set(rows) == {"sharp", "noisy"} and all(len(v) == 3 for v in rows.values())   # best + two margins
+    assert rows["sharp"][0] > rows["noisy"][0] > 0.5          # held-out F1s that mean something
+    dec = scoring.load_decoded(sets["dev"], tmp_path / "noisy" / "decode_dev")
+    counts = scoring.sweep_counts(dec, ScoreConfig(tune_step=0.05))[2]
+    n = len(dec.rec_ids)                                       # the same by hand for one rule
+    total = np.zeros(4)
+    for i in range(n):
+        rest = [k for k in range(n) if k != i]
+        a, b, _ = scoring.choose_setting([[scoring.pooled(c[rest])["f1"] for c in row] for row in counts],
+                                         ScoreConfig(tune_step=0.05))
+        total += counts[a][b][i]
+    tn, fp, fn, tp = total
+    assert rows["noisy"][0] == pytest.approx(2 * tp / (2 * tp + fp + fn), abs=1e-4)
+    assert "mean over 2 rows" in out
+    status, err = run_script(monkeypatch, capsys, "local/compare_tune_rules.py", "--data", data, "--sets", "test",
+                             tmp_path / "sharp")
+    assert status == 1 and err.strip().endswith("decode them first (stage 4)")
+    status, err = run_script(monkeypatch, capsys, "local/compare_tune_rules.py", "--data", data, "--margins", "2",
+                             tmp_path / "sharp")
+    assert status == 1 and "--margins" in err and "tune_margin" in err
+
+
 def test_frame_shift_finds_the_latency(sets, tmp_path):
     out = fake_decode(sets["test"], tmp_path / "late/decode_test", noise=0.1, delay=3)
     m = scoring.score(sets["test"], out, FAST)

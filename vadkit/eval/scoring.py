@@ -103,7 +103,8 @@ def _counts(dec: Decoded, hyps: dict) -> np.ndarray:
     return np.array([list(metrics.confusion(dec.refs[r], hyps[r]).values()) for r in dec.rec_ids], dtype=np.int64)
 
 
-def _pooled(counts: np.ndarray) -> dict:
+def pooled(counts: np.ndarray) -> dict:
+    """f1, dcf and accuracy of (n_files, 4) counts pooled over the files."""
     tn, fp, fn, tp = (int(v) for v in counts.sum(axis=0))
     return {"f1": metrics.f1_from_counts(tp, fp, fn), "dcf": metrics.dcf_from_counts(tp, fp, fn, tn),
             "accuracy": (tp + tn) / max(tp + tn + fp + fn, 1)}
@@ -126,24 +127,62 @@ def postprocess_grid(dec: Decoded, cfg: ScoreConfig) -> list[dict]:
 
 
 def tune_threshold(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig) -> dict:
-    """The threshold in tune_step, 2*tune_step, ... < 1 (and the postprocess_grid setting) with the best
-    cfg.tune_metric on this set (ties: the decode config's post-processing, then the lowest threshold)."""
-    dec = load_decoded(data_dir, decode_dir)
-    best: dict = {"threshold": None, "value": None}
-    for pp in postprocess_grid(dec, cfg):
-        for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step:
-            v = _pooled(_counts(dec, rethreshold(dec, t, pp)[0]))[cfg.tune_metric]
-            if _better(cfg.tune_metric, v, best["value"]):
-                best = {"threshold": round(float(t), 6), "postprocess": pp, "value": v}
-    if best["threshold"] is None:
+    """The threshold in tune_step, 2*tune_step, ... < 1 and the postprocess_grid setting that
+    choose_setting picks on this set by cfg.tune_metric and cfg.tune_rule."""
+    thresholds, grid, counts = sweep_counts(load_decoded(data_dir, decode_dir), cfg)
+    values = [[pooled(c)[cfg.tune_metric] for c in row] for row in counts]
+    chosen = choose_setting(values, cfg)
+    if chosen is None:
         raise InputError(f"{data_dir}: {cfg.tune_metric} is undefined at every threshold (one class only); "
                          "tune on a set with both speech and non-speech")
-    return {**best, "metric": cfg.tune_metric, "data": str(data_dir), "decode": str(decode_dir)}
+    i, j, best = chosen
+    return {"threshold": thresholds[j], "postprocess": grid[i], "value": values[i][j], "best_value": best,
+            "rule": cfg.tune_rule, "metric": cfg.tune_metric, "data": str(data_dir), "decode": str(decode_dir)}
+
+
+def sweep_counts(dec: Decoded, cfg: ScoreConfig) -> tuple[list[float], list[dict], list[list[np.ndarray]]]:
+    """The thresholds tune_step.. < 1, the postprocess_grid settings, and counts[setting][threshold]: the
+    (n_files, 4) confusion counts of every recording there."""
+    thresholds = [round(float(t), 6) for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step]
+    grid = postprocess_grid(dec, cfg)
+    return thresholds, grid, [[_counts(dec, rethreshold(dec, t, pp)[0]) for t in thresholds] for pp in grid]
+
+
+def choose_setting(values: list[list[float | None]], cfg: ScoreConfig) -> tuple[int, int, float] | None:
+    """(setting, threshold index, best value) from values[setting][threshold] (None: undefined), or None.
+
+    tune_rule best: the best cfg.tune_metric (ties: the first setting, then the lowest threshold).  plateau:
+    among the runs of consecutive thresholds whose value is within tune_margin of that best (in any
+    setting), the middle of the longest (ties: as above).  On a small dev set the single best point is
+    partly luck; the middle of a broad plateau moves less from one set of recordings to the next."""
+    best = None
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            if _better(cfg.tune_metric, v, None if best is None else values[best[0]][best[1]]):
+                best = (i, j)
+    if best is None:
+        return None
+    top = values[best[0]][best[1]]
+    if cfg.tune_rule == "best":
+        return (*best, top)
+    sign = 1 if cfg.tune_metric == "f1" else -1
+    longest = (0, best)
+    for i, row in enumerate(values):
+        start = None
+        for j, v in enumerate(row + [None]):
+            near = v is not None and sign * (v - top) >= -cfg.tune_margin - 1e-12
+            if near and start is None:
+                start = j
+            elif not near and start is not None:
+                if j - start > longest[0]:
+                    longest = (j - start, (i, (start + j - 1) // 2))
+                start = None
+    return (*longest[1], top)
 
 
 def shift_search(dec: Decoded, cfg: ScoreConfig) -> dict:
     """The hypothesis delay in -max..max frames with the best cfg.tune_metric (ties: the smallest |k|)."""
-    by_shift = {k: _pooled(_counts(dec, {r: metrics.delay(h, k) for r, h in dec.hyps.items()}))
+    by_shift = {k: pooled(_counts(dec, {r: metrics.delay(h, k) for r, h in dec.hyps.items()}))
                 for k in sorted(range(-cfg.max_frame_shift, cfg.max_frame_shift + 1), key=abs)}
     best = 0
     for k, m in by_shift.items():
@@ -205,8 +244,11 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
         tuned, tuned_stats = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
         stats["tuned_counts"] = tuned_stats["counts"]   # for paired comparisons at the tuned setting
         pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
-        result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "threshold_source": (
-            f"best {t['metric']} ({t['value']:.4f}) on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
+        result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "rule": t["rule"],
+                           "threshold_source": (
+            (f"best {t['metric']} ({t['value']:.4f})" if t["rule"] == "best" else
+             f"middle of the longest run of thresholds within {cfg.tune_margin:g} of the best {t['metric']} "
+             f"({t['best_value']:.4f}; here {t['value']:.4f})") + f" on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
             f"{1 - cfg.tune_step:g}, {pp}" + (" (this very set: optimistic)" if Path(t["data"]).resolve()
                                          == Path(data_dir).resolve() else ", applied unchanged")),
             **{k: v for k, v in tuned.items() if k != "per_file"}}
