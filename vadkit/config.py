@@ -434,6 +434,9 @@ class MixCorpusConfig(MixingConfig):
                                          #   (vadkit.corpora.sounds.MUSIC_GENERATORS)
     noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
                                          #   the usual peak levels): loud noise alone is not speech
+    loud_event_prob: float = 0.0         # train only: a pause event is, with this chance, loud_event_db_min..max
+    loud_event_db_min: float = -5.0      #   against the speech power with no peak limit (louder than the speech:
+    loud_event_db_max: float = 10.0      #   a door, dishes, a blast of music); otherwise event_db_min..max, capped
     noise_speed_prob: float = 0.0        # train only: a real noise excerpt played faster or slower (pitch, spectrum
     noise_speed_min: float = 0.6         #   and rhythm together), factor uniform in this range: new kinds of noise
     noise_speed_max: float = 1.6         #   from the same few files

@@ -317,6 +317,29 @@ def test_noise_only_recordings_hold_no_speech_in_train_only(sources):
         mix.check_mix_config(tiny_cfg(noise_only_prob=1.5), "x.yaml")
 
 
+def test_loud_events_peak_above_the_speech_in_train_only(sources):
+    def loudest_pause_vs_speech(x, regions, sr=8000):
+        mask = np.zeros(len(x), bool)
+        for a, b in regions:
+            mask[int(a * sr):int(b * sr)] = True
+        return np.max(np.abs(x[~mask])) / np.max(np.abs(x[mask]))
+
+    base = dict(event_prob=1.0, snr_db_min=30.0, snr_db_max=30.0)   # events in every pause, a faint background
+    x0, r0 = _recording(sources, **base)
+    x1, r1 = _recording(sources, **base, loud_event_prob=1.0, loud_event_db_min=10.0, loud_event_db_max=10.0)
+    assert r1 == r0 and r0 and len(x1) == len(x0)                  # the same speech and labels
+    assert loudest_pause_vs_speech(x0, r0) <= 1.01                 # usual events never peak above the speech
+    assert loudest_pause_vs_speech(x1, r1) > 1.5                   # loud ones do
+    off = _recording(sources, **base, loud_event_prob=0.0, loud_event_db_min=10.0, loud_event_db_max=10.0)[0]
+    assert np.array_equal(off, x0)                                 # off: the corpus of before
+    d0 = _recording(sources, "dev", **base)[0]
+    assert np.array_equal(_recording(sources, "dev", **base, loud_event_prob=1.0)[0], d0)   # dev stays put
+    with pytest.raises(InputError, match="x.yaml: loud_event_prob must lie in"):
+        mix.check_mix_config(tiny_cfg(loud_event_prob=2.0), "x.yaml")
+    with pytest.raises(InputError, match="x.yaml: loud_event_db_min exceeds"):
+        mix.check_mix_config(tiny_cfg(loud_event_db_min=5.0, loud_event_db_max=0.0), "x.yaml")
+
+
 def test_noise_speed_changes_real_noise_in_train_only(sources):
     x0, r0 = _recording(sources, noise_only_prob=1.0)           # noise alone: the change is all there is
     x1, r1 = _recording(sources, noise_only_prob=1.0, noise_speed_prob=1.0, noise_speed_min=0.5, noise_speed_max=0.5)

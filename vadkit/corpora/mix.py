@@ -69,6 +69,9 @@ image-source shoebox room's (vadkit.corpora.augment.image_rir) instead of the st
 (`--train-noise-dir`: files outside the split, e.g. local/download_noise.py's Debian sounds) instead of
 the set's own noise, so training hears kinds no scored set holds; `train_noise_where: pauses` keeps the pool
 out of the beds under speech (pause events and noise-only recordings only).
+`loud_event_prob` makes a pause event, with that chance, loud_event_db_min..max (default -5..+10 dB) against
+the speech power with no peak limit, so training hears non-speech louder than the speech around it (elsewhere
+an event stays below the speech and never peaks above it).
 `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
 i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
 set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
@@ -361,6 +364,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     noise_speed_p = cfg.noise_speed_prob if train else 0.0
     pool_rng = rng.spawn(1)[0]                                               # ... and after that
     pool_p = cfg.train_noise_prob if train and len(train_noises) else 0.0
+    loud_rng = rng.spawn(1)[0]                                               # ... and after that
+    loud_p = cfg.loud_event_prob if train else 0.0
     noise_only = train and noise_rng.random() < cfg.noise_only_prob
     pool_in_bed = cfg.train_noise_where == "all" or noise_only   # "pauses": no pool sound under speech
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
@@ -402,6 +407,9 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
             return mixing.one_sound(noise_rng, sounds.EVENT_GENERATORS, n, rate)
         return noise(r, noises[int(r.integers(len(noises)))], n, rate) * sounds.fade(n, rate)
 
+    def loud_event() -> float | None:
+        return loud_rng.uniform(cfg.loud_event_db_min, cfg.loud_event_db_max) if loud_rng.random() < loud_p else None
+
     if noise_only:
         return _noise_only(mix_rng, cfg, duration_s, bed, event), []
 
@@ -410,7 +418,7 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     x, regions = mixing.make_recording(mix_rng, lambda: read_utterance(source_rng), duration_s, label_config(cfg),
                                     bed=bed, event=event,
                                     speech_fx=_speech_fx(speech_rng, cfg, read_utterance, music, train),
-                                    fill_gaps_ms=fill)
+                                    fill_gaps_ms=fill, loud_event=loud_event if loud_p else None)
     return _channel_fx(channel_rng, cfg, x).astype(np.float32), regions
 
 
@@ -444,6 +452,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not 0.5 <= cfg.speed_min <= cfg.speed_max <= 2.0, "need 0.5 <= speed_min <= speed_max <= 2"),
         (not 0 <= cfg.noise_speed_prob <= 1, "noise_speed_prob must lie in [0, 1]"),
         (not 0 <= cfg.train_noise_prob <= 1, "train_noise_prob must lie in [0, 1]"),
+        (not 0 <= cfg.loud_event_prob <= 1, "loud_event_prob must lie in [0, 1]"),
+        (cfg.loud_event_db_min > cfg.loud_event_db_max, "loud_event_db_min exceeds loud_event_db_max"),
         (cfg.train_noise_where not in TRAIN_NOISE_WHERE,
          f"train_noise_where must be one of {', '.join(TRAIN_NOISE_WHERE)}"),
         (not 0.25 <= cfg.noise_speed_min <= cfg.noise_speed_max <= 4.0,

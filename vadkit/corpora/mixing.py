@@ -50,6 +50,7 @@ Segments = intervals.Segments
 UtteranceSource = Callable[[], np.ndarray]  # returns the next clean utterance: (n,) float32 at the target rate
 SoundSource = Callable[[np.random.Generator, int, int], np.ndarray]  # (rng, n_samples, rate_hz) -> (n_samples,)
 SpeechFx = Callable[[np.ndarray, "Segments"], np.ndarray]             # (speech track, regions) -> new track
+LoudEvent = Callable[[], "float | None"]                               # an event's level in dB, or None: usual
 
 SETS = ("train", "dev", "test")
 _RATIO_MARGIN = 0.02     # keeps ratios off the limits, so ms rounding of boundaries cannot cross them
@@ -196,8 +197,10 @@ def _event(rng: np.random.Generator, n_samples: int, sr: int) -> np.ndarray:
 
 
 def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, speech_rms: float,
-                speech_peak: float, cfg: MixingConfig, event: SoundSource) -> None:
-    """Add non-speech events (in place) into some of the pauses between labelled speech."""
+                speech_peak: float, cfg: MixingConfig, event: SoundSource, loud: LoudEvent | None = None) -> None:
+    """Add non-speech events (in place) into some of the pauses between labelled speech, each at
+    event_db_min..max against the speech power and never peaking above the speech; `loud` (called once
+    per event) may instead give a level in dB for it, with no peak limit."""
     sr = cfg.sample_rate_hz
     edges = [0.0] + [t for seg in segments for t in seg] + [len(x) / sr]
     for start_s, end_s in zip(edges[::2], edges[1::2]):
@@ -211,13 +214,15 @@ def _add_events(rng: np.random.Generator, x: np.ndarray, segments: Segments, spe
         if not np.any(ev):
             continue
         level_db = rng.uniform(cfg.event_db_min, cfg.event_db_max)
-        gain = speech_rms * 10 ** (level_db / 20) / np.sqrt(np.mean(ev ** 2))
-        x[k0:k0 + n] += ev * min(gain, speech_peak / np.max(np.abs(ev)))
+        loud_db = loud() if loud is not None else None
+        gain = speech_rms * 10 ** ((level_db if loud_db is None else loud_db) / 20) / np.sqrt(np.mean(ev ** 2))
+        x[k0:k0 + n] += ev * (gain if loud_db is not None else min(gain, speech_peak / np.max(np.abs(ev))))
 
 
 def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, duration_s: float,
                    cfg: MixingConfig, bed: SoundSource = _bed, event: SoundSource = _event,
-                   speech_fx: SpeechFx | None = None, fill_gaps_ms: float = 0.0) -> tuple[np.ndarray, Segments]:
+                   speech_fx: SpeechFx | None = None, fill_gaps_ms: float = 0.0,
+                   loud_event: LoudEvent | None = None) -> tuple[np.ndarray, Segments]:
     """One recording as in the module docstring: (samples (n,) float32 at cfg.sample_rate_hz, regions).
 
     next_utterance: returns the next clean utterance at cfg.sample_rate_hz (any speech source).
@@ -227,6 +232,8 @@ def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, du
     a second talker, music under speech: vadkit.real_mix); the regions stay those of the clean speech.
     fill_gaps_ms > 0: after the ratio check, non-speech gaps shorter than this between labelled regions
     become speech (turn-level labels), before events are placed, so events stay in non-speech.
+    loud_event: called for each event; a level in dB (against the speech power) makes it that loud with no
+    peak limit (it may be louder than the speech), None keeps the usual level.
     Regions: merged [(start_s, end_s)], ms precision, inside [0, duration_s]; their total lies in
     [speech_ratio_min, speech_ratio_max] x duration.
     """
@@ -246,7 +253,7 @@ def make_recording(rng: np.random.Generator, next_utterance: UtteranceSource, du
     x = track + np.asarray(bed(rng, n, sr), dtype=np.float64) * speech_rms * 10 ** (-snr_db / 20)
     if fill_gaps_ms > 0:
         segments = fill_gaps(segments, fill_gaps_ms / 1000)
-    _add_events(rng, x, segments, speech_rms, speech_peak, cfg, event)
+    _add_events(rng, x, segments, speech_rms, speech_peak, cfg, event, loud_event)
     x *= 10 ** (rng.uniform(cfg.peak_dbfs_min, cfg.peak_dbfs_max) / 20) / np.max(np.abs(x))
     return x.astype(np.float32), segments
 
