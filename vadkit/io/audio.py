@@ -13,6 +13,9 @@ from vadkit.io.files import atomic_write
 
 
 # ---------------------------------------------------------------- audio
+_WHERE_PATHS = "fix its path (in wav.scp, the list or the command line that names it)"
+
+
 def audio_info(path: str | os.PathLike) -> tuple[int, int]:
     """(sample_rate_hz, n_samples) from the header, without reading the samples.  A wav holding fewer
     samples than its header declares raises InputError (check_wav_complete)."""
@@ -20,7 +23,7 @@ def audio_info(path: str | os.PathLike) -> tuple[int, int]:
     try:
         info = sf.info(str(path))
     except FileNotFoundError:
-        raise InputError(f"{path}: audio file not found; fix the path in wav.scp") from None
+        raise InputError(f"{path}: audio file not found; {_WHERE_PATHS}") from None
     except RuntimeError as e:
         raise InputError(f"{path}: unreadable audio ({e}); re-export it as wav/flac/ogg") from None
     check_wav_complete(path)
@@ -79,7 +82,7 @@ def read_audio(path: str | os.PathLike, sample_rate_hz: int | None = None) -> tu
     """
     import soundfile as sf
     if not Path(path).is_file():
-        raise InputError(f"{path}: audio file not found; fix the path in wav.scp")
+        raise InputError(f"{path}: audio file not found; {_WHERE_PATHS}")
     check_wav_complete(path)
     try:
         x, sr = sf.read(str(path), dtype="float32", always_2d=True)
