@@ -1,4 +1,7 @@
 """Tables of per-recording arrays (vadkit.io.arrays): ark and HDF5 behind one interface."""
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -60,3 +63,19 @@ def test_an_scp_whose_ark_moved_names_the_entry_and_the_fix(tmp_path, monkeypatc
         table["rec_1"]
     with pytest.raises(KeyError):
         table["other"]
+
+
+def test_a_relative_scp_path_is_read_from_its_own_run_not_the_one_you_stand_in(tmp_path, monkeypatch):
+    """Two copies of a recipe with the same layout (e.g. two experiments): reading one's decode dir from the
+    other must give its own probabilities, not silently the other run's ark at the same relative path."""
+    for run, value in (("a", 1.0), ("b", 2.0)):
+        (tmp_path / run).mkdir()
+        monkeypatch.chdir(tmp_path / run)
+        with arrays.TableWriter(Path("exp/m/decode_dev"), "ark", ("probs",)) as w:
+            w.write("probs", "rec_1", np.full(3, value, np.float32))
+    assert "exp/m/decode_dev/probs.ark:" in (tmp_path / "a/exp/m/decode_dev/probs.scp").read_text()  # relative
+    monkeypatch.chdir(tmp_path / "b")
+    for run, value in (("a", 1.0), ("b", 2.0)):
+        for where in (tmp_path / run / "exp/m/decode_dev", Path(os.path.relpath(tmp_path / run, tmp_path / "b"))
+                      / "exp/m/decode_dev"):
+            assert arrays.read_table(where, "ark", ("probs",), "probs")["rec_1"].tolist() == [value] * 3

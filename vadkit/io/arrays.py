@@ -64,35 +64,62 @@ class ArkWriter:
 
 
 def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
-    """Lazy {rec_id: array} over a Kaldi scp (kaldiio); an entry whose ark cannot be read is an InputError."""
-    import kaldiio
-    if not Path(scp).is_file():
+    """Lazy {rec_id: array} over a Kaldi scp (kaldiio); an entry whose ark cannot be read is an InputError.
+
+    The recipe writes ark paths relative to the directory a stage ran in (data/train/feats.ark:12), as Kaldi
+    does.  Read from elsewhere (another copy of the recipe, an absolute exp path), such a path would name
+    another run's ark, or none: so a relative path whose leading folders are the scp's own last folders is
+    read from the run the scp belongs to (/runs/a/data/train/feats.scp -> /runs/a/data/train/feats.ark)."""
+    scp = Path(scp)
+    if not scp.is_file():
         raise InputError(f"{scp}: file not found; run the stage that makes it")
-    return _CheckedScp(Path(scp), kaldiio.load_scp(str(scp)))
+    entries = {}
+    for line in scp.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            key, _, value = line.strip().partition(" ")
+            entries[key] = _anchored(scp, value.strip())
+    return _CheckedScp(scp, entries)
+
+
+def _anchored(scp: Path, value: str) -> str:
+    """An scp value (path:offset) with a relative ark path resolved against the run holding the scp, when the
+    path's leading folders are the scp's last folders and the ark is there; else unchanged (Kaldi's rule)."""
+    path, sep, offset = value.rpartition(":")
+    if not sep or not offset.split("[")[0].isdigit() or not path or Path(path).is_absolute():
+        return value
+    where, rel = Path(os.path.abspath(scp)).parent.parts, Path(path).parts[:-1]
+    for k in range(min(len(where), len(rel)), 0, -1):
+        if where[len(where) - k:] == rel[:k]:
+            candidate = Path(*where[:len(where) - k], path)
+            if candidate.is_file():
+                return f"{candidate}:{offset}"
+    return value
 
 
 class _CheckedScp(Mapping):
-    """kaldiio's lazy scp table whose reads name the scp line and the fix instead of a kaldiio traceback
-    (an ark moved or deleted, or an exp dir copied elsewhere: scp paths are relative to where a stage ran)."""
+    """A lazy scp table (rec_id -> kaldiio value) whose reads name the scp line and the fix instead of a
+    kaldiio traceback (an ark moved or deleted: scp paths are relative to where a stage ran)."""
 
-    def __init__(self, scp: Path, table: Mapping):
-        self.scp, self._table = scp, table
+    def __init__(self, scp: Path, entries: dict[str, str]):
+        self.scp, self._entries = scp, entries
 
     def __getitem__(self, key: str) -> np.ndarray:
+        import kaldiio
+        value = self._entries[key]                               # an unknown key stays a KeyError
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)     # kaldiio's own note before the error
-                return self._table[key]
-        except (OSError, ValueError, EOFError) as e:             # (an unknown key stays a KeyError)
+                return kaldiio.load_mat(value)
+        except (OSError, ValueError, EOFError) as e:
             raise InputError(f"{self.scp}: the entry for {key!r} cannot be read ({e}); its paths are relative to "
                              "the directory the stage ran in: run from there, or redo the stage that wrote it "
                              "(--overwrite true)") from None
 
     def __iter__(self):
-        return iter(self._table)
+        return iter(self._entries)
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._entries)
 
 
 class H5Writer:
