@@ -3,6 +3,7 @@
 
 e.g.: local/noise_false_alarms.py --systems "blstm60 exp/blstm60 silero ten" $(cat data/local/mix/test/noises)
       local/noise_false_alarms.py --tuned ami_test --systems "exp/blstm60 exp/baseline_silero" $(cat ...)
+      find data/local/downloads -name '*.flac' -print0 | xargs -0 local/noise_false_alarms.py --systems silero
 
 Systems: a shipped model's name or exp/<model> (the VAD tool: a shipped model with its own tuned post-processing,
 an exp dir with conf/decode.yaml, or with --tuned SET the post-processing stage 5 tuned for that set), a public
@@ -10,7 +11,8 @@ VAD's name (vadkit/bench/baselines.py: silero, ten, webrtc0-3, energy; post-proc
 stage-5 exp dir exp/baseline_<name> (with --tuned SET: its own tuned setting, so every system is compared at the
 operating point the same dev set chose for it; a public VAD's name alone is at --config's threshold).
 Prints per system: hours heard, false-alarm regions per hour, share of the time called speech.  Give only
-files without voices (the mix corpus's test noises: data/local/<corpus>/test/noises).
+files without voices (the mix corpus's test noises: data/local/<corpus>/test/noises); names with spaces: pass
+them through find -print0 | xargs -0, as in the last example (one run, unless xargs must split a long list).
 """
 from __future__ import annotations
 
