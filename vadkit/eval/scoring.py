@@ -244,13 +244,14 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
         tuned, tuned_stats = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
         stats["tuned_counts"] = tuned_stats["counts"]   # for paired comparisons at the tuned setting
         pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
+        chosen = (f"best {t['metric']} ({t['value']:.4f})" if t["rule"] == "best" else
+                  f"middle of the longest run of thresholds within {cfg.tune_margin:g} of the best {t['metric']} "
+                  f"({t['best_value']:.4f}; here {t['value']:.4f})")
+        same = Path(t["data"]).resolve() == Path(data_dir).resolve()
         result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "rule": t["rule"],
                            "threshold_source": (
-            (f"best {t['metric']} ({t['value']:.4f})" if t["rule"] == "best" else
-             f"middle of the longest run of thresholds within {cfg.tune_margin:g} of the best {t['metric']} "
-             f"({t['best_value']:.4f}; here {t['value']:.4f})") + f" on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}.."
-            f"{1 - cfg.tune_step:g}, {pp}" + (" (this very set: optimistic)" if Path(t["data"]).resolve()
-                                         == Path(data_dir).resolve() else ", applied unchanged")),
+            f"{chosen} on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}..{1 - cfg.tune_step:g}, {pp}"
+            + (" (this very set: optimistic)" if same else ", applied unchanged")),
             **{k: v for k, v in tuned.items() if k != "per_file"}}
     out = Path(decode_dir) / "scoring"
     (out / "metrics.json").unlink(missing_ok=True)

@@ -73,27 +73,32 @@ def read_scp(scp: str | os.PathLike) -> Mapping[str, np.ndarray]:
     scp = Path(scp)
     if not scp.is_file():
         raise InputError(f"{scp}: file not found; run the stage that makes it")
-    entries = {}
+    entries, arks = {}, {}                 # arks: each ark path resolved once (most entries share one ark)
     for line in scp.read_text(encoding="utf-8").splitlines():
         if line.strip():
             key, _, value = line.strip().partition(" ")
-            entries[key] = _anchored(scp, value.strip())
+            path, sep, offset = value.strip().rpartition(":")
+            if sep and path and offset.split("[")[0].isdigit():
+                if path not in arks:
+                    arks[path] = _anchored(scp, path)
+                entries[key] = f"{arks[path]}:{offset}"
+            else:
+                entries[key] = value.strip()
     return _CheckedScp(scp, entries)
 
 
-def _anchored(scp: Path, value: str) -> str:
-    """An scp value (path:offset) with a relative ark path resolved against the run holding the scp, when the
-    path's leading folders are the scp's last folders and the ark is there; else unchanged (Kaldi's rule)."""
-    path, sep, offset = value.rpartition(":")
-    if not sep or not offset.split("[")[0].isdigit() or not path or Path(path).is_absolute():
-        return value
+def _anchored(scp: Path, path: str) -> str:
+    """A relative ark path resolved against the run holding the scp, when its leading folders are the scp's
+    last folders and the ark is there; else unchanged (Kaldi's rule: relative to the working directory)."""
+    if Path(path).is_absolute():
+        return path
     where, rel = Path(os.path.abspath(scp)).parent.parts, Path(path).parts[:-1]
     for k in range(min(len(where), len(rel)), 0, -1):
         if where[len(where) - k:] == rel[:k]:
             candidate = Path(*where[:len(where) - k], path)
             if candidate.is_file():
-                return f"{candidate}:{offset}"
-    return value
+                return str(candidate)
+    return path
 
 
 class _CheckedScp(Mapping):
