@@ -122,7 +122,8 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
     for m in names:
         conf = Path(conf_dir) / f"{m}.yaml"
         exp = _experiment(conf) if train else ExperimentConfig()
-        own, own_seed[conf] = (exp.ensemble.seeds if ks == [None] else []), exp.train.seed
+        own_seed[conf] = exp.train.seed
+        own = exp.ensemble.seeds if ks == [None] else []
         if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
             members = [str(Path(exp_root) / exp_name(m, k)) for k in own]
             p.trainings += [Training(str(conf), k, e) for k, e in zip(own, members)]

@@ -47,7 +47,8 @@ class ExportedVad(nn.Module):
         self.dims = [n.cfg.input_dims for n in nets]
         self.layers = [n.cfg.num_layers for n in nets]
         # a whole-input graph aligns a member that reads ahead (label_delay d) as TrainedModel does: its last
-        # frame repeated d times, its first d outputs dropped; a stream returns them d frames late instead
+        # frame repeated d times, its first d outputs dropped (LstmVad.forward's gather does not export to a
+        # valid ONNX graph, hence this form); a stream returns them d frames late instead
         self.delays = [0 if n.cfg.bidirectional else n.cfg.label_delay for n in nets]
         self.stateful = not tm.model_config.bidirectional
         if self.stateful and len({(n.cfg.num_layers, n.cfg.hidden_size) for n in nets}) > 1:
