@@ -114,3 +114,33 @@ def test_noise_false_alarms_runs_public_vads_with_baseline_config(tmp_path, monk
         assert code == 0, out
         shares[cfg] = float(out.splitlines()[-1].split()[-1].rstrip("%"))
     assert shares[str(tmp_path / "low.yaml")] > 99 and shares["conf/baselines.yaml"] < 99, shares
+
+
+def test_noise_false_alarms_at_recall_takes_the_recall_threshold(tmp_path, monkeypatch, capsys):
+    """--at-recall 95 keeps the tuned post-processing but takes metrics.json's threshold_at_recall_95: tuned at 0
+    all the noise is speech, at a recall threshold of 1 (above the model's probabilities here) none of it; the
+    files may come from a list (a name with a space in it); --at-recall without --tuned and a set without the
+    threshold are errors."""
+    from builders import make_model_dir
+    from conftest import run_script
+
+    from vadkit import io
+    rng = np.random.default_rng(4)
+    io.write_wav(tmp_path / "a noise.wav", (0.05 * rng.standard_normal(8000 * 5)).astype(np.float32), 8000)
+    (tmp_path / "noises").write_text(f"{tmp_path / 'a noise.wav'}\n\n")
+    model = make_model_dir(tmp_path / "exp/m")
+    tuned = {"threshold": 0.0, "postprocess": {"min_speech_ms": 0, "min_silence_ms": 0}}
+    io.write_json(model / "decode_x/scoring/metrics.json", {"tuned": tuned, "threshold_at_recall_95": 1.0})
+    io.write_json(model / "decode_y/scoring/metrics.json", {"tuned": tuned, "threshold_at_recall_95": None})
+    script = ("local/noise_false_alarms.py", "--systems", str(model), "--files-from", str(tmp_path / "noises"))
+    share = lambda out: float(out.splitlines()[-1].split()[-1].rstrip("%"))
+    code, out = run_script(monkeypatch, capsys, *script, "--tuned", "x", stream="out")
+    assert code == 0 and share(out) > 99, out
+    code, out = run_script(monkeypatch, capsys, *script, "--tuned", "x", "--at-recall", "95", stream="out")
+    assert code == 0 and share(out) == 0.0, out
+    code, err = run_script(monkeypatch, capsys, *script, "--at-recall", "95")
+    assert code != 0 and "--at-recall needs --tuned" in err
+    code, err = run_script(monkeypatch, capsys, *script, "--tuned", "y", "--at-recall", "95")
+    assert code != 0 and "no threshold_at_recall_95" in err
+    code, err = run_script(monkeypatch, capsys, *script[:3], "--files-from", str(tmp_path / "absent"))
+    assert code != 0 and "absent: no such list" in err
