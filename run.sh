@@ -175,6 +175,11 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ] && [ -n "$train_exps" ]; then
+  for t in $teachers; do   # distillation (a conf's train.teacher): the public VAD's probabilities of the train set
+    log "Stage 3: teacher $t: data/train -> exp/baseline_$t/decode_train"
+    $decode_cmd "exp/baseline_$t/log/decode_train.log" local/decode_baseline.py --config "$decode_conf" \
+      --overwrite "$overwrite" "$t" data/train "exp/baseline_$t/decode_train"
+  done
   log "Stage 3: train (one job each, all at once): data/train data/$valid_set -> $train_exps"
   steps/train.sh --config "$train_confs" --seed "$train_seeds" --cmd "$train_cmd" --overwrite "$overwrite" \
     data/train "data/$valid_set" $train_exps

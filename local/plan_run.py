@@ -7,7 +7,8 @@ run.sh evaluates the output once, before stage 0, so the names are computed in o
 models; the sets stage 1 prepares (corpus_sets, ami_sets, builtin_sets, and all of them: sets), feat_sets
 (stage 2), eval_sets (stages 4, 5); train_exps with their train_confs and train_seeds (stage 3, one each, in
 order; no seeds: the configs' own), ensembles and members_of (an associative array: ensemble dir -> its
-members' dirs); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as
+members' dirs); teachers (stage 3: the public VADs whose train-set probabilities the configs distil,
+train.teacher); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as
 mean ± sd); folder_of (--corpus dir: set -> the folder it is made from; a test folder alone is the set
 eval_<--test-name or its folder's name>, so it never replaces data/test or exp/<model>/decode_test).  Lists are space-separated.  Writes nothing.
 """
@@ -47,6 +48,7 @@ def main(argv=None):
               "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,
               "train_exps": [x.exp_dir for x in t], "train_confs": [x.config for x in t],
               "train_seeds": [str(x.seed) for x in t if x.seed is not None], "ensembles": list(r.ensembles),
+              "teachers": r.teachers,
               "exps": r.exps, "merge_seeds": ["true" if r.merge_seeds else "false"]}
     for name, words in values.items():
         print(f"{name}={shlex.quote(' '.join(words))}")

@@ -102,3 +102,16 @@ def test_a_config_can_make_its_model_an_ensemble_of_seeds(tmp_path):
         with pytest.raises(InputError, match="bad.yaml: ensemble: .*seeds must be two or more different integers"):
             config.load(conf / "bad.yaml", ExperimentConfig)
         assert plan.plan("builtin", models="bad lstm", conf_dir=str(conf)).exps == ["exp/bad", "exp/lstm"]
+
+
+def test_teachers_of_the_trainings_are_decoded_first(tmp_path):
+    """A config with train.teacher (distillation) puts that public VAD in the plan's teachers (run.sh stage 3
+    decodes data/train with it before training), once however many trainings name it."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "kd.yaml").write_text("train:\n  teacher: silero\n")
+    (conf / "kd2.yaml").write_text("train:\n  teacher: silero\n  teacher_weight: 0.3\n")
+    (conf / "lstm.yaml").write_text("model:\n  hidden_size: 8\n")
+    assert plan.plan("mix", models="kd kd2 lstm", seeds="1 2", conf_dir=str(conf)).teachers == ["silero"]
+    assert plan.plan("mix", models="lstm", conf_dir=str(conf)).teachers == []
+    assert plan.plan("dir", models="kd", conf_dir=str(conf), train=False).teachers == []   # evaluating only

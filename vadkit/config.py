@@ -95,6 +95,9 @@ class TrainConfig:
                                         #   (the mix corpus's noise_only_prob): noise alone pushed towards 0
     turn_gap_ms: float = 1000.0         # model.turn_head's targets: every pause between speech shorter than
                                         #   this is speech (as human turn-level labels); the rest as the labels
+    teacher: str = ""                   # distillation: a public VAD (silero, ten) whose frame probabilities on the
+                                        #   train set are mixed into the targets ("": none; vadkit/train/augment.py)
+    teacher_weight: float = 0.5         # target = (1 - w) * label target + w * teacher probability
 
     def __post_init__(self):
         if self.cmvn not in ("global", "file", "sliding"):
@@ -117,6 +120,10 @@ class TrainConfig:
             raise ValueError(f"target_gap_peak must be in [0, 1], not {self.target_gap_peak!r}")
         if not self.turn_gap_ms > 0:
             raise ValueError(f"turn_gap_ms must be > 0 ms, not {self.turn_gap_ms!r}")
+        if self.teacher not in ("", "silero", "ten"):
+            raise ValueError(f"teacher must be silero, ten or \"\" (none), not {self.teacher!r}")
+        if not 0 < self.teacher_weight <= 1:
+            raise ValueError(f"teacher_weight must be in (0, 1], not {self.teacher_weight!r}")
 
 
 @dataclass

@@ -61,6 +61,7 @@ class Plan:
     eval_sets: list[str] = field(default_factory=list)      # stages 4 and 5
     trainings: list[Training] = field(default_factory=list)  # stage 3
     ensembles: dict[str, list[str]] = field(default_factory=dict)  # stage 3: ensemble dir -> its members' dirs
+    teachers: list[str] = field(default_factory=list)       # stage 3: public VADs the trainings distil (train.teacher)
     exps: list[str] = field(default_factory=list)           # stages 4 and 5: every system
     merge_seeds: bool = False                 # the summary shows seeds as mean ± sd
 
@@ -123,6 +124,8 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
         conf = Path(conf_dir) / f"{m}.yaml"
         exp = _experiment(conf) if train else ExperimentConfig()
         own_seed[conf] = exp.train.seed
+        if train and exp.train.teacher and exp.train.teacher not in p.teachers:
+            p.teachers.append(exp.train.teacher)
         own = exp.ensemble.seeds if ks == [None] else []
         if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
             members = [str(Path(exp_root) / exp_name(m, k)) for k in own]

@@ -170,7 +170,7 @@ def test_noise_only_recordings_carry_their_loss_weight():
     padding 0."""
     feats = [np.zeros((50, 3), np.float32), np.ones((400, 3), np.float32)]
     labels = [np.zeros(50, np.float32), np.r_[np.zeros(200), np.ones(200)].astype(np.float32)]
-    s = training._Sets(None, feats, labels, [], [], None)
+    s = training._Sets(None, feats, labels, [], [], None, train_speech=[False, True])
     sampler = training._sampler(s, TrainConfig(noise_only_weight=3.0, segment_frames=100, batch_size=64))
     x, _, mask = sampler.batch(np.random.default_rng(0))
     quiet = x[:, 0, 0] == 0                                   # segments of the noise-only recording
@@ -182,6 +182,71 @@ def test_noise_only_recordings_carry_their_loss_weight():
     for bad in (-1.0, 0.0):
         with pytest.raises(ValueError, match="noise_only_weight must be > 0"):
             TrainConfig(noise_only_weight=bad)
+
+
+# ---------------------------------------------------------------- distillation
+def test_distilled_targets_mix_labels_and_teacher():
+    y = [np.array([0, 0.25, 1], np.float32), np.array([[1, 1], [0, 1]], np.float32)]
+    p = [np.array([0.2, 0.6, 0.9], np.float32), np.array([0.5, 0.1], np.float32)]
+    out = augment.distilled_set(y, p, 0.4)
+    np.testing.assert_allclose(out[0], [0.08, 0.39, 0.96], rtol=1e-6)
+    np.testing.assert_allclose(out[1], [[0.8, 1], [0.04, 1]], rtol=1e-6)   # the turn column keeps its labels
+    assert y[1][0, 0] == 1                                                 # the input is not changed
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="teacher_weight"):
+            TrainConfig(teacher="silero", teacher_weight=bad)
+    with pytest.raises(ValueError, match="teacher must be silero, ten"):
+        TrainConfig(teacher="webrtc3")
+
+
+def _teacher_decode(sets, exp_root, probs_of=lambda y: np.full(len(y), 0.75, np.float32), **stamp):
+    """A finished decode of the toy train set as a public VAD's would be (layout of local/decode_baseline.py)."""
+    from vadkit.config import DecodeConfig
+    from vadkit.decode import decoding
+    from vadkit.features import cache
+    _, labels, _ = cache.load(sets["train"])
+    d = exp_root / "baseline_silero" / f"decode_{sets['train'].name}"
+    d.mkdir(parents=True)
+    sig = {"model": "baseline_silero", "data": str(sets["train"]),
+           "data_cache": (sets["train"] / cache.MARKER).read_text(), **stamp}
+    decoding.finish(d, sets["train"], {k: probs_of(y) for k, y in labels.items()}, DecodeConfig(), sig)
+    return d
+
+
+def test_training_with_a_teacher_reads_its_probabilities(sets, tmp_path):  # noqa: F811
+    """train.teacher: the targets are the labels' mixed with the teacher's decode of the train set, found beside
+    the exp dir by default; noise-only recordings keep their weight; the teacher dir is part of the config."""
+    cfg = ExperimentConfig(ModelConfig(hidden_size=8), TrainConfig(epochs=1, steps_per_epoch=2, batch_size=8,
+                                                                   segment_frames=100, teacher="silero",
+                                                                   teacher_weight=0.4))
+    with pytest.raises(InputError, match="no finished decode .* local/decode_baseline.py silero"):
+        training.run(cfg, sets["train"], sets["dev"], tmp_path / "kd")
+    teacher = _teacher_decode(sets, tmp_path)
+    sets_kd = training._load_sets(cfg, sets["train"], sets["dev"], training.default_teacher_dir(
+        tmp_path / "kd", sets["train"], "silero"))
+    plain = training._load_sets(ExperimentConfig(cfg.model, TrainConfig()), sets["train"], sets["dev"])
+    for a, b in zip(sets_kd.train_y, plain.train_y):
+        np.testing.assert_allclose(a, 0.6 * b + 0.3, rtol=1e-6)
+    assert sets_kd.train_speech == plain.train_speech and any(plain.train_speech)
+    training.run(cfg, sets["train"], sets["dev"], tmp_path / "kd")
+    import yaml
+    assert yaml.safe_load((tmp_path / "kd/config.yaml").read_text())["data"]["teacher"] == str(teacher)
+    assert (tmp_path / "kd/final.pt").is_file()
+
+
+@pytest.mark.badinput
+def test_a_teacher_decode_of_other_data_is_refused(sets, tmp_path):  # noqa: F811
+    cfg = ExperimentConfig(ModelConfig(hidden_size=8), TrainConfig(epochs=1, steps_per_epoch=1, batch_size=4,
+                                                                   teacher="silero"))
+    _teacher_decode(sets, tmp_path / "a", data="data/other")
+    with pytest.raises(InputError, match="decoded by baseline_silero from data/other"):
+        training.run(cfg, sets["train"], sets["dev"], tmp_path / "a" / "kd")
+    _teacher_decode(sets, tmp_path / "b", data_cache="old")
+    with pytest.raises(InputError, match="before .* features were last cached"):
+        training.run(cfg, sets["train"], sets["dev"], tmp_path / "b" / "kd")
+    _teacher_decode(sets, tmp_path / "c", probs_of=lambda y: np.zeros(len(y) - 1, np.float32))
+    with pytest.raises(InputError, match="do not match the frames of 6 train recordings"):
+        training.run(cfg, sets["train"], sets["dev"], tmp_path / "c" / "kd")
 
 
 @pytest.mark.badinput

@@ -4,6 +4,8 @@
   (train.target_gap_ms), so one output serves phrase-level labels (pauses are non-speech) and
   turn-level ones (short pauses are speech): the pause scores below speech and above silence and noise;
 - turn targets: a model with a turn head learns, beside them, turn-level ones (train.turn_gap_ms);
+- distillation: a public VAD's probabilities on the train set mixed into the (phrase) targets
+  (train.teacher, teacher_weight), so its graded view of pauses, noise and music teaches beside our labels;
 - level and channel: a random gain and spectral tilt per segment (train.gain_db_max, tilt_db_max),
   applied to the cached features, where both are a fixed shift (features.extract.band_shift_direction);
 - SpecAugment masks (train.specaug).
@@ -64,6 +66,21 @@ def target_set(labels: list, cfg: TrainConfig, features: FeatureConfig, turn_hea
         return phrase
     gap = cfg.turn_gap_ms / features.hop_ms
     return [np.stack([p, turn_targets(y, gap)], axis=1) for p, y in zip(phrase, labels)]
+
+
+def distilled_set(targets: list, teacher: list, weight: float) -> list:
+    """(1 - weight) * target + weight * teacher probability, per frame; with a turn head (targets (n, 2)) the
+    phrase column only (the public VADs score phrase-level speech).  BCE is linear in its target, so this is
+    the weighted sum of the losses against the labels and against the teacher."""
+    out = []
+    for y, p in zip(targets, teacher):
+        y = np.array(y, dtype=np.float32)
+        if y.ndim == 2:
+            y[:, 0] = (1 - weight) * y[:, 0] + weight * p
+        else:
+            y = (1 - weight) * y + weight * p
+        out.append(y.astype(np.float32))
+    return out
 
 
 class LevelAugment:

@@ -35,7 +35,8 @@ from vadkit.data import datadir
 from vadkit.eval import plots
 from vadkit.features import cache
 from vadkit.train import distributed
-from vadkit.train.augment import LevelAugment, spec_augment, target_set
+from vadkit.decode import decoding
+from vadkit.train.augment import LevelAugment, distilled_set, spec_augment, target_set
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
 from vadkit.features.norm import NormStats, normalise
@@ -81,12 +82,13 @@ class SegmentSampler:
 
 
 def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str = "global",
-             cmvn_window: int = 300, rec_ids: list[str] | None = None) -> tuple[list, list, FeatureConfig]:
-    """Normalised features (first input_dims dims) and labels of a set (or of its rec_ids), in rec_id order."""
+             cmvn_window: int = 300, rec_ids: list[str] | None = None) -> tuple[list, list, FeatureConfig, list]:
+    """Normalised features (first input_dims dims) and labels of a set (or of its rec_ids), in rec_id order, its
+    feature config and the rec ids in that order."""
     feats, labels, info = cache.load(data_dir, rec_ids=rec_ids)
     ids = sorted(feats)
     x = [normalise(feats[k], stats, cmvn, cmvn_window)[:, :input_dims] for k in ids]
-    return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"])
+    return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"]), ids
 
 
 def evaluate(model, feats: list, labels: list, device, ctx: distributed.Context | None = None) -> dict:
@@ -141,14 +143,16 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
 RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
 
 
-def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False) -> None:
+def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False,
+        teacher_dir: str | None = None) -> None:
     """Train cfg's model on train_dir's feature cache, select on dev_dir's, into exp_dir (one process, or
-    every process of a torchrun group)."""
+    every process of a torchrun group).  teacher_dir: the decode dir of train_dir by cfg.train.teacher
+    (default_teacher_dir), read when the config names a teacher."""
     ctx = distributed.setup()
     try:
         # one training per exp dir at a time (rank 0 holds the lock for a torchrun group)
         with io.dir_lock(exp_dir, "training") if ctx.is_main else contextlib.nullcontext():
-            _run(cfg, train_dir, dev_dir, Path(exp_dir), overwrite, ctx)
+            _run(cfg, train_dir, dev_dir, Path(exp_dir), overwrite, ctx, teacher_dir)
     finally:
         distributed.cleanup(ctx)
 
@@ -171,8 +175,10 @@ class _Sets:
     dev_x: list
     dev_y: list
     features: FeatureConfig
+    train_speech: list = dataclasses.field(default_factory=list)   # per train recording: has it any speech label
     versions: list[list[str]] | None = None   # rec ids of each mixing of a train set mixed K times (reco2version)
     version: int = 0                          # the one in train_x/train_y
+    teacher: dict | None = None               # {rec_id: teacher probabilities} of the whole train set (train.teacher)
 
 
 def train_versions(train_dir: str | Path) -> list[list[str]] | None:
@@ -183,26 +189,60 @@ def train_versions(train_dir: str | Path) -> list[list[str]] | None:
     return [sorted(k for k, v in versions.items() if v == i) for i in range(max(versions.values()) + 1)]
 
 
-def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str) -> _Sets:
+def default_teacher_dir(exp_dir: str | Path, train_dir: str | Path, teacher: str) -> Path:
+    """Where a training finds its teacher's probabilities unless told: the public VAD's decode of the train set
+    beside the exp dir, as run.sh stage 3 writes it (exp/baseline_silero/decode_train)."""
+    return Path(exp_dir).parent / f"baseline_{teacher}" / f"decode_{Path(train_dir).name}"
+
+
+def load_teacher(teacher_dir: str | Path, train_dir: str | Path, teacher: str) -> dict[str, np.ndarray]:
+    """The teacher's frame probabilities of every train recording; an InputError names what is missing."""
+    fix = (f"decode the train set with it first: local/decode_baseline.py {teacher} {train_dir} {teacher_dir} "
+           "(run.sh stage 3 does)")
+    stamp = io.read_stamp(Path(teacher_dir) / "decode.yaml") if (Path(teacher_dir) / "hyp.rttm").is_file() else None
+    if not stamp:
+        raise InputError(f"{teacher_dir}: no finished decode of {train_dir} by teacher {teacher}; {fix}")
+    if stamp.get("model") != f"baseline_{teacher}" or Path(stamp.get("data", "")) != Path(train_dir):
+        raise InputError(f"{teacher_dir}: decoded by {stamp.get('model')} from {stamp.get('data')}, not by "
+                         f"baseline_{teacher} from {train_dir}; {fix}")
+    if stamp.get("data_cache") != (Path(train_dir) / cache.MARKER).read_text(encoding="utf-8"):
+        raise InputError(f"{teacher_dir}: decoded before {train_dir}'s features were last cached; {fix} "
+                         "with --overwrite true")
+    return decoding.read_probs(teacher_dir)
+
+
+def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str, teacher_dir: Path | None = None) -> _Sets:
     stats = NormStats.from_dict(io.read_json(Path(train_dir) / "cmvn.json"))
     if not cfg.train.normalize:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
     dims, norm = cfg.model.input_dims, (cfg.train.cmvn, cfg.train.cmvn_window_frames)
     versions = train_versions(train_dir)
-    tr_x, tr_y, feat_cfg = _load_train(cfg, train_dir, stats, versions[0] if versions else None)
-    dv_x, dv_y, dev_feat_cfg = load_set(dev_dir, stats, dims, *norm)
+    teacher = load_teacher(teacher_dir, train_dir, cfg.train.teacher) if cfg.train.teacher else None
+    tr_x, tr_y, tr_speech, feat_cfg = _load_train(cfg, train_dir, stats, versions[0] if versions else None, teacher)
+    dv_x, dv_y, dev_feat_cfg, _ = load_set(dev_dir, stats, dims, *norm)
     if dev_feat_cfg != feat_cfg:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     if not 1 <= dims <= tr_x[0].shape[1]:
         raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
-    return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg, versions)
+    return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg,
+                 tr_speech, versions, teacher=teacher)
 
 
-def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None):
-    """(normalised features, targets (augment.target_set), feature config) of the train set, or of these rec ids."""
-    x, y, feat_cfg = load_set(train_dir, stats, cfg.model.input_dims, cfg.train.cmvn, cfg.train.cmvn_window_frames,
-                              rec_ids)
-    return x, target_set(y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg
+def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None,
+                teacher: dict | None = None):
+    """(normalised features, targets (augment.target_set, then distilled_set with a teacher), whether each
+    recording has speech, feature config) of the train set, or of these rec ids."""
+    x, y, feat_cfg, ids = load_set(train_dir, stats, cfg.model.input_dims, cfg.train.cmvn,
+                                   cfg.train.cmvn_window_frames, rec_ids)
+    targets = target_set(y, cfg.train, feat_cfg, cfg.model.turn_head)
+    if teacher is not None:
+        bad = [k for k, lab in zip(ids, y) if k not in teacher or len(teacher[k]) != len(lab)]
+        if bad:
+            raise InputError(f"the teacher's probabilities ({cfg.train.teacher}) miss or do not match the frames of "
+                             f"{len(bad)} train recordings (e.g. {bad[0]}); decode the train set with it again "
+                             "(local/decode_baseline.py --overwrite true)")
+        targets = distilled_set(targets, [teacher[k] for k in ids], cfg.train.teacher_weight)
+    return x, targets, [bool(np.any(lab > 0)) for lab in y], feat_cfg
 
 
 def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int) -> bool:
@@ -210,13 +250,14 @@ def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int)
     if not sets.versions or (epoch - 1) % len(sets.versions) == sets.version:
         return False
     sets.version = (epoch - 1) % len(sets.versions)
-    sets.train_x, sets.train_y, _ = _load_train(cfg, train_dir, sets.stats, sets.versions[sets.version])
+    sets.train_x, sets.train_y, sets.train_speech, _ = _load_train(cfg, train_dir, sets.stats,
+                                                                   sets.versions[sets.version], sets.teacher)
     return True
 
 
 def _sampler(sets: _Sets, cfg: TrainConfig) -> SegmentSampler:
     """The train set's sampler; recordings without any speech (noise alone) weigh cfg.noise_only_weight."""
-    weights = [cfg.noise_only_weight if not np.any(y > 0) else 1.0 for y in sets.train_y]
+    weights = [1.0 if speech else cfg.noise_only_weight for speech in sets.train_speech]
     return SegmentSampler(sets.train_x, sets.train_y, cfg.segment_frames, cfg.batch_size, weights)
 
 
@@ -235,10 +276,13 @@ def _resume(exp_dir: Path, model, opt, scaler, device) -> tuple[list, dict | Non
 
 
 def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, overwrite: bool,
-         ctx: distributed.Context) -> None:
-    sets = _load_sets(cfg, train_dir, dev_dir)
+         ctx: distributed.Context, teacher_dir: str | None = None) -> None:
+    if cfg.train.teacher:
+        teacher_dir = Path(teacher_dir or default_teacher_dir(exp_dir, train_dir, cfg.train.teacher))
+    sets = _load_sets(cfg, train_dir, dev_dir, teacher_dir)
+    data = {"train": str(train_dir), "dev": str(dev_dir), **({"teacher": str(teacher_dir)} if cfg.train.teacher else {})}
     merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
-              "features": config.to_dict(sets.features), "data": {"train": str(train_dir), "dev": str(dev_dir)}}
+              "features": config.to_dict(sets.features), "data": data}
     _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
     if (exp_dir / "final.pt").is_file():
         log.info("%s/final.pt exists and matches the config: already trained", exp_dir)
