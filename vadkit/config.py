@@ -452,6 +452,13 @@ class MixCorpusConfig(MixingConfig):
                                          #   own noise files
     train_noise_where: str = "all"       # where the pool may sound: "all", or "pauses" (pause events and noise-only
                                          #   recordings; the beds under speech keep the set's own noise)
+    vtlp_prob: float = 0.0               # train only: an utterance's spectral envelope warped by a factor uniform in
+    vtlp_alpha_min: float = 0.9          #   vtlp_alpha_min..max (vocal-tract length: formants move, pitch stays)
+    vtlp_alpha_max: float = 1.1
+    pitch_prob: float = 0.0              # train only: an utterance's pitch moved by up to +-pitch_semitones_max
+    pitch_semitones_max: float = 4.0     #   semitones, its formants kept
+    whisper_prob: float = 0.0            # train only: an utterance made whisper-like (its envelope over noise)
+    shout_prob: float = 0.0              # train only: an utterance made shout-like (pitch up, brighter, compressed)
     tts_prob: float = 0.0                # train only: an utterance is, with this chance, espeak-ng speaking a random
     tts_languages: list[str] = field(default_factory=lambda: [   # sentence in one of these languages (any
         "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "cs", "ro", "fi", "tr", "id", "hu", "ru", "el",

@@ -84,3 +84,75 @@ def test_lowpass_removes_the_band_above_the_cutoff():
     y = augment.lowpass(x, 16000, 4000)
     assert _band_power(y, 16000, 5000, 8000) < 1e-3 * _band_power(x, 16000, 5000, 8000)
     assert _band_power(y, 16000, 100, 3000) > 0.9 * _band_power(x, 16000, 100, 3000)
+
+
+# ---------------------------------------------------------------- voices
+def _vowels(sr=16000, f0=120.0, formants=(500.0, 1500.0, 2500.0), seconds=2.0):
+    """A voiced, syllable-modulated test signal: a pulse train at f0 through formant resonators."""
+    from scipy.signal import lfilter
+    n = int(sr * seconds)
+    x = np.zeros(n)
+    x[::int(round(sr / f0))] = 1.0
+    for f in formants:   # two-pole resonators, 80 Hz bandwidth
+        r = np.exp(-np.pi * 80.0 / sr)
+        x = lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * f / sr), r * r], x)
+    x *= 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * np.arange(n) / sr)
+    return (0.5 * x / np.max(np.abs(x))).astype(np.float32)
+
+
+def _f0(x, sr=16000):
+    """The lag (as a frequency) of the strongest autocorrelation peak from 60 to 400 Hz and its strength."""
+    x = x[len(x) // 4: 3 * len(x) // 4].astype(np.float64)
+    ac = np.correlate(x, x, "full")[len(x) - 1:]
+    lags = np.arange(sr // 400, sr // 60)
+    k = lags[np.argmax(ac[lags])]
+    return sr / k, ac[k] / ac[0]
+
+
+def _centroid(x, sr=16000):
+    spec = np.abs(np.fft.rfft(x))
+    return float(np.sum(np.fft.rfftfreq(len(x), 1 / sr) * spec) / np.sum(spec))
+
+
+def _level_contour(x, hop=320):
+    return 10 * np.log10(np.mean(x[:len(x) // hop * hop].reshape(-1, hop).astype(np.float64) ** 2, axis=1) + 1e-10)
+
+
+def test_vtlp_moves_the_formants_and_keeps_the_pitch():
+    x = _vowels()
+    assert np.max(np.abs(augment.vtlp(x, 16000, 1.0) - x)) < 1e-3            # no warp: the signal back
+    up, down = augment.vtlp(x, 16000, 1.15), augment.vtlp(x, 16000, 0.87)
+    assert len(up) == len(down) == len(x) and np.max(np.abs(up)) == pytest.approx(np.max(np.abs(x)), rel=1e-5)
+    assert _centroid(up) > 1.08 * _centroid(x) and _centroid(down) < 0.93 * _centroid(x)
+    for y in (up, down):
+        assert _f0(y)[0] == pytest.approx(_f0(x)[0], rel=0.02)
+        assert np.corrcoef(_level_contour(x), _level_contour(y))[0, 1] > 0.95   # the timing holds: labels too
+
+
+def test_pitch_shift_moves_the_pitch_and_keeps_the_formants():
+    x = _vowels()
+    y = augment.pitch_shift(x, 16000, 3.0)
+    assert len(y) == len(x)
+    assert _f0(y)[0] == pytest.approx(_f0(x)[0] * 2 ** (3 / 12), rel=0.03)
+    assert _centroid(y) == pytest.approx(_centroid(x), rel=0.1)
+    assert np.corrcoef(_level_contour(x), _level_contour(y))[0, 1] > 0.9
+
+
+def test_whisper_removes_the_voicing_and_keeps_envelope_and_level():
+    x = _vowels()
+    y = augment.whisper(np.random.default_rng(0), x, 16000)
+    assert len(y) == len(x) and np.array_equal(y, augment.whisper(np.random.default_rng(0), x, 16000))   # seeded
+    assert _f0(x)[1] > 0.7 and _f0(y)[1] < 0.3                                 # periodic -> not periodic
+    assert np.corrcoef(_level_contour(x), _level_contour(y))[0, 1] > 0.8
+    assert _band_power(y, 16000, 0, 150) < 0.01 * _band_power(y, 16000, 150, 8000)   # high-passed
+    assert _centroid(y) == pytest.approx(_centroid(x), rel=0.35)               # the formants stay roughly
+
+
+def test_shout_raises_pitch_and_brightness_and_flattens_the_level():
+    x = _vowels()
+    y = augment.shout(x, 16000, semitones=4.0, tilt_db=12.0, drive=4.0)
+    assert len(y) == len(x) and np.max(np.abs(y)) == pytest.approx(np.max(np.abs(x)), rel=1e-5)
+    assert _f0(y)[0] == pytest.approx(_f0(x)[0] * 2 ** (4 / 12), rel=0.03)
+    share = lambda s: _band_power(s, 16000, 2000, 8000) / _band_power(s, 16000, 0, 8000)   # noqa: E731
+    assert share(y) > 1.5 * share(x)
+    assert np.sqrt(np.mean(y.astype(np.float64) ** 2)) > 1.3 * np.sqrt(np.mean(x.astype(np.float64) ** 2))

@@ -356,6 +356,29 @@ def test_noise_speed_changes_real_noise_in_train_only(sources):
         mix.check_mix_config(tiny_cfg(noise_speed_prob=0.5, noise_speed_min=2.0, noise_speed_max=1.0), "x.yaml")
 
 
+@pytest.mark.parametrize("lever", [dict(vtlp_prob=1.0), dict(pitch_prob=1.0), dict(whisper_prob=1.0),
+                                   dict(shout_prob=1.0)])
+def test_voices_change_the_speech_in_train_only(sources, lever):
+    x0, r0 = _recording(sources)
+    x1, r1 = _recording(sources, **lever)
+    assert len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-3)
+    assert np.array_equal(_recording(sources, **lever)[0], x1)                         # seeded
+    first = lambda r: r[0][1] - r[0][0]  # noqa: E731   timing kept: the first utterance's labels barely move
+    assert first(r1) == pytest.approx(first(r0), abs=0.1)
+    d0, _ = _recording(sources, "dev")
+    assert np.array_equal(_recording(sources, "dev", **lever)[0], d0)                  # dev and test stay put
+
+
+@pytest.mark.badinput
+def test_bad_voice_settings_are_named():
+    for bad, msg in ((dict(vtlp_prob=1.5), "vtlp_prob, pitch_prob, whisper_prob and shout_prob must lie in"),
+                     (dict(whisper_prob=0.6, shout_prob=0.6), "vtlp_prob.*whisper_prob \\+ shout_prob too"),
+                     (dict(vtlp_alpha_min=1.2, vtlp_alpha_max=1.1), "need 0.7 <= vtlp_alpha_min"),
+                     (dict(pitch_semitones_max=20.0), "pitch_semitones_max must lie in")):
+        with pytest.raises(InputError, match="x.yaml: " + msg):
+            mix.check_mix_config(tiny_cfg(**bad), "x.yaml")
+
+
 def test_sources_below_the_rate_floor_are_left_out(sources, tmp_path):
     speech, noise_dir = sources
     files = sorted(Path(speech).rglob("*.flac"))

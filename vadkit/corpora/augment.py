@@ -27,6 +27,16 @@ expanded back, then resampled to the recording's rate.  Equaliser (`eq`): a spec
 `tilt_db` across the band (linear in log frequency from 100 Hz to Nyquist, 0 dB at 1 kHz) and a gain.
 Speed (`speed`): an utterance resampled so it plays `factor` times as fast, pitch and tempo together.
 Low-pass (`lowpass`): the whole mixture band-limited, as narrowband recordings are.
+
+Voices (`vtlp`, `pitch_shift`, `whisper`, `shout`): other speakers and speaking styles from the same
+utterance, by a source-filter split of its short-time spectrum (512-point frames at 16 kHz, 75 % overlap):
+each frame's magnitude = a smooth envelope (the vocal tract: the log magnitude's cepstrum up to
+ENVELOPE_LIFTER_S of quefrency) times the fine structure (the source: harmonics of the pitch, or noise).  `vtlp` warps the envelope along frequency by `alpha` (vocal-tract length perturbation on the signal:
+formants move, the pitch stays), `pitch_shift` moves the pitch by librosa's phase vocoder and resampling and
+then puts the original envelope back (the pitch moves, the formants stay), `whisper` keeps the envelope and
+replaces the source with white noise (no voicing; the level contour stays), `shout` raises the pitch, tilts
+the spectrum towards the highs and compresses the level (raised vocal effort).  Lengths and timing never
+change, so the utterance's labels hold.
 """
 from __future__ import annotations
 
@@ -146,3 +156,89 @@ def lowpass(x: np.ndarray, sample_rate_hz: int, cutoff_hz: float) -> np.ndarray:
     from scipy.signal import butter, sosfiltfilt
     sos = butter(8, cutoff_hz, btype="low", fs=sample_rate_hz, output="sos")
     return sosfiltfilt(sos, np.asarray(x, dtype=np.float64)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- voices (source-filter on the STFT)
+ENVELOPE_LIFTER_S = 0.0015   # quefrencies kept in the envelope: below the pitch period of any voice (< 667 Hz)
+_FRAME_S = 0.032             # 512 samples at 16 kHz; hop a quarter of it
+
+
+def _stft(x: np.ndarray, sample_rate_hz: int) -> tuple[np.ndarray, int]:
+    from scipy.signal import stft
+    n = 1 << int(round(math.log2(_FRAME_S * sample_rate_hz)))
+    return stft(np.asarray(x, np.float64), nperseg=n, noverlap=3 * n // 4, window="hann", boundary="even")[2], n
+
+
+def _istft(spec: np.ndarray, n: int, length: int) -> np.ndarray:
+    from scipy.signal import istft
+    y = istft(spec, nperseg=n, noverlap=3 * n // 4, window="hann", boundary=True)[1]
+    return np.pad(y, (0, max(0, length - len(y))))[:length]
+
+
+def spectral_envelope(mag: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """The smooth envelope of every frame of a magnitude spectrogram (bins, frames): the exponential of the
+    log magnitude liftered to quefrencies below ENVELOPE_LIFTER_S."""
+    n_fft = 2 * (mag.shape[0] - 1)
+    ceps = np.fft.irfft(np.log(np.maximum(mag, 1e-9)), n_fft, axis=0)
+    keep = max(2, int(ENVELOPE_LIFTER_S * sample_rate_hz))
+    ceps[keep:n_fft - keep + 1] = 0.0
+    return np.exp(np.fft.rfft(ceps, n_fft, axis=0).real)
+
+
+def _warp(env: np.ndarray, alpha: float) -> np.ndarray:
+    """env (bins, frames) warped along frequency: the new value at bin f is the old one at f / alpha."""
+    bins = np.arange(env.shape[0], dtype=np.float64)
+    src = np.clip(bins / alpha, 0, env.shape[0] - 1)
+    lo = np.floor(src).astype(np.int64)
+    hi, w = np.minimum(lo + 1, env.shape[0] - 1), (src - lo)[:, None]
+    return env[lo] * (1 - w) + env[hi] * w
+
+
+def _out(y: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """y at the peak level of `like`, float32."""
+    peak = float(np.max(np.abs(y))) if len(y) else 0.0
+    return (y * (float(np.max(np.abs(like))) / peak) if peak > 0 else y).astype(np.float32)
+
+
+def vtlp(x: np.ndarray, sample_rate_hz: int, alpha: float) -> np.ndarray:
+    """x with its spectral envelope warped by alpha (> 1: formants up, a shorter vocal tract), pitch kept."""
+    spec, n = _stft(x, sample_rate_hz)
+    mag = np.abs(spec)
+    env = spectral_envelope(mag, sample_rate_hz)
+    return _out(_istft(spec * (_warp(env, alpha) / np.maximum(env, 1e-12)), n, len(x)), x)
+
+
+def pitch_shift(x: np.ndarray, sample_rate_hz: int, semitones: float) -> np.ndarray:
+    """x with its pitch moved by `semitones` and its spectral envelope (formants) kept."""
+    import librosa
+    y = librosa.effects.pitch_shift(np.asarray(x, np.float32), sr=sample_rate_hz, n_steps=semitones)
+    spec, n = _stft(y, sample_rate_hz)
+    env_y = spectral_envelope(np.abs(spec), sample_rate_hz)
+    env_x = spectral_envelope(np.abs(_stft(x, sample_rate_hz)[0]), sample_rate_hz)
+    frames = min(env_x.shape[1], env_y.shape[1])
+    spec = spec[:, :frames] * (env_x[:, :frames] / np.maximum(env_y[:, :frames], 1e-12))
+    return _out(_istft(spec, n, len(x)), x)
+
+
+def whisper(rng: np.random.Generator, x: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """x's spectral envelope over white noise instead of its voice (whisper-like: unvoiced, same level
+    contour and formants), high-passed at 200 Hz as whispers carry little below it."""
+    spec, n = _stft(x, sample_rate_hz)
+    env = spectral_envelope(np.abs(spec), sample_rate_hz)
+    noise, _ = _stft(rng.standard_normal(len(x)), sample_rate_hz)
+    noise /= np.sqrt(np.mean(np.abs(noise) ** 2, axis=1, keepdims=True)) + 1e-12   # white, unit power per bin
+    f = np.fft.rfftfreq(n, 1 / sample_rate_hz)[:, None]
+    return _out(_istft(env * noise[:, :env.shape[1]] * (f >= 200.0), n, len(x)), x)
+
+
+SHOUT_SEMITONES = (2.0, 5.0)   # the ranges corpora.mix draws a shout from (raised effort: higher pitch,
+SHOUT_TILT_DB = (6.0, 15.0)    #   a brighter spectrum, a flatter level contour)
+SHOUT_DRIVE = (2.0, 6.0)
+
+
+def shout(x: np.ndarray, sample_rate_hz: int, semitones: float, tilt_db: float, drive: float) -> np.ndarray:
+    """Raised vocal effort: the pitch up by `semitones` (formants kept), the spectrum tilted by tilt_db
+    towards the highs (eq) and the level compressed by a tanh of gain `drive` (>= 1)."""
+    y = eq(pitch_shift(x, sample_rate_hz, semitones), sample_rate_hz, tilt_db, 0.0)
+    y = y / max(float(np.max(np.abs(y))), 1e-9)
+    return _out(np.tanh(drive * y), x)

@@ -72,6 +72,9 @@ out of the beds under speech (pause events and noise-only recordings only).
 `loud_event_prob` makes a pause event, with that chance, loud_event_db_min..max (default -5..+10 dB) against
 the speech power with no peak limit, so training hears non-speech louder than the speech around it (elsewhere
 an event stays below the speech and never peaks above it).
+`vtlp_prob`, `pitch_prob`, `whisper_prob` and `shout_prob` make an utterance another voice or speaking style
+(vadkit.corpora.augment: formants moved, pitch moved, whisper-like, shout-like; timing kept), each with its
+chance, whisper and shout never both.
 `train_versions` K > 1 mixes the train set K times from the same files (version v of recording
 i is seeded by (seed, "train/v<v>", i): new pairings, pauses, SNRs, levels and effects; version 0 is the train
 set of K = 1), and training reads one version per epoch (vadkit.train.training), so its epochs hear new mixtures
@@ -348,6 +351,24 @@ def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -
     return x
 
 
+def _voice(r: np.random.Generator, x: np.ndarray, sr: int, cfg: MixCorpusConfig, p: tuple) -> np.ndarray:
+    """An utterance as another voice or style (vadkit.corpora.augment): vtlp and pitch each with its chance,
+    then whisper or shout (never both); five draws per utterance, whatever happens, so the stream stays aligned."""
+    u = r.random(5)
+    if len(x) < 1024:   # shorter than a few analysis frames: left as it is
+        return x
+    if u[0] < p[0]:
+        x = augment.vtlp(x, sr, cfg.vtlp_alpha_min + u[1] * (cfg.vtlp_alpha_max - cfg.vtlp_alpha_min))
+    if u[2] < p[1]:
+        x = augment.pitch_shift(x, sr, cfg.pitch_semitones_max * (2 * u[3] - 1))
+    if u[4] < p[2]:
+        x = augment.whisper(r, x, sr)
+    elif u[4] < p[2] + p[3]:
+        x = augment.shout(x, sr, *(r.uniform(*lo_hi) for lo_hi in (augment.SHOUT_SEMITONES, augment.SHOUT_TILT_DB,
+                                                                  augment.SHOUT_DRIVE)))
+    return x
+
+
 def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utterances: Sequence[str],
                        noises: Sequence[str], train_noises: Sequence[str] = ()) -> tuple[np.ndarray, intervals.Segments]:
     """Recording `index` of a set from its utterances and noise files: (samples (n,) float32, regions).
@@ -366,6 +387,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     pool_p = cfg.train_noise_prob if train and len(train_noises) else 0.0
     loud_rng = rng.spawn(1)[0]                                               # ... and after that
     loud_p = cfg.loud_event_prob if train else 0.0
+    voice_rng = rng.spawn(1)[0]                                              # ... and after that
+    voice_p = ((cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob) if train else (0.0,) * 4)
     noise_only = train and noise_rng.random() < cfg.noise_only_prob
     pool_in_bed = cfg.train_noise_where == "all" or noise_only   # "pauses": no pool sound under speech
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
@@ -388,6 +411,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
             x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
         if speed_rng.random() < cfg.speed_prob:
             x = augment.speed(x, speed_rng.uniform(cfg.speed_min, cfg.speed_max))
+        if any(voice_p):
+            x = _voice(voice_rng, x, sr, cfg, voice_p)
         return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
 
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -453,6 +478,11 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not 0 <= cfg.noise_speed_prob <= 1, "noise_speed_prob must lie in [0, 1]"),
         (not 0 <= cfg.train_noise_prob <= 1, "train_noise_prob must lie in [0, 1]"),
         (not 0 <= cfg.loud_event_prob <= 1, "loud_event_prob must lie in [0, 1]"),
+        (not all(0 <= v <= 1 for v in (cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob))
+         or cfg.whisper_prob + cfg.shout_prob > 1,
+         "vtlp_prob, pitch_prob, whisper_prob and shout_prob must lie in [0, 1], whisper_prob + shout_prob too"),
+        (not 0.7 <= cfg.vtlp_alpha_min <= cfg.vtlp_alpha_max <= 1.4, "need 0.7 <= vtlp_alpha_min <= vtlp_alpha_max <= 1.4"),
+        (not 0 <= cfg.pitch_semitones_max <= 12, "pitch_semitones_max must lie in [0, 12]"),
         (cfg.loud_event_db_min > cfg.loud_event_db_max, "loud_event_db_min exceeds loud_event_db_max"),
         (cfg.train_noise_where not in TRAIN_NOISE_WHERE,
          f"train_noise_where must be one of {', '.join(TRAIN_NOISE_WHERE)}"),
