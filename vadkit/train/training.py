@@ -202,7 +202,8 @@ def load_teacher(teacher_dir: str | Path, train_dir: str | Path, teacher: str) -
     stamp = io.read_stamp(Path(teacher_dir) / "decode.yaml") if (Path(teacher_dir) / "hyp.rttm").is_file() else None
     if not stamp:
         raise InputError(f"{teacher_dir}: no finished decode of {train_dir} by teacher {teacher}; {fix}")
-    if stamp.get("model") != f"baseline_{teacher}" or Path(stamp.get("data", "")) != Path(train_dir):
+    same_data = Path(stamp.get("data", "")).resolve() == Path(train_dir).resolve()
+    if stamp.get("model") != f"baseline_{teacher}" or not same_data:
         raise InputError(f"{teacher_dir}: decoded by {stamp.get('model')} from {stamp.get('data')}, not by "
                          f"baseline_{teacher} from {train_dir}; {fix}")
     if stamp.get("data_cache") != (Path(train_dir) / cache.MARKER).read_text(encoding="utf-8"):
@@ -280,7 +281,8 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     if cfg.train.teacher:
         teacher_dir = Path(teacher_dir or default_teacher_dir(exp_dir, train_dir, cfg.train.teacher))
     sets = _load_sets(cfg, train_dir, dev_dir, teacher_dir)
-    data = {"train": str(train_dir), "dev": str(dev_dir), **({"teacher": str(teacher_dir)} if cfg.train.teacher else {})}
+    data = {"train": str(train_dir), "dev": str(dev_dir),
+            **({"teacher": str(teacher_dir)} if cfg.train.teacher else {})}
     merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
               "features": config.to_dict(sets.features), "data": data}
     _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
