@@ -206,6 +206,7 @@ def load_teacher(teacher_dir: str | Path, train_dir: str | Path, teacher: str) -
     if stamp.get("model") != f"baseline_{teacher}" or not same_data:
         raise InputError(f"{teacher_dir}: decoded by {stamp.get('model')} from {stamp.get('data')}, not by "
                          f"baseline_{teacher} from {train_dir}; {fix}")
+    cache.read_info(train_dir)   # the train set has a feature cache (else its own clear error)
     if stamp.get("data_cache") != (Path(train_dir) / cache.MARKER).read_text(encoding="utf-8"):
         raise InputError(f"{teacher_dir}: decoded before {train_dir}'s features were last cached; {fix} "
                          "with --overwrite true")
