@@ -144,3 +144,21 @@ def test_noise_false_alarms_at_recall_takes_the_recall_threshold(tmp_path, monke
     assert code != 0 and "no threshold_at_recall_95" in err
     code, err = run_script(monkeypatch, capsys, *script[:3], "--files-from", str(tmp_path / "absent"))
     assert code != 0 and "absent: no such list" in err
+
+
+def test_level_sweep_compares_models_and_public_vads(tmp_path, monkeypatch, capsys):
+    """--systems takes public VADs beside models: each gets its own table; the energy VAD, bound to level,
+    calls less speech at -40 dB; --model and --systems together are refused."""
+    from conftest import run_script
+    pytest.importorskip("webrtcvad", reason="optional baseline package (pip install -r requirements-baselines.txt)")
+    d = make_toy_data_dir(tmp_path / "lab", 2, dur_s=4.0, seed=2)
+    code, out = run_script(monkeypatch, capsys, "local/level_sweep.py", "--systems", "energy webrtc3",
+                           "--gains", "-40 0", str(d), stream="out")
+    assert code == 0, out
+    blocks = out.split("system: ")[1:]
+    assert [b.splitlines()[0] for b in blocks] == ["energy", "webrtc3"]
+    rows = {float(line.split()[0]): line.split() for line in blocks[0].splitlines()[2:]}
+    assert set(rows) == {-40.0, 0.0} and rows[0.0][-1] == "100.0%"
+    code, out = run_script(monkeypatch, capsys, "local/level_sweep.py", "--model", "blstm60", "--systems",
+                           "silero", str(d), stream="err")
+    assert code != 0 and "not both" in out

@@ -79,20 +79,37 @@ def public_vad(name: str) -> str | None:
     return name if name in baselines.NAMES else None
 
 
-def system(name: str, baseline_decode=None, exp_decode=None, baseline_config=None):
-    """segments_of for false_alarms: a public VAD by name or by its exp dir exp/baseline_<name>
-    (vadkit.bench.baselines.NAMES, at the rate it takes, with `baseline_config`, default BaselineConfig()), else a
-    model for vadkit.Vad (path or shipped name).  `exp_decode` post-processes an exp dir system, a model's or a
-    public VAD's (e.g. the setting stage 5 tuned for it); without it a model uses its own decode.yaml, as Vad
-    chooses, and a public VAD `baseline_decode` (default DecodeConfig())."""
-    from vadkit.bench import baselines
-    from vadkit.config import BaselineConfig, DecodeConfig
-    from vadkit.decode.postprocess import probs_to_segments
-    if vad_name := public_vad(name):
-        grid, cfg = FrameGrid(), exp_decode or baseline_decode or DecodeConfig()
-        b = baselines.make(vad_name, baseline_config or BaselineConfig(), grid)
+class PublicVad:
+    """A public VAD (vadkit.bench.baselines.NAMES) behind vadkit.Vad's `run`: its probabilities on our 10 ms grid,
+    at the rate it takes, and segments by `decode` (default DecodeConfig())."""
 
-        return lambda x, rate, _name: probs_to_segments(b.probs(x, rate), cfg, grid, len(x) / rate)
+    def __init__(self, name: str, decode=None, baseline_config=None):
+        from vadkit.bench import baselines
+        from vadkit.config import BaselineConfig, DecodeConfig
+        self.grid, self.decode = FrameGrid(), decode or DecodeConfig()
+        self.baseline = baselines.make(name, baseline_config or BaselineConfig(), self.grid)
+
+    def run(self, x: np.ndarray, rate: int, name: str | None = None):
+        from vadkit.decode.postprocess import probs_to_segments
+        from vadkit.tool.vad import VadResult
+        probs = self.baseline.probs(x, rate)
+        segs = probs_to_segments(probs, self.decode, self.grid, len(x) / rate)
+        return VadResult(name, int(rate), len(x) / rate, self.grid.hop_s, segs, probs)
+
+
+def runner(name: str | None, baseline_decode=None, exp_decode=None, baseline_config=None):
+    """What runs a system, with vadkit.Vad's `run(x, rate, name)`: a public VAD by name or by its exp dir
+    exp/baseline_<name> (PublicVad, with `baseline_config`), else a model for vadkit.Vad (path or shipped name;
+    None: the shipped offline model).
+    `exp_decode` post-processes an exp dir system, a model's or a public VAD's (e.g. the setting stage 5 tuned
+    for it); without it a model uses its own decode.yaml, as Vad chooses, and a public VAD `baseline_decode`."""
+    if name and (vad_name := public_vad(name)):
+        return PublicVad(vad_name, exp_decode or baseline_decode, baseline_config)
     from vadkit.tool.vad import Vad
-    vad = Vad(name, decode=exp_decode)
+    return Vad(name, decode=exp_decode)
+
+
+def system(name: str, baseline_decode=None, exp_decode=None, baseline_config=None):
+    """segments_of for false_alarms: the speech regions `runner` finds."""
+    vad = runner(name, baseline_decode, exp_decode, baseline_config)
     return lambda x, rate, f: vad.run(x, rate, name=f).segments
