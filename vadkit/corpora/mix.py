@@ -353,7 +353,7 @@ def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -
 
 def _voice(r: np.random.Generator, x: np.ndarray, sr: int, cfg: MixCorpusConfig, p: tuple) -> np.ndarray:
     """An utterance as another voice or style (vadkit.corpora.augment): vtlp and pitch each with its chance,
-    then whisper or shout (never both); five draws per utterance, whatever happens, so the stream stays aligned."""
+    then whisper or shout (never both), drawn from the recording's own voice generator."""
     u = r.random(5)
     if len(x) < 1024:   # shorter than a few analysis frames: left as it is
         return x
