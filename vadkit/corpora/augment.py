@@ -31,12 +31,13 @@ Low-pass (`lowpass`): the whole mixture band-limited, as narrowband recordings a
 Voices (`vtlp`, `pitch_shift`, `whisper`, `shout`): other speakers and speaking styles from the same
 utterance, by a source-filter split of its short-time spectrum (512-point frames at 16 kHz, 75 % overlap):
 each frame's magnitude = a smooth envelope (the vocal tract: the log magnitude's cepstrum up to
-ENVELOPE_LIFTER_S of quefrency) times the fine structure (the source: harmonics of the pitch, or noise).  `vtlp` warps the envelope along frequency by `alpha` (vocal-tract length perturbation on the signal:
-formants move, the pitch stays), `pitch_shift` moves the pitch by librosa's phase vocoder and resampling and
-then puts the original envelope back (the pitch moves, the formants stay), `whisper` keeps the envelope and
-replaces the source with white noise (no voicing; the level contour stays), `shout` raises the pitch, tilts
-the spectrum towards the highs and compresses the level (raised vocal effort).  Lengths and timing never
-change, so the utterance's labels hold.
+ENVELOPE_LIFTER_S of quefrency) times the fine structure (the source: harmonics of the pitch, or noise).
+`vtlp` warps the envelope along frequency by `alpha` (vocal-tract length perturbation on the signal: formants
+move, the pitch stays), `pitch_shift` moves the pitch by librosa's phase vocoder and resampling and then puts
+the original envelope back (the pitch moves, the formants stay), `whisper` keeps the envelope and replaces the
+source with white noise (no voicing; the level contour stays), `shout` raises the pitch, tilts the spectrum
+towards the highs and compresses the level (raised vocal effort).  Lengths and timing never change, so the
+utterance's labels hold.
 """
 from __future__ import annotations
 
@@ -239,6 +240,7 @@ SHOUT_DRIVE = (2.0, 6.0)
 def shout(x: np.ndarray, sample_rate_hz: int, semitones: float, tilt_db: float, drive: float) -> np.ndarray:
     """Raised vocal effort: the pitch up by `semitones` (formants kept), the spectrum tilted by tilt_db
     towards the highs (eq) and the level compressed by a tanh of gain `drive` (>= 1)."""
-    y = eq(pitch_shift(x, sample_rate_hz, semitones), sample_rate_hz, tilt_db, 0.0)
+    y = pitch_shift(x, sample_rate_hz, semitones)
+    y = eq(0.1 * y / max(float(np.max(np.abs(y))), 1e-9), sample_rate_hz, tilt_db, 0.0)   # headroom: eq clips
     y = y / max(float(np.max(np.abs(y))), 1e-9)
     return _out(np.tanh(drive * y), x)

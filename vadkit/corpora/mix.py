@@ -351,19 +351,19 @@ def _channel_fx(rng: np.random.Generator, cfg: MixCorpusConfig, x: np.ndarray) -
     return x
 
 
-def _voice(r: np.random.Generator, x: np.ndarray, sr: int, cfg: MixCorpusConfig, p: tuple) -> np.ndarray:
-    """An utterance as another voice or style (vadkit.corpora.augment): vtlp and pitch each with its chance,
-    then whisper or shout (never both), drawn from the recording's own voice generator."""
+def _voice(r: np.random.Generator, x: np.ndarray, sr: int, cfg: MixCorpusConfig) -> np.ndarray:
+    """A training utterance as another voice or style (vadkit.corpora.augment): vtlp and pitch each with its
+    chance, then whisper or shout (never both), drawn from the recording's own voice generator."""
     u = r.random(5)
     if len(x) < 1024:   # shorter than a few analysis frames: left as it is
         return x
-    if u[0] < p[0]:
+    if u[0] < cfg.vtlp_prob:
         x = augment.vtlp(x, sr, cfg.vtlp_alpha_min + u[1] * (cfg.vtlp_alpha_max - cfg.vtlp_alpha_min))
-    if u[2] < p[1]:
+    if u[2] < cfg.pitch_prob:
         x = augment.pitch_shift(x, sr, cfg.pitch_semitones_max * (2 * u[3] - 1))
-    if u[4] < p[2]:
+    if u[4] < cfg.whisper_prob:
         x = augment.whisper(r, x, sr)
-    elif u[4] < p[2] + p[3]:
+    elif u[4] < cfg.whisper_prob + cfg.shout_prob:
         x = augment.shout(x, sr, *(r.uniform(*lo_hi) for lo_hi in (augment.SHOUT_SEMITONES, augment.SHOUT_TILT_DB,
                                                                   augment.SHOUT_DRIVE)))
     return x
@@ -388,7 +388,7 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     loud_rng = rng.spawn(1)[0]                                               # ... and after that
     loud_p = cfg.loud_event_prob if train else 0.0
     voice_rng = rng.spawn(1)[0]                                              # ... and after that
-    voice_p = ((cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob) if train else (0.0,) * 4)
+    voices = train and max(cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob) > 0
     noise_only = train and noise_rng.random() < cfg.noise_only_prob
     pool_in_bed = cfg.train_noise_where == "all" or noise_only   # "pauses": no pool sound under speech
     tts_utterance = _tts_source(tts_rng, cfg) if tts_p > 0 else None
@@ -411,8 +411,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
             x = io.read_audio(utterances[int(r.integers(len(utterances)))], sr)[0]
         if speed_rng.random() < cfg.speed_prob:
             x = augment.speed(x, speed_rng.uniform(cfg.speed_min, cfg.speed_max))
-        if any(voice_p):
-            x = _voice(voice_rng, x, sr, cfg, voice_p)
+        if voices:
+            x = _voice(voice_rng, x, sr, cfg)
         return x * (_PEAK / max(float(np.max(np.abs(x))), 1e-9))
 
     def bed(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -481,7 +481,8 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
         (not all(0 <= v <= 1 for v in (cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob))
          or cfg.whisper_prob + cfg.shout_prob > 1,
          "vtlp_prob, pitch_prob, whisper_prob and shout_prob must lie in [0, 1], whisper_prob + shout_prob too"),
-        (not 0.7 <= cfg.vtlp_alpha_min <= cfg.vtlp_alpha_max <= 1.4, "need 0.7 <= vtlp_alpha_min <= vtlp_alpha_max <= 1.4"),
+        (not 0.7 <= cfg.vtlp_alpha_min <= cfg.vtlp_alpha_max <= 1.4,
+         "need 0.7 <= vtlp_alpha_min <= vtlp_alpha_max <= 1.4"),
         (not 0 <= cfg.pitch_semitones_max <= 12, "pitch_semitones_max must lie in [0, 12]"),
         (cfg.loud_event_db_min > cfg.loud_event_db_max, "loud_event_db_min exceeds loud_event_db_max"),
         (cfg.train_noise_where not in TRAIN_NOISE_WHERE,
