@@ -155,6 +155,21 @@ def test_a_config_with_ensemble_seeds_makes_its_model_an_ensemble(recipe):
     assert [line.split()[1] for line in p.stdout.splitlines() if line.startswith("test ")] == ["lstm_pair"]
 
 
+@pytest.mark.slow
+def test_a_config_with_a_teacher_decodes_the_train_set_first(recipe):
+    """train.teacher: stage 3 decodes data/train with the public VAD, then trains on it (config.yaml says where)."""
+    pytest.importorskip("silero_vad", reason="optional baseline package (pip install -r requirements-baselines.txt)")
+    lstm = (recipe / "conf/lstm.yaml").read_text()
+    (recipe / "conf/lstm_kd.yaml").write_text(lstm + "  teacher: silero\n  teacher_weight: 0.3\n")
+    p = run(recipe, "--stage", "3", "--stop-stage", "3", "--model", "lstm_kd", "--nj", "1")
+    assert "Stage 3: teacher silero: data/train -> exp/baseline_silero/decode_train" in p.stdout
+    assert (recipe / "exp/baseline_silero/decode_train/hyp.rttm").is_file()
+    import yaml
+    saved = yaml.safe_load((recipe / "exp/lstm_kd/config.yaml").read_text())
+    assert saved["data"]["teacher"] == "exp/baseline_silero/decode_train" and saved["train"]["teacher"] == "silero"
+    assert (recipe / "exp/lstm_kd/final.pt").is_file()
+
+
 @pytest.mark.badinput
 def test_help_and_unknown_option():
     p = subprocess.run(["./run.sh", "--help"], cwd=ROOT, capture_output=True, text=True)
