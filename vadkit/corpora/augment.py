@@ -213,12 +213,10 @@ def pitch_shift(x: np.ndarray, sample_rate_hz: int, semitones: float) -> np.ndar
     """x with its pitch moved by `semitones` and its spectral envelope (formants) kept."""
     import librosa
     y = librosa.effects.pitch_shift(np.asarray(x, np.float32), sr=sample_rate_hz, n_steps=semitones)
-    spec, n = _stft(y, sample_rate_hz)
+    spec, n = _stft(y, sample_rate_hz)   # librosa keeps the length: the same frames as x's
     env_y = spectral_envelope(np.abs(spec), sample_rate_hz)
     env_x = spectral_envelope(np.abs(_stft(x, sample_rate_hz)[0]), sample_rate_hz)
-    frames = min(env_x.shape[1], env_y.shape[1])
-    spec = spec[:, :frames] * (env_x[:, :frames] / np.maximum(env_y[:, :frames], 1e-12))
-    return _out(_istft(spec, n, len(x)), x)
+    return _out(_istft(spec * (env_x / np.maximum(env_y, 1e-12)), n, len(x)), x)
 
 
 def whisper(rng: np.random.Generator, x: np.ndarray, sample_rate_hz: int) -> np.ndarray:
@@ -229,7 +227,7 @@ def whisper(rng: np.random.Generator, x: np.ndarray, sample_rate_hz: int) -> np.
     noise, _ = _stft(rng.standard_normal(len(x)), sample_rate_hz)
     noise /= np.sqrt(np.mean(np.abs(noise) ** 2, axis=1, keepdims=True)) + 1e-12   # white, unit power per bin
     f = np.fft.rfftfreq(n, 1 / sample_rate_hz)[:, None]
-    return _out(_istft(env * noise[:, :env.shape[1]] * (f >= 200.0), n, len(x)), x)
+    return _out(_istft(env * noise * (f >= 200.0), n, len(x)), x)
 
 
 SHOUT_SEMITONES = (2.0, 5.0)   # the ranges corpora.mix draws a shout from (raised effort: higher pitch,

@@ -75,11 +75,10 @@ def distilled_set(targets: list, teacher: list, weight: float) -> list:
     out = []
     for y, p in zip(targets, teacher):
         y = np.array(y, dtype=np.float32)
-        if y.ndim == 2:
-            y[:, 0] = (1 - weight) * y[:, 0] + weight * p
-        else:
-            y = (1 - weight) * y + weight * p
-        out.append(y.astype(np.float32))
+        phrase = y[:, 0] if y.ndim == 2 else y   # a view: mixed in place
+        phrase *= 1 - weight
+        phrase += weight * np.asarray(p, np.float32)
+        out.append(y)
     return out
 
 
