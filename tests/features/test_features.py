@@ -166,3 +166,58 @@ def test_voicing_dims_come_after_the_spectral_ones():
         out.append(fs.push(x[a:a + 777]))
     got = np.concatenate(out + [fs.flush()])
     assert np.abs(got - f).max() < 1e-4
+
+
+# ---------------------------------------------------------------- PCEN (kind: pcen)
+PCEN = FeatureConfig(sample_rate_hz=16000, kind="pcen", n_mels=40)
+
+
+def _tone_and_noise(rng, dur_s=3.0, sr=16000):
+    t = np.arange(int(dur_s * sr)) / sr
+    return (0.2 * np.sin(2 * np.pi * 440 * t) + 0.02 * rng.standard_normal(len(t))).astype(np.float32)
+
+
+def test_pcen_is_librosas_formula_started_at_the_first_frame():
+    import librosa
+    from vadkit.features.extract import PCEN_SCALE, log_mel, pcen_from_log_mel
+    x = _tone_and_noise(np.random.default_rng(0))
+    lm = log_mel(x, 16000, PCEN)
+    e = (10.0 ** (lm.astype(np.float64) / 20) * PCEN_SCALE).T
+    t = PCEN.pcen_time_ms / PCEN.hop_ms
+    b = (np.sqrt(1 + 4 * t * t) - 1) / (2 * t * t)
+    want = librosa.pcen(e, sr=16000, hop_length=160, time_constant=0.4, zi=(1 - b) * e[:, :1]).T
+    got = compute_features(x, 16000, PCEN)
+    assert got.shape == (len(lm), 120)
+    np.testing.assert_allclose(got[:, :40], want, rtol=1e-5, atol=1e-6)
+    # in two pieces with the state carried: the whole
+    a, state = pcen_from_log_mel(lm[:77], PCEN)
+    b2, _ = pcen_from_log_mel(lm[77:], PCEN, state)
+    np.testing.assert_allclose(np.concatenate([a, b2]), got[:, :40], rtol=1e-5, atol=1e-6)
+
+
+def test_pcen_forgets_level_and_lets_steady_sound_fade():
+    rng = np.random.default_rng(1)
+    x = _tone_and_noise(rng)
+    loud, quiet = compute_features(x, 16000, PCEN), compute_features(x * 0.01, 16000, PCEN)   # 40 dB apart
+    assert np.abs(loud[:, :40] - quiet[:, :40]).max() < 0.15 * np.abs(loud[:, :40]).max()
+    mfcc = FeatureConfig(sample_rate_hz=16000)
+    assert np.abs(compute_features(x, 16000, mfcc)[:, 0] - compute_features(x * 0.01, 16000, mfcc)[:, 0]).min() > 50
+    # a burst over the steady sound stands out; the steady sound alone stays flat
+    burst = x.copy()
+    burst[24000:28000] += 0.5 * np.sin(2 * np.pi * 200 * np.arange(4000) / 16000).astype(np.float32)
+    f = compute_features(burst, 16000, PCEN)[:, :40]
+    assert f[150:155].max() > 2 * loud[100:300, :40].max()
+    assert np.ptp(loud[100:300, :40].mean(1)) < 0.05 * f[150:155].max()
+
+
+@pytest.mark.badinput
+def test_pcen_settings_are_checked_and_level_augmentation_refused():
+    from vadkit import config
+    from vadkit.config import TrainConfig
+    from vadkit.train.augment import LevelAugment
+    with pytest.raises(InputError, match="pcen needs pcen_time_ms > 0"):
+        config.from_dict(FeatureConfig, {"kind": "pcen", "pcen_time_ms": 0})
+    stats = NormStats(np.zeros(120), np.ones(120), 1)
+    assert not LevelAugment(TrainConfig(), PCEN, stats, 120).enabled
+    with pytest.raises(InputError, match="not for kind: pcen"):
+        LevelAugment(TrainConfig(gain_db_max=10), PCEN, stats, 120)

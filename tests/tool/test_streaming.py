@@ -17,6 +17,7 @@ def setup(tmp_path_factory):
     return {"uni": make_model_dir(d / "uni", hidden=24), "deltas": make_model_dir(d / "deltas", input_dims=60),
             "delayed": make_model_dir(d / "delayed", hidden=24, label_delay=7),
             "voiced": make_model_dir(d / "voiced", input_dims=63, voicing=True),
+            "pcen": make_model_dir(d / "pcen", input_dims=120, kind="pcen"),
             "bi": make_model_dir(d / "bi", bidirectional=True), "x": x.astype(np.float32)}
 
 
@@ -38,7 +39,7 @@ def as_segments(events):
     return [(events[i][1], events[i + 1][1]) for i in range(0, len(events), 2)]
 
 
-@pytest.mark.parametrize("kind", ["uni", "deltas", "delayed", "voiced"])
+@pytest.mark.parametrize("kind", ["uni", "deltas", "delayed", "voiced", "pcen"])
 @pytest.mark.parametrize("cfg", [DecodeConfig(threshold=0.5, median_frames=5, min_silence_ms=200, min_speech_ms=50),
                                  DecodeConfig(threshold=0.5, onset=0.55, offset=0.45, median_frames=11, pad_ms=150,
                                               min_silence_ms=100, min_speech_ms=100, max_speech_s=2.0),

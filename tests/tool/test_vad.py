@@ -24,12 +24,13 @@ def models(tmp_path_factory):
     return {"uni": make_model_dir(d / "uni"), "bi": make_model_dir(d / "bi", bidirectional=True),
             "deltas": make_model_dir(d / "deltas", input_dims=60), "delayed": make_model_dir(d / "delayed", label_delay=5),
             "voiced": make_model_dir(d / "voiced", input_dims=63, voicing=True),
-            "voiced_unread": make_model_dir(d / "voiced_unread", input_dims=60, voicing=True)}
+            "voiced_unread": make_model_dir(d / "voiced_unread", input_dims=60, voicing=True),
+            "pcen": make_model_dir(d / "pcen", input_dims=120, kind="pcen")}
 
 
 
 
-@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed", "voiced", "voiced_unread"])
+@pytest.mark.parametrize("kind", ["uni", "bi", "deltas", "delayed", "voiced", "voiced_unread", "pcen"])
 def test_file_in_blocks_equals_the_recipe_decode(models, wav, kind):
     from vadkit import Vad
     tm = TrainedModel(models[kind])

@@ -16,8 +16,8 @@ from vadkit.features.grid import FrameGrid
 
 
 def static_dim(cfg: FeatureConfig) -> int:
-    """Static features per frame: n_mfcc MFCCs, or n_mels log-mel bands (kind: logmel); + 1 with voicing."""
-    return (cfg.n_mels if cfg.kind == "logmel" else cfg.n_mfcc) + int(cfg.voicing)
+    """Static features per frame: n_mfcc MFCCs, or n_mels bands (kind logmel, pcen); + 1 with voicing."""
+    return (cfg.n_mfcc if cfg.kind == "mfcc" else cfg.n_mels) + int(cfg.voicing)
 
 
 def feature_dim(cfg: FeatureConfig) -> int:
@@ -49,13 +49,14 @@ def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> 
     librosa's MFCC definition (Hann window, n_fft = window, no centring, so frame k really is centred
     at k*hop + win/2; Slaney mel bands; power in dB floored 80 dB below the recording's loudest mel
     bin; orthonormal DCT-II), computed with vectorised numpy (equal to librosa.feature.mfcc within
-    float32 rounding, tested).  kind: logmel keeps the floored mel dB bands instead of their DCT.
+    float32 rounding, tested).  kind: logmel keeps the floored mel dB bands instead of their DCT; pcen puts
+    the bands through pcen_from_log_mel.
     Shorter than one window: (0, dim).
     """
     lm = log_mel(x, sample_rate_hz, cfg)
     if len(lm) == 0:
         return np.zeros((0, feature_dim(cfg)), dtype=np.float32)
-    return voicing_last(add_deltas(static_from_log_mel(lm, loudest_db(lm, cfg) - TOP_DB, cfg), cfg), cfg)
+    return voicing_last(add_deltas(static_from_log_mel(lm, loudest_db(lm, cfg) - TOP_DB, cfg)[0], cfg), cfg)
 
 
 TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, which the models were trained with
@@ -158,7 +159,10 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
     Exact away from the floor: statics are linear in the dB bands (the DCT, or the bands themselves) and
     deltas of a constant shift are 0.  A gain of g dB is band_db = g everywhere; a spectral tilt is a ramp.
     The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too.  Voicing does
-    not move: it is a ratio of the frame's own autocorrelations."""
+    not move: it is a ratio of the frame's own autocorrelations.  PCEN bands have no such shift (each band is
+    divided by its own past), so kind pcen has none to give."""
+    if cfg.kind == "pcen":
+        raise ValueError("kind pcen: a gain or tilt is not a fixed shift of PCEN features")
     band_db = np.asarray(band_db, dtype=np.float64)
     if cfg.kind == "logmel":
         static = band_db
@@ -167,14 +171,45 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
     return np.concatenate([static, np.zeros(feature_dim(cfg) - len(static))])  # deltas of a constant: 0
 
 
-def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig) -> np.ndarray:
-    """log_mel rows -> (n, static_dim(cfg)): the statics of cfg.kind (MFCCs, or the bands floored at
-    floor_db), then the voicing strength as it is."""
-    if cfg.kind == "logmel":
+def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig,
+                        pcen_state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """log_mel rows -> ((n, static_dim(cfg)), pcen state): the statics of cfg.kind (MFCCs, the bands floored
+    at floor_db, or the PCEN bands continuing from pcen_state, None at a recording's start), then the voicing
+    strength as it is.  The state is None for the other kinds."""
+    if cfg.kind == "pcen":
+        static, pcen_state = pcen_from_log_mel(lm, cfg, pcen_state)
+    elif cfg.kind == "logmel":
         static = np.maximum(lm[:, :cfg.n_mels], np.float32(floor_db)).astype(np.float32)
     else:
         static = mfcc_from_log_mel(lm, floor_db, cfg)
-    return np.concatenate([static, lm[:, cfg.n_mels:]], axis=1) if cfg.voicing else static
+    return (np.concatenate([static, lm[:, cfg.n_mels:]], axis=1) if cfg.voicing else static), pcen_state
+
+
+PCEN_SCALE = 2.0 ** 31   # samples in [-1, 1] read as 32-bit integers: the scale librosa.pcen's defaults assume
+PCEN_EPS = 1e-6
+
+
+def pcen_from_log_mel(lm: np.ndarray, cfg: FeatureConfig,
+                      state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """log_mel rows -> ((n, n_mels) float32 PCEN bands, the state to continue with on the next rows).
+
+    Per-channel energy normalisation (Wang et al. 2017; librosa.pcen's formula and defaults): each band's
+    magnitude E (the root of its mel power, at PCEN_SCALE) is divided by (eps + M)^gain, M its first-order
+    smoothing over time (time constant pcen_time_ms), then compressed: (E / (eps + M)^gain + bias)^power -
+    bias^power.  A steady sound (hum, engine, fan) tends to 0 in every band whatever its level; onsets and
+    modulated sounds stand out.  Unlike librosa, M starts at the first frame's E, so a recording's start is
+    not an onset; `state` (the last M of every band) makes blocks of a recording equal to the whole."""
+    from scipy.signal import lfilter
+    if len(lm) == 0:
+        return np.zeros((0, cfg.n_mels), np.float32), state
+    e = 10.0 ** (lm[:, :cfg.n_mels].astype(np.float64) / 20.0) * PCEN_SCALE
+    t = cfg.pcen_time_ms / cfg.hop_ms                      # frames
+    b = (np.sqrt(1 + 4 * t * t) - 1) / (2 * t * t)         # librosa.pcen's smoothing coefficient for t
+    prev = e[0] if state is None else state
+    m, _ = lfilter([b], [1, b - 1], e, axis=0, zi=((1 - b) * prev)[None])
+    agc = e * (PCEN_EPS + m) ** -cfg.pcen_gain
+    out = (agc + cfg.pcen_bias) ** cfg.pcen_power - cfg.pcen_bias ** cfg.pcen_power
+    return out.astype(np.float32), m[-1]
 
 
 def voicing_last(feats: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
@@ -263,6 +298,7 @@ class FeatureStream:
         self.static_only = static_only
         self.samples = np.zeros(0, np.float32)
         self.max_db = -np.inf
+        self.pcen_state = None                                 # kind pcen: each band's smoother, carried on
         self.hist = np.zeros((0, static_dim(cfg)), np.float32)      # emitted statics kept as left context
         self.pending = np.zeros((0, static_dim(cfg)), np.float32)   # statics waiting for look-ahead
         self.n_frames = 0                                      # frames returned so far
@@ -278,7 +314,7 @@ class FeatureStream:
         if self.floor_db is None:
             self.max_db = max(self.max_db, loudest_db(lm, self.cfg))
         floor = self.floor_db if self.floor_db is not None else self.max_db - TOP_DB
-        static = static_from_log_mel(lm, floor, self.cfg)
+        static, self.pcen_state = static_from_log_mel(lm, floor, self.cfg, self.pcen_state)
         if self.static_only or self.cfg.deltas == 0:
             self.n_frames += len(static)
             return static

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vadkit.config import FeatureConfig, TrainConfig
+from vadkit.errors import InputError
 from vadkit.features.extract import band_shift_direction
 from vadkit.features.norm import NormStats
 
@@ -89,6 +90,12 @@ class LevelAugment:
 
     def __init__(self, cfg: TrainConfig, features: FeatureConfig, stats: NormStats, input_dims: int):
         self.cfg = cfg
+        if features.kind == "pcen":    # no fixed shift to add; PCEN removes a steady gain and tilt by itself
+            if self.enabled:
+                raise InputError("gain_db_max / tilt_db_max: not for kind: pcen features (each band is divided "
+                                 "by its own past, which removes a steady gain and tilt); set them to 0")
+            self.gain = self.tilt = np.zeros(input_dims, np.float32)
+            return
         n_mels = features.n_mels
         scale = stats.std[:input_dims] if cfg.normalize else np.ones(input_dims)
         gain = band_shift_direction(features, np.ones(n_mels))[:input_dims] / scale
