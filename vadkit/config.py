@@ -34,7 +34,8 @@ class FeatureConfig:
     delta_width: int = 9          # frames in the delta regression window
     kind: str = "mfcc"            # mfcc (n_mfcc statics), logmel (the n_mels log-mel bands as statics) or pcen
                                   #   (the n_mels bands through per-channel energy normalisation: each band divided
-                                  #   by its own smoothed past, then root-compressed; steady sounds fade out)
+                                  #   by its own smoothed past, then root-compressed; steady sounds fade out), or
+                                  #   mfcc_pcen (the n_mfcc MFCCs, then the n_mels PCEN bands)
     pcen_time_ms: float = 400.0   # pcen: time constant of each band's smoother (librosa.pcen's defaults below)
     pcen_gain: float = 0.98       # pcen: exponent of the division by the smoothed band (1: level-free)
     pcen_bias: float = 2.0        # pcen: offset before the root compression
@@ -43,9 +44,9 @@ class FeatureConfig:
                                   #   and its deltas, after the other dims (input_dims 60 still reads MFCC + deltas)
 
     def __post_init__(self):
-        if self.kind not in ("mfcc", "logmel", "pcen"):
-            raise ValueError(f"kind must be mfcc, logmel or pcen, not {self.kind!r}")
-        if self.kind == "pcen" and not (self.pcen_time_ms > 0 and self.pcen_gain >= 0 and self.pcen_bias > 0
+        if self.kind not in ("mfcc", "logmel", "pcen", "mfcc_pcen"):
+            raise ValueError(f"kind must be mfcc, logmel, pcen or mfcc_pcen, not {self.kind!r}")
+        if "pcen" in self.kind and not (self.pcen_time_ms > 0 and self.pcen_gain >= 0 and self.pcen_bias > 0
                                         and self.pcen_power > 0):
             raise ValueError("pcen needs pcen_time_ms > 0, pcen_gain >= 0, pcen_bias > 0 and pcen_power > 0")
 

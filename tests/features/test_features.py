@@ -221,3 +221,20 @@ def test_pcen_settings_are_checked_and_level_augmentation_refused():
     assert not LevelAugment(TrainConfig(), PCEN, stats, 120).enabled
     with pytest.raises(InputError, match="not for kind: pcen"):
         LevelAugment(TrainConfig(gain_db_max=10), PCEN, stats, 120)
+
+
+def test_mfcc_pcen_is_the_mfccs_then_the_pcen_bands_each_with_deltas():
+    from vadkit.features.extract import FeatureStream, feature_dim
+    x = _tone_and_noise(np.random.default_rng(2))
+    x[:800] += 0.5   # loudest first: the stream's dB floor is the whole file's
+    both = FeatureConfig(sample_rate_hz=16000, kind="mfcc_pcen", n_mels=40)
+    f = compute_features(x, 16000, both)
+    m = compute_features(x, 16000, FeatureConfig(sample_rate_hz=16000, n_mels=40))
+    p = compute_features(x, 16000, PCEN)
+    assert f.shape[1] == feature_dim(both) == 180
+    for order in range(3):   # each order: 20 MFCC dims, then 40 PCEN dims
+        np.testing.assert_allclose(f[:, 60 * order:60 * order + 20], m[:, 20 * order:20 * order + 20], atol=1e-4)
+        np.testing.assert_allclose(f[:, 60 * order + 20:60 * order + 60], p[:, 40 * order:40 * order + 40], atol=1e-5)
+    fs = FeatureStream(16000, both)
+    rows = [fs.push(x[a:a + 777]) for a in range(0, len(x), 777)] + [fs.flush()]
+    np.testing.assert_allclose(np.concatenate(rows), f, rtol=1e-5, atol=1e-4)

@@ -31,7 +31,7 @@ def test_logmel_features_are_the_floored_bands_plus_deltas():
     assert f.shape == (len(lm), 48 * 3) == (len(lm), feature_dim(cfg))
     np.testing.assert_allclose(f[:, :48], np.maximum(lm, lm.max() - 80.0), rtol=1e-6)
     assert not np.allclose(compute_features(x, 8000, FeatureConfig())[:, :20], f[:, :20])   # mfcc differs
-    with pytest.raises(InputError, match="kind must be mfcc, logmel or pcen"):
+    with pytest.raises(InputError, match="kind must be mfcc, logmel, pcen or mfcc_pcen"):
         config.from_dict(FeatureConfig, {"kind": "plp"})
 
 

@@ -16,8 +16,9 @@ from vadkit.features.grid import FrameGrid
 
 
 def static_dim(cfg: FeatureConfig) -> int:
-    """Static features per frame: n_mfcc MFCCs, or n_mels bands (kind logmel, pcen); + 1 with voicing."""
-    return (cfg.n_mfcc if cfg.kind == "mfcc" else cfg.n_mels) + int(cfg.voicing)
+    """Static features per frame: n_mfcc MFCCs, n_mels bands (kind logmel, pcen) or both (mfcc_pcen); + 1 with
+    voicing."""
+    return {"mfcc": cfg.n_mfcc, "mfcc_pcen": cfg.n_mfcc + cfg.n_mels}.get(cfg.kind, cfg.n_mels) + int(cfg.voicing)
 
 
 def feature_dim(cfg: FeatureConfig) -> int:
@@ -161,8 +162,8 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
     The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too.  Voicing does
     not move: it is a ratio of the frame's own autocorrelations.  PCEN bands have no such shift (each band is
     divided by its own past), so kind pcen has none to give."""
-    if cfg.kind == "pcen":
-        raise ValueError("kind pcen: a gain or tilt is not a fixed shift of PCEN features")
+    if "pcen" in cfg.kind:
+        raise ValueError(f"kind {cfg.kind}: a gain or tilt is not a fixed shift of PCEN features")
     band_db = np.asarray(band_db, dtype=np.float64)
     if cfg.kind == "logmel":
         static = band_db
@@ -174,10 +175,13 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
 def static_from_log_mel(lm: np.ndarray, floor_db: float, cfg: FeatureConfig,
                         pcen_state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """log_mel rows -> ((n, static_dim(cfg)), pcen state): the statics of cfg.kind (MFCCs, the bands floored
-    at floor_db, or the PCEN bands continuing from pcen_state, None at a recording's start), then the voicing
-    strength as it is.  The state is None for the other kinds."""
+    at floor_db, the PCEN bands continuing from pcen_state, None at a recording's start, or the MFCCs then the
+    PCEN bands), then the voicing strength as it is.  The state is None for the kinds without PCEN."""
     if cfg.kind == "pcen":
         static, pcen_state = pcen_from_log_mel(lm, cfg, pcen_state)
+    elif cfg.kind == "mfcc_pcen":
+        pcen, pcen_state = pcen_from_log_mel(lm, cfg, pcen_state)
+        static = np.concatenate([mfcc_from_log_mel(lm, floor_db, cfg), pcen], axis=1)
     elif cfg.kind == "logmel":
         static = np.maximum(lm[:, :cfg.n_mels], np.float32(floor_db)).astype(np.float32)
     else:

@@ -90,10 +90,11 @@ class LevelAugment:
 
     def __init__(self, cfg: TrainConfig, features: FeatureConfig, stats: NormStats, input_dims: int):
         self.cfg = cfg
-        if features.kind == "pcen":    # no fixed shift to add; PCEN removes a steady gain and tilt by itself
+        if "pcen" in features.kind:   # no fixed shift to add; PCEN removes a steady gain and tilt by itself
             if self.enabled:
-                raise InputError("gain_db_max / tilt_db_max: not for kind: pcen features (each band is divided "
-                                 "by its own past, which removes a steady gain and tilt); set them to 0")
+                raise InputError(f"gain_db_max / tilt_db_max: not for kind: {features.kind} features (each PCEN "
+                                 f"band is divided by its own past, which removes a steady gain and tilt); set "
+                                 f"them to 0")
             self.gain = self.tilt = np.zeros(input_dims, np.float32)
             return
         n_mels = features.n_mels
