@@ -6,7 +6,8 @@ e.g.: steps/make_ensemble.py exp/blstm_seed1 exp/blstm_seed2 exp/blstm_seed3 exp
 <out-dir>/final.pt holds every member's weights, so decoding, scoring and steps/vad.py take
 <out-dir> like any trained model (each member runs: the cost is the sum of theirs); ensemble.yaml
 lists the members.  Members must share features and training set (the seeds of one model, or
-models trained on the same data); 20-dim and 60-dim models combine.  Re-running does nothing while
+models trained on the same data); 20-dim and 60-dim models combine, and so do MFCC and PCEN models of
+one grid (an ensemble on kind mfcc_pcen features, docs/training.md#ensembles).  Re-running does nothing while
 the members' final.pt are unchanged.
 """
 from vadkit import cli

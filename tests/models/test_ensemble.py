@@ -114,3 +114,43 @@ def test_cli_usage_and_errors(members, tmp_path):
     p = cli(members["uni"], members["bi"], tmp_path / "ens")
     assert p.returncode == 0 and "ensemble of 2 models" in p.stderr
     assert "up to date" in cli(members["uni"], members["bi"], tmp_path / "ens").stderr
+
+
+def test_mfcc_and_pcen_members_combine_on_both_features(tmp_path):
+    """An MFCC and a PCEN member (one front-end each) as one model: kind mfcc_pcen features, each member
+    reading its own columns; offline, streamed and exported the mean of the members on their own features."""
+    from vadkit import StreamingVad, Vad
+    from vadkit.features.extract import compute_features
+    ms = [make_model_dir(tmp_path / "mfcc", input_dims=60, hidden=12),
+          make_model_dir(tmp_path / "pcen", input_dims=120, kind="pcen", hidden=12, seed=1)]
+    assert ensemble.make_ensemble(ms, tmp_path / "ens")
+    ens = TrainedModel(tmp_path / "ens")
+    assert ens.feature_config.kind == "mfcc_pcen" and ens.model_config.input_dims == 180
+    x, _ = toy_recording(np.random.default_rng(5), 12.0)
+    x[:4000] += 0.5 * np.sin(np.arange(4000) * 0.3).astype(np.float32)  # loudest first: the same dB floor
+    each = [TrainedModel(m).probs([compute_features(x, 8000, TrainedModel(m).feature_config)])[0] for m in ms]
+    want = np.mean(each, axis=0)
+    assert np.abs(ens.probs([compute_features(x, 8000, ens.feature_config)])[0] - want).max() < 1e-5
+    cfg = DecodeConfig(threshold=0.5)
+    assert np.abs(Vad(tmp_path / "ens", cfg, chunk_s=None).run(x, 8000).probs - want).max() < 1e-5
+    sv = StreamingVad(tmp_path / "ens", cfg)
+    streamed = np.concatenate([sv.feed(x[i:i + 700]).probs for i in range(0, len(x), 700)] + [sv.flush().probs])
+    assert np.abs(streamed - want).max() < 1e-5
+    export.export(tmp_path / "ens", tmp_path / "export")
+    net = torch.jit.load(str(tmp_path / "export" / "model.pt"))
+    f = torch.from_numpy(compute_features(x, 8000, ens.feature_config))[None]
+    h = torch.zeros(2, 1, 12)
+    with torch.no_grad():
+        assert np.abs(net(f, h, h)[0][0].numpy() - want).max() < 1e-4
+
+
+@pytest.mark.badinput
+def test_mfcc_and_pcen_members_must_agree_on_the_rest(tmp_path):
+    m = make_model_dir(tmp_path / "mfcc", input_dims=60, hidden=12)
+    p = make_model_dir(tmp_path / "pcen", input_dims=120, kind="pcen", hidden=12)
+    ck = torch.load(m / "final.pt", weights_only=True)
+    ck["feature_config"]["n_mels"] = 32
+    torch.save(ck, m / "final.pt")
+    with pytest.raises(InputError, match="mfcc/final.pt: its feature config differs from the other members' in more"):
+        ensemble.make_ensemble([m, p], tmp_path / "e")
+    assert not (tmp_path / "e").exists()

@@ -90,7 +90,7 @@ class TrainedModel:
             for i, m in enumerate(ck["members"]):
                 nets.append(build_model(config.from_dict(ModelConfig, m["model_config"], f"{self.path} member {i}")))
                 _load_weights(nets[-1], m["model_state"], self.path)
-            self.net = Ensemble(nets)
+            self.net = Ensemble(nets, [m.get("input_columns") for m in ck["members"]])
         else:
             self.net = build_model(self.model_config)
             _load_weights(self.net, ck["model_state"], self.path)

@@ -126,26 +126,37 @@ class Ensemble(nn.Module):
     """Several trained lstm models as one: the logit of their mean speech probability.
 
     Each member reads the first input_dims columns of the (widest) input, so 20-MFCC and 60-dim
-    members combine.  forward_state carries one state per member (all unidirectional, one label delay).
+    members combine, or its own `columns` (MFCC and PCEN members on kind mfcc_pcen features).
+    forward_state carries one state per member (all unidirectional, one label delay).
     """
 
-    def __init__(self, members: list[nn.Module]):
+    def __init__(self, members: list[nn.Module], columns: list[list[int] | None] | None = None):
         super().__init__()
         if not members or any(not isinstance(m, LstmVad) for m in members):
             raise InputError("an ensemble combines one or more lstm models (a crnn cannot join yet)")
         self.members = nn.ModuleList(members)
+        self.columns = [c is not None for c in (columns or [None] * len(members))]
+        for i, c in enumerate(columns or []):
+            if c is not None:   # a buffer: moves with .to(device)
+                self.register_buffer(f"columns{i}", torch.tensor(c, dtype=torch.long), persistent=False)
+
+    def member_input(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """Member i's columns of the ensemble's input."""
+        if self.columns[i]:
+            return x.index_select(-1, getattr(self, f"columns{i}"))
+        return x[..., :self.members[i].cfg.input_dims]
 
     def _mean_logit(self, logits: list[torch.Tensor]) -> torch.Tensor:
         p = torch.stack([torch.sigmoid(lg) for lg in logits]).mean(0)
         return torch.logit(p, eps=1e-7)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None, all_heads: bool = False) -> torch.Tensor:
-        return self._mean_logit([m(x[..., :m.cfg.input_dims], lengths, all_heads) for m in self.members])
+        return self._mean_logit([m(self.member_input(x, i), lengths, all_heads) for i, m in enumerate(self.members)])
 
     def forward_state(self, x: torch.Tensor, state: tuple | None = None,
                       final: bool = False) -> tuple[torch.Tensor, tuple]:
         state = state or (None,) * len(self.members)
-        out = [m.forward_state(x[..., :m.cfg.input_dims], s, final) for m, s in zip(self.members, state)]
+        out = [m.forward_state(self.member_input(x, i), s, final) for i, (m, s) in enumerate(zip(self.members, state))]
         return self._mean_logit([lg for lg, _ in out]), tuple(s for _, s in out)
 
 

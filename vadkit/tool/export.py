@@ -45,6 +45,10 @@ class ExportedVad(nn.Module):
         self.lstms = nn.ModuleList(n.lstm for n in nets)
         self.outputs = nn.ModuleList(n.output for n in nets)
         self.dims = [n.cfg.input_dims for n in nets]
+        self.columns = [tm.members and tm.net.columns[i] for i in range(len(nets))]   # a member's own columns
+        for i, own in enumerate(self.columns):
+            if own:
+                self.register_buffer(f"columns{i}", getattr(tm.net, f"columns{i}").clone(), persistent=False)
         self.layers = [n.cfg.num_layers for n in nets]
         # a whole-input graph aligns a member that reads ahead (label_delay d) as TrainedModel does: its last
         # frame repeated d times, its first d outputs dropped (LstmVad.forward's gather does not export to a
@@ -59,16 +63,17 @@ class ExportedVad(nn.Module):
     def forward(self, feats: torch.Tensor, h0: torch.Tensor | None = None, c0: torch.Tensor | None = None):
         x = (feats - self.mean) / self.std
         probs, hs, cs, k = [], [], [], 0
-        for lstm, output, d, n, late in zip(self.lstms, self.outputs, self.dims, self.layers, self.delays):
+        for i, (lstm, output, n, late) in enumerate(zip(self.lstms, self.outputs, self.layers, self.delays)):
+            xi = x.index_select(-1, getattr(self, f"columns{i}")) if self.columns[i] else x[..., :self.dims[i]]
             if self.stateful:
-                out, (h, c) = lstm(x[..., :d], (h0[k:k + n], c0[k:k + n]))
+                out, (h, c) = lstm(xi, (h0[k:k + n], c0[k:k + n]))
                 hs.append(h)
                 cs.append(c)
                 k += n
             elif late:
-                out = lstm(torch.cat([x[..., :d], x[:, -1:, :d].expand(-1, late, -1)], 1))[0][:, late:]
+                out = lstm(torch.cat([xi, xi[:, -1:].expand(-1, late, -1)], 1))[0][:, late:]
             else:
-                out, _ = lstm(x[..., :d])
+                out, _ = lstm(xi)
             probs.append(torch.sigmoid(output(out)[..., self.head]))
         p = probs[0] if len(probs) == 1 else torch.stack(probs).mean(0)
         return (p, torch.cat(hs), torch.cat(cs)) if self.stateful else p
