@@ -19,7 +19,8 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     probabilities) and ensemble.yaml (the members, with the size and time of each final.pt).
     Members must share the feature config, its normalisation and the CMVN mode; their input_dims
     may differ.  The one exception: MFCC and PCEN members (kind mfcc and pcen, all else equal) combine into
-    an ensemble on kind mfcc_pcen, each member reading its own columns.  Returns False (nothing written) when out_dir is up to date with the members."""
+    an ensemble on kind mfcc_pcen, each member reading its own columns.  Returns False (nothing written)
+    when out_dir is up to date with the members."""
     out_dir = Path(out_dir)
     if len(member_dirs) < 2:
         raise InputError(f"{out_dir}: an ensemble needs two or more trained models, got {len(member_dirs)}")
@@ -30,7 +31,6 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     sig = {"members": [io.file_id(t.path) for t in tms]}
     if io.is_current(out_dir / "ensemble.yaml", sig, [out_dir / "final.pt"]):
         return False
-    first = tms[0]
     for t in tms:
         if t.members:
             raise InputError(f"{t.path}: already an ensemble; list its members ({t.members[0]}, ...) instead")

@@ -45,7 +45,7 @@ class ExportedVad(nn.Module):
         self.lstms = nn.ModuleList(n.lstm for n in nets)
         self.outputs = nn.ModuleList(n.output for n in nets)
         self.dims = [n.cfg.input_dims for n in nets]
-        self.columns = [tm.members and tm.net.columns[i] for i in range(len(nets))]   # a member's own columns
+        self.columns = [bool(tm.members) and tm.net.columns[i] for i in range(len(nets))]   # its own columns
         for i, own in enumerate(self.columns):
             if own:
                 self.register_buffer(f"columns{i}", getattr(tm.net, f"columns{i}").clone(), persistent=False)

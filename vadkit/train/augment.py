@@ -93,8 +93,8 @@ class LevelAugment:
         if "pcen" in features.kind:   # no fixed shift to add; PCEN removes a steady gain and tilt by itself
             if self.enabled:
                 raise InputError(f"gain_db_max / tilt_db_max: not for kind: {features.kind} features (each PCEN "
-                                 f"band is divided by its own past, which removes a steady gain and tilt); set "
-                                 f"them to 0")
+                                 "band is divided by its own past, which removes a steady gain and tilt); set "
+                                 "them to 0")
             self.gain = self.tilt = np.zeros(input_dims, np.float32)
             return
         n_mels = features.n_mels
