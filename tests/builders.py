@@ -104,6 +104,7 @@ def make_sources(root: Path, n_speakers: int = 6, n_noise: int = 4) -> tuple[Pat
     """root/speech/<LibriSpeech layout> (espeak-ng, 16 kHz flac, 2 utterances per speaker, each with
     a 0.6 s pause inside) and root/noise/*.wav (generated noise, 22.05 kHz)."""
     synth, rng = tts.Synthesizer(), np.random.default_rng(0)
+    synth.reset(0)   # espeak-ng carries state between calls: the same files whatever the process spoke before
     voices = ["en+m3", "en+f3", "de+m1", "fr+f2", "es+m2", "it+f4", "en+klatt", "pt+m4"]
     for k in range(n_speakers):
         spk = 100 + k
@@ -144,6 +145,7 @@ def make_mirror(mirror: Path) -> dict[str, str]:
     with one sung piece) in `mirror`; returns {name: md5}."""
     mirror.mkdir(parents=True, exist_ok=True)
     synth, rng = tts.Synthesizer(), np.random.default_rng(0)
+    synth.reset(0)   # espeak-ng carries state between calls: the same files whatever the process spoke before
     voices = ["en+m3", "en+f3", "de+m1", "fr+f2", "es+m2", "it+f4"]
     k = 0
     for part, speakers in SPEAKERS.items():
