@@ -46,9 +46,14 @@ class FeatureConfig:
     def __post_init__(self):
         if self.kind not in ("mfcc", "logmel", "pcen", "mfcc_pcen"):
             raise ValueError(f"kind must be mfcc, logmel, pcen or mfcc_pcen, not {self.kind!r}")
-        if "pcen" in self.kind and not (self.pcen_time_ms > 0 and self.pcen_gain >= 0 and self.pcen_bias > 0
+        if self.has_pcen and not (self.pcen_time_ms > 0 and self.pcen_gain >= 0 and self.pcen_bias > 0
                                         and self.pcen_power > 0):
             raise ValueError("pcen needs pcen_time_ms > 0, pcen_gain >= 0, pcen_bias > 0 and pcen_power > 0")
+
+    @property
+    def has_pcen(self) -> bool:
+        """Whether the features hold PCEN bands (kind pcen or mfcc_pcen), which no fixed gain shift moves."""
+        return self.kind in ("pcen", "mfcc_pcen")
 
 
 @dataclass

@@ -162,7 +162,7 @@ def band_shift_direction(cfg: FeatureConfig, band_db: np.ndarray) -> np.ndarray:
     The floor sits TOP_DB below the recording's loudest bin, so it moves with the gain too.  Voicing does
     not move: it is a ratio of the frame's own autocorrelations.  PCEN bands have no such shift (each band is
     divided by its own past), so kind pcen has none to give."""
-    if "pcen" in cfg.kind:
+    if cfg.has_pcen:
         raise ValueError(f"kind {cfg.kind}: a gain or tilt is not a fixed shift of PCEN features")
     band_db = np.asarray(band_db, dtype=np.float64)
     if cfg.kind == "logmel":

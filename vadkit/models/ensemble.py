@@ -78,7 +78,7 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     return True
 
 
-PCEN_KEYS = ("pcen_time_ms", "pcen_gain", "pcen_bias", "pcen_power")
+PCEN_KEYS = tuple(f.name for f in dataclasses.fields(FeatureConfig) if f.name.startswith("pcen_"))
 
 
 def _union_features(tms: list[TrainedModel]) -> FeatureConfig | None:

@@ -90,7 +90,7 @@ class LevelAugment:
 
     def __init__(self, cfg: TrainConfig, features: FeatureConfig, stats: NormStats, input_dims: int):
         self.cfg = cfg
-        if "pcen" in features.kind:   # no fixed shift to add; PCEN removes a steady gain and tilt by itself
+        if features.has_pcen:   # no fixed shift to add; PCEN removes a steady gain and tilt by itself
             if self.enabled:
                 raise InputError(f"gain_db_max / tilt_db_max: not for kind: {features.kind} features (each PCEN "
                                  "band is divided by its own past, which removes a steady gain and tilt); set "
