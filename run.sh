@@ -16,7 +16,7 @@ train_noise_dir=             # --corpus mix: more noise/music heard in training 
 mix_conf=conf/corpus_mix.yaml # --corpus mix, librimix: how mixtures are made (its rate must match --feat-conf)
 mirror=                      # --corpus librimix: folder holding the archives (nothing is downloaded)
 feat_format=ark              # feature cache: ark (Kaldi ark/scp, kaldiio) or hdf5 (h5py)
-feat_conf=                   # feature config (default: conf/features_16k.yaml for mix, librimix; else conf/features.yaml)
+feat_conf=                   # feature config (default: conf/features_mfcc_pcen.yaml for mix, librimix; else conf/features.yaml)
 decode_conf=                 # post-processing of stage 4 (default: conf/decode_mix.yaml for mix, librimix; else conf/decode.yaml)
 turn_decode_conf=conf/decode_turn.yaml  # stage 4, ami_* sets (turn-level labels), models with a turn head
 nj=2                         # parallel jobs for the corpus, features and decoding
@@ -63,7 +63,7 @@ Options (default):
   --mix-conf FILE    mix, librimix: corpus config ($mix_conf); its sample_rate_hz must match --feat-conf
   --mirror DIR       librimix: read dev-clean-2.tar.gz, train-clean-5.tar.gz, musan.tar.gz from DIR
   --feat-format F    ark or hdf5 ($feat_format)
-  --feat-conf FILE   feature config (conf/features.yaml; mix, librimix: conf/features_16k.yaml); input size = input_dims
+  --feat-conf FILE   feature config (conf/features.yaml; mix, librimix: conf/features_mfcc_pcen.yaml, MFCC and PCEN)
   --decode-conf FILE post-processing (conf/decode.yaml; mix, librimix: conf/decode_mix.yaml, the probability bridge on)
   --turn-decode-conf FILE  the ami_* sets' post-processing for models with a turn head ($turn_decode_conf)
   --nj N             parallel jobs for stages 0, 2 and 4 ($nj)
@@ -99,7 +99,7 @@ fi
 if [ "$corpus" = mat ] && [ -z "$mat_dir" ]; then
   die "--corpus mat needs --mat-dir (the folder with training_VAD.lst, valid_VAD.lst, ...)"
 fi
-case $corpus in mix | librimix) feat_conf=${feat_conf:-conf/features_16k.yaml} ;; *) feat_conf=${feat_conf:-conf/features.yaml} ;; esac
+case $corpus in mix | librimix) feat_conf=${feat_conf:-conf/features_mfcc_pcen.yaml} ;; *) feat_conf=${feat_conf:-conf/features.yaml} ;; esac
 if [ ! -f "$feat_conf" ]; then die "--feat-conf $feat_conf: no such file (e.g. conf/features.yaml)"; fi
 case $corpus in mix | librimix) decode_conf=${decode_conf:-conf/decode_mix.yaml} ;; *) decode_conf=${decode_conf:-conf/decode.yaml} ;; esac
 if [ ! -f "$decode_conf" ]; then die "--decode-conf $decode_conf: no such file (e.g. conf/decode.yaml)"; fi

@@ -12,9 +12,11 @@ their licences).
 """
 from pathlib import Path
 
-from vadkit import cli
+from vadkit import cli, config
+from vadkit.config import FeatureConfig
 from vadkit.errors import InputError
-from vadkit.features import cache
+from vadkit.features import cache, extract
+from vadkit.models.checkpoint import TrainedModel
 from vadkit.tool import pretrained, vad
 
 
@@ -28,7 +30,13 @@ def main(argv=None):
     p.add_argument("out_dir")
     a = p.parse_args(argv)
     decode = vad.tuned_decode_config(a.tuned, vad.load_decode_config(a.config))
-    feats, _, _ = cache.load(a.check_data, require_labels=False)
+    feats, _, info = cache.load(a.check_data, require_labels=False)
+    try:   # an MFCC or PCEN model checks on its own columns of a kind mfcc_pcen cache
+        columns = extract.model_columns(TrainedModel(a.exp_dir, device="cpu").feature_config,
+                                        config.from_dict(FeatureConfig, info["features"]))
+    except InputError as e:
+        raise InputError(f"--check-data {a.check_data}: {e}; give a data dir cached with the model's features") from None
+    feats = {k: v if columns is None else v[:, columns] for k, v in feats.items()}
     if not Path(a.notes).is_file():
         raise InputError(f"--notes {a.notes}: file not found; write the training command, data and licences there")
     notes = Path(a.notes).read_text()

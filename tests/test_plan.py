@@ -104,6 +104,34 @@ def test_a_config_can_make_its_model_an_ensemble_of_seeds(tmp_path):
         assert plan.plan("builtin", models="bad lstm", conf_dir=str(conf)).exps == ["exp/bad", "exp/lstm"]
 
 
+@pytest.mark.badinput
+def test_a_config_can_make_its_model_an_ensemble_of_other_confs(tmp_path):
+    """ensemble: members: trainings of any conf (<model>_seed<k>), e.g. conf/blstm60.yaml's MFCC and PCEN networks;
+    a member two ensembles share is trained once."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "mix.yaml").write_text("model:\n  hidden_size: 8\nensemble:\n  members: [mix_seed1, other_seed4]\n")
+    (conf / "mix2.yaml").write_text("ensemble:\n  members: [other_seed4, mix2_seed2]\n")
+    (conf / "other.yaml").write_text("model:\n  input_kind: pcen\ntrain:\n  teacher: silero\n")
+    p = plan.plan("builtin", models="mix mix2", conf_dir=str(conf))
+    assert [(t.config, t.seed, t.exp_dir) for t in p.trainings] == [
+        (f"{conf}/mix.yaml", 1, "exp/mix_seed1"), (f"{conf}/other.yaml", 4, "exp/other_seed4"),
+        (f"{conf}/mix2.yaml", 2, "exp/mix2_seed2")]
+    assert p.ensembles == {"exp/mix": ["exp/mix_seed1", "exp/other_seed4"],
+                           "exp/mix2": ["exp/other_seed4", "exp/mix2_seed2"]}
+    assert p.exps == ["exp/mix", "exp/mix2"] and p.teachers == ["silero"]   # a member's teacher decodes first too
+    assert plan.plan("builtin", models="mix", seeds="1 2", conf_dir=str(conf)).exps == [
+        "exp/mix_seed1", "exp/mix_seed2", "exp/mix_ens"]                     # --seeds: its own network, as any model
+    for bad in ("[a_seed1]", "[a, b_seed1]", "[a_seed1, a_seed1]"):
+        (conf / "bad.yaml").write_text(f"ensemble:\n  members: {bad}\n")
+        with pytest.raises(InputError, match="bad.yaml: ensemble: .*members must be two or more different "
+                                             "<model>_seed<k> names"):
+            config.load(conf / "bad.yaml", ExperimentConfig)
+    (conf / "bad.yaml").write_text("ensemble:\n  seeds: [1, 2]\n  members: [a_seed1, b_seed1]\n")
+    with pytest.raises(InputError, match="not beside seeds"):
+        config.load(conf / "bad.yaml", ExperimentConfig)
+
+
 def test_teachers_of_the_trainings_are_decoded_first(tmp_path):
     """A config with train.teacher (distillation) puts that public VAD in the plan's teachers (run.sh stage 3
     decodes data/train with it before training), once however many trainings name it."""

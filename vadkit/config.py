@@ -10,6 +10,7 @@ An unknown key is an InputError naming the file and the valid keys.  Units are i
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +61,8 @@ class FeatureConfig:
 class ModelConfig:
     arch: str = "lstm"            # lstm: stacked (B)LSTM + linear output (the notebook's models)
     input_dims: int = 20          # first N feature dims fed to the model (20 = static MFCCs)
+    input_kind: str = ""          # mfcc or pcen: read that front-end's columns of a kind mfcc_pcen cache (and be a
+                                  #   model of it alone, as if trained on its own cache); "": the cache as it is
     hidden_size: int = 256
     num_layers: int = 1
     bidirectional: bool = False
@@ -72,6 +75,8 @@ class ModelConfig:
                                   #   speech), beside the phrase-level one; decode.yaml's head: picks one
 
     def __post_init__(self):
+        if self.input_kind not in ("", "mfcc", "pcen"):
+            raise ValueError(f"input_kind must be mfcc, pcen or empty (the features as cached), not {self.input_kind!r}")
         if not isinstance(self.label_delay, int) or self.label_delay < 0:
             raise ValueError(f"label_delay must be an integer >= 0, not {self.label_delay!r}")
         if self.label_delay and (self.bidirectional or self.arch != "lstm"):
@@ -141,11 +146,17 @@ class TrainConfig:
             raise ValueError(f"teacher_weight must be in (0, 1], not {self.teacher_weight!r}")
 
 
+MEMBER_NAME = re.compile(r"^(?P<model>[^/\s]+)_seed(?P<seed>\d+)$")   # exp/<model>_seed<k>: conf/<model>.yaml, seed k
+
+
 @dataclass
 class EnsembleConfig:
     """conf/<model>.yaml's `ensemble:` section: the model is the mean of several trainings' probabilities."""
     seeds: list[int] = field(default_factory=list)  # e.g. [1, 2]: run.sh trains exp/<model>_seed<k>/ per seed and
                                                     #   combines them into exp/<model>/ (empty: one training)
+    members: list[str] = field(default_factory=list)  # or trainings of other confs: e.g. [blstm60_seed1,
+                                                      #   blstm60_pcen_seed1] trains conf/blstm60_pcen.yaml with
+                                                      #   seed 1 into exp/blstm60_pcen_seed1/, ...
 
     def __post_init__(self):
         s = self.seeds
@@ -153,6 +164,11 @@ class EnsembleConfig:
                 or len(set(s)) != len(s) or len(s) == 1:
             raise ValueError(f"ensemble: seeds must be two or more different integers (or empty: one training), "
                              f"not {s!r}")
+        m = self.members
+        if not isinstance(m, list) or any(not isinstance(e, str) or not MEMBER_NAME.match(e) for e in m) \
+                or len(set(m)) != len(m) or len(m) == 1 or (m and s):
+            raise ValueError(f"ensemble: members must be two or more different <model>_seed<k> names (a training "
+                             f"of conf/<model>.yaml with seed k), and not beside seeds; not {m!r}")
 
 
 @dataclass

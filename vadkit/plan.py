@@ -4,12 +4,13 @@ experiment dirs it trains, decodes and scores (local/plan_run.py prints them for
 Experiment names have one rule, here: exp/<model> is trained with its config's seed, exp/<model>_seed<k>
 with seed k (run.sh --seeds), exp/<model>_ens is the ensemble of a model's seeds; <model> is the stem of
 conf/<model>.yaml.  A config with `ensemble: seeds: [...]` (config.EnsembleConfig) makes exp/<model> itself
-the ensemble of exp/<model>_seed<k> for those seeds when run.sh gets no --seeds.  report.seed_rows groups
+the ensemble of exp/<model>_seed<k> for those seeds when run.sh gets no --seeds; `ensemble: members: [...]`
+names the trainings instead (<other>_seed<k>: conf/<other>.yaml with seed k), so one model can combine
+networks of several confs (the MFCC and PCEN networks of conf/blstm60.yaml).  report.seed_rows groups
 seeds by seed_group.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,6 @@ REAL_SPEECH_MODELS = ("blstm60", "lstm2_small60")   # added for mix and librimix
 CORPUS_SETS = ("train", "dev", "test")
 SEED_SUFFIX = "_seed"
 ENSEMBLE_SUFFIX = "_ens"
-_SEEDED = re.compile(rf"^(?P<model>.+){SEED_SUFFIX}(?P<seed>\d+)$")
 
 
 def exp_name(model: str, seed: int | None = None) -> str:
@@ -38,7 +38,7 @@ def ensemble_name(model: str) -> str:
 
 def seed_group(name: str) -> str | None:
     """'<model>_seed*' for the exp name of a seeded training (exp_name(model, k)), else None."""
-    m = _SEEDED.match(name)
+    m = config.MEMBER_NAME.match(name)
     return f"{m['model']}{SEED_SUFFIX}*" if m else None
 
 
@@ -91,6 +91,14 @@ def eval_set_name(test_dir: str, test_name: str = "") -> str:
     return EVAL_PREFIX + name
 
 
+def own_members(model: str, ens: config.EnsembleConfig) -> list[tuple[str, int]]:
+    """The trainings (model, seed) a config's `ensemble:` combines into exp/<model>: its seeds of the model
+    itself, or its members (<model>_seed<k> names of any conf); [] for a single training."""
+    if ens.members:
+        return [(mm["model"], int(mm["seed"])) for mm in map(config.MEMBER_NAME.match, ens.members)]
+    return [(model, k) for k in ens.seeds]
+
+
 def _experiment(conf: Path) -> ExperimentConfig:
     """A model config as the plan reads it; the defaults for one that is missing or does not load (its training
     reports that, naming the file, and the run's other trainings go on)."""
@@ -126,10 +134,17 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
         own_seed[conf] = exp.train.seed
         if train and exp.train.teacher and exp.train.teacher not in p.teachers:
             p.teachers.append(exp.train.teacher)
-        own = exp.ensemble.seeds if ks == [None] else []
+        own = own_members(m, exp.ensemble) if ks == [None] else []
         if own:   # the config's own ensemble: its members, then exp/<model> (members are not decoded)
-            members = [str(Path(exp_root) / exp_name(m, k)) for k in own]
-            p.trainings += [Training(str(conf), k, e) for k, e in zip(own, members)]
+            members = [str(Path(exp_root) / exp_name(mm, k)) for mm, k in own]
+            trained = {t.exp_dir for t in p.trainings}
+            for (mm, k), e in zip(own, members):
+                member_conf = Path(conf_dir) / f"{mm}.yaml"
+                teacher = (_experiment(member_conf) if mm != m else exp).train.teacher
+                if teacher and teacher not in p.teachers:
+                    p.teachers.append(teacher)
+                if e not in trained:   # two ensembles of a run may share a member
+                    p.trainings.append(Training(str(member_conf), k, e))
             p.ensembles[str(Path(exp_root) / m)] = members
             p.exps.append(str(Path(exp_root) / m))
             continue

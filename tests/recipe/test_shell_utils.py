@@ -561,10 +561,10 @@ def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
 
     assert stage3()[1] == ["blstm", "lstm", "lstm2"]                       # built-in: the notebook's three
     r, trained = stage3("--corpus", "mix")     # + the real-speech pair (conf/blstm60.yaml's ensemble) and lstm2_small60
-    assert trained == ["blstm", "blstm60_seed1", "blstm60_seed2", "lstm", "lstm2", "lstm2_small60"]
-    assert "exp/blstm60_seed1 exp/blstm60_seed2 -> exp/blstm60" in r.stdout
-    logs = {e: (tmp_path / f"exp/{e}/log/train.log").read_text() for e in ("blstm60_seed2", "lstm2_small60")}
-    assert "--config conf/blstm60.yaml --seed 2 " in logs["blstm60_seed2"]    # one seed per training: the pair's,
+    assert trained == ["blstm", "blstm60_pcen_seed1", "blstm60_seed1", "lstm", "lstm2", "lstm2_small60"]
+    assert "exp/blstm60_seed1 exp/blstm60_pcen_seed1 -> exp/blstm60" in r.stdout
+    logs = {e: (tmp_path / f"exp/{e}/log/train.log").read_text() for e in ("blstm60_pcen_seed1", "lstm2_small60")}
+    assert "--config conf/blstm60_pcen.yaml --seed 1 " in logs["blstm60_pcen_seed1"]   # each member its conf,
     assert "--config conf/lstm2_small60.yaml --seed 1 " in logs["lstm2_small60"]   # the others' own config seed
     assert stage3("--corpus", "mix", "--model", "lstm")[1] == ["lstm"]
     # two seeds: the ensemble follows the trainings (here it finds no final.pt: the launcher is fake)

@@ -23,6 +23,7 @@ from vadkit.data.datadir import load_data_dir, split_rec_ids
 from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features import cache
+from vadkit.features.extract import model_columns
 from vadkit.models.checkpoint import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -84,12 +85,14 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
     model.use_head(cfg.head)
     feats, _, info = cache.load(data_dir, require_labels=False,
                                         rec_ids=split_rec_ids(load_data_dir(data_dir).rec_ids, nj, job))
-    if config.from_dict(FeatureConfig, info["features"]) != model.feature_config:
-        raise InputError(f"{data_dir}: features were cached with another config than {model.path} was trained "
-                         "on; re-run stage 2 with that model's conf/features.yaml")
+    try:   # an MFCC or PCEN model reads its own columns of a kind mfcc_pcen cache
+        columns = model_columns(model.feature_config, config.from_dict(FeatureConfig, info["features"]))
+    except InputError as e:
+        raise InputError(f"{data_dir}: {e} ({model.path}); re-run stage 2 with the config the model was trained "
+                         "on (--feat-conf)") from None
     ids = sorted(feats)
     probs = [bridge_recording(p, cfg, model.grid.hop_s, model.streams)
-             for p in model.probs([feats[k] for k in ids])]
+             for p in model.probs([feats[k] if columns is None else feats[k][:, columns] for k in ids])]
     part = Path(decode_dir) / "decode_parts" / f"{nj}.{job}"
     with io.atomic_open(part / "probs.npz") as f:
         np.savez(f, **dict(zip(ids, probs)))

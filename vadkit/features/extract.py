@@ -34,6 +34,52 @@ def features_read(cfg: FeatureConfig, input_dims: int) -> FeatureConfig:
     return plain if cfg.voicing and input_dims <= feature_dim(plain) else cfg
 
 
+FRONT_ENDS = ("mfcc", "pcen")   # the kinds a kind mfcc_pcen cache holds side by side
+PCEN_KEYS = tuple(f.name for f in dataclasses.fields(FeatureConfig) if f.name.startswith("pcen_"))
+
+
+def union_columns(member: FeatureConfig, union: FeatureConfig, input_dims: int) -> list[int]:
+    """Where the first input_dims feature columns of kind mfcc or pcen sit in the union's (kind mfcc_pcen): each
+    delta order holds the n_mfcc MFCCs, then the n_mels PCEN bands."""
+    width = member.n_mfcc if member.kind == "mfcc" else member.n_mels
+    offset = 0 if member.kind == "mfcc" else union.n_mfcc
+    block = union.n_mfcc + union.n_mels
+    return [i // width * block + offset + i % width for i in range(input_dims)]
+
+
+def kind_view(cached: FeatureConfig, kind: str) -> tuple[FeatureConfig, list[int] | None]:
+    """What a model with model.input_kind `kind` reads of features cached with `cached`: (the feature config it is
+    a model of, the cache's columns holding those features in order; None: all of them).  kind "" or the
+    cache's own: the cache as it is.  mfcc or pcen from a kind mfcc_pcen cache: that front-end alone, the other
+    front-end's keys at their defaults, so the model is the one a cache of that kind alone would have trained
+    (steps/vad.py computes only its features)."""
+    if kind in ("", cached.kind):
+        return cached, None
+    if cached.kind != "mfcc_pcen" or kind not in FRONT_ENDS or cached.voicing:
+        raise InputError(f"model.input_kind {kind}: features of kind {cached.kind}"
+                         f"{' with voicing' if cached.voicing else ''} hold no {kind} columns of their own; cache "
+                         "kind mfcc_pcen without voicing (--feat-conf conf/features_mfcc_pcen.yaml) or leave "
+                         "input_kind empty")
+    default = FeatureConfig()
+    keys = {k: getattr(default, k) for k in PCEN_KEYS} if kind == "mfcc" else {"n_mfcc": default.n_mfcc}
+    view = dataclasses.replace(cached, kind=kind, **keys)
+    return view, union_columns(view, cached, feature_dim(view))
+
+
+def model_columns(model: FeatureConfig, cached: FeatureConfig) -> list[int] | None:
+    """The columns of features cached with `cached` that a model of `model`'s features reads: None (all) when
+    the configs are equal; one front-end's columns when the cache is kind mfcc_pcen and the model is of that
+    front-end (kind_view).  InputError otherwise."""
+    if model == cached:
+        return None
+    if cached.kind == "mfcc_pcen" and model.kind in FRONT_ENDS and not cached.voicing:
+        view, columns = kind_view(cached, model.kind)
+        if view == model:
+            return columns
+    raise InputError(f"features were cached with kind {cached.kind} and another config than the model's "
+                     f"(kind {model.kind})")
+
+
 def analysis_dim(cfg: FeatureConfig) -> int:
     """Columns of log_mel's rows: the n_mels bands in dB, then the voicing strength (with voicing)."""
     return cfg.n_mels + int(cfg.voicing)

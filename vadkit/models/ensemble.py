@@ -9,7 +9,7 @@ import numpy as np
 from vadkit import config, io
 from vadkit.config import FeatureConfig
 from vadkit.errors import InputError
-from vadkit.features.extract import feature_dim
+from vadkit.features.extract import PCEN_KEYS, feature_dim, union_columns
 from vadkit.features.norm import NormStats
 from vadkit.models.checkpoint import TrainedModel, save_checkpoint
 
@@ -63,7 +63,7 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
         for t, c in zip(tms, columns):
             mean[c], std[c] = t.norm.mean[:len(c)], t.norm.std[:len(c)]
         norm = NormStats(mean, std, min(t.norm.n_frames for t in tms))
-    summary = dataclasses.replace(first.model_config, input_dims=dims,
+    summary = dataclasses.replace(first.model_config, input_dims=dims, input_kind="",
                                   bidirectional=bidirectional, label_delay=0 if bidirectional else delays.pop())
     ck = {"members": [{"source": str(t.path), "model_config": config.to_dict(t.model_config),
                        "model_state": t.net.state_dict(), **({} if c is None else {"input_columns": c})}
@@ -76,9 +76,6 @@ def make_ensemble(member_dirs: list[str | Path], out_dir: str | Path) -> bool:
     save_checkpoint(ck, out_dir / "final.pt")
     io.write_stamp(out_dir / "ensemble.yaml", sig)
     return True
-
-
-PCEN_KEYS = tuple(f.name for f in dataclasses.fields(FeatureConfig) if f.name.startswith("pcen_"))
 
 
 def _union_features(tms: list[TrainedModel]) -> FeatureConfig | None:
@@ -99,11 +96,3 @@ def _union_features(tms: list[TrainedModel]) -> FeatureConfig | None:
                              "grid, mel bands and deltas")
     return union
 
-
-def union_columns(member: FeatureConfig, union: FeatureConfig, input_dims: int) -> list[int]:
-    """Where a member's first input_dims feature columns (kind mfcc or pcen) sit in the union's (mfcc_pcen):
-    each delta order holds the n_mfcc MFCCs, then the n_mels PCEN bands."""
-    width = member.n_mfcc if member.kind == "mfcc" else member.n_mels
-    offset = 0 if member.kind == "mfcc" else union.n_mfcc
-    block = union.n_mfcc + union.n_mels
-    return [i // width * block + offset + i % width for i in range(input_dims)]

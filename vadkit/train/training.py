@@ -8,7 +8,9 @@ normalisation stats.  Each epoch reseeds numpy and torch from (seed, epoch), so 
 draws the same batches as an uninterrupted one.  A train set mixed K times (its data dir has a reco2version:
 the mix corpus's train_versions) is read one version per epoch, version (epoch - 1) mod K, so the epochs hear
 new mixtures of the same files; steps per epoch and the normalisation stats come from the whole set's version 0
-and cmvn.json.
+and cmvn.json.  `model.input_kind` (mfcc or pcen) feeds the network one front-end's columns of a kind mfcc_pcen
+cache (extract.kind_view); final.pt then holds that front-end's feature config and statistics, as if the model
+had been trained on a cache of its kind alone.
 
 Under torchrun (vadkit.distributed) every process draws the same global batch and trains on its share;
 the loss is normalised by the frames of the whole batch, so N processes take the steps one process
@@ -39,6 +41,7 @@ from vadkit.decode import decoding
 from vadkit.train.augment import LevelAugment, distilled_set, spec_augment, target_set
 from vadkit.config import ExperimentConfig, FeatureConfig, ModelConfig, TrainConfig
 from vadkit.errors import InputError
+from vadkit.features.extract import feature_dim, kind_view
 from vadkit.features.norm import NormStats, normalise
 from vadkit.models.checkpoint import load_checkpoint, save_checkpoint
 from vadkit.models.networks import build_model, count_parameters, predict_logits
@@ -82,12 +85,15 @@ class SegmentSampler:
 
 
 def load_set(data_dir: str | Path, stats: NormStats, input_dims: int, cmvn: str = "global",
-             cmvn_window: int = 300, rec_ids: list[str] | None = None) -> tuple[list, list, FeatureConfig, list]:
-    """Normalised features (first input_dims dims) and labels of a set (or of its rec_ids), in rec_id order, its
-    feature config and the rec ids in that order."""
+             cmvn_window: int = 300, rec_ids: list[str] | None = None, columns: list[int] | None = None
+             ) -> tuple[list, list, FeatureConfig, list]:
+    """Normalised features (first input_dims dims; of these cache columns, stats being theirs, when given) and
+    labels of a set (or of its rec_ids), in rec_id order, its feature config (as cached) and the rec ids in that
+    order."""
     feats, labels, info = cache.load(data_dir, rec_ids=rec_ids)
     ids = sorted(feats)
-    x = [normalise(feats[k], stats, cmvn, cmvn_window)[:, :input_dims] for k in ids]
+    x = [normalise(feats[k] if columns is None else feats[k][:, columns], stats, cmvn, cmvn_window)[:, :input_dims]
+         for k in ids]
     return x, [labels[k].astype(np.float32) for k in ids], config.from_dict(FeatureConfig, info["features"]), ids
 
 
@@ -174,11 +180,13 @@ class _Sets:
     train_y: list
     dev_x: list
     dev_y: list
-    features: FeatureConfig
+    features: FeatureConfig                   # what the model reads (model.input_kind's view of the cache)
     train_speech: list = dataclasses.field(default_factory=list)   # per train recording: has it any speech label
     versions: list[list[str]] | None = None   # rec ids of each mixing of a train set mixed K times (reco2version)
     version: int = 0                          # the one in train_x/train_y
     teacher: dict | None = None               # {rec_id: teacher probabilities} of the whole train set (train.teacher)
+    cached: FeatureConfig | None = None       # the cache's own config (None: features)
+    columns: list[int] | None = None          # the cache columns the model reads (None: all)
 
 
 def train_versions(train_dir: str | Path) -> list[list[str]] | None:
@@ -213,29 +221,49 @@ def load_teacher(teacher_dir: str | Path, train_dir: str | Path, teacher: str) -
     return decoding.read_probs(teacher_dir)
 
 
+def input_view(cfg: ExperimentConfig, train_dir: str | Path) -> tuple[FeatureConfig, FeatureConfig, list[int] | None]:
+    """(the cache's feature config, the one the model reads, the cache columns it reads) of a training: the
+    model's input_kind (extract.kind_view), checked against its input_dims."""
+    cached = config.from_dict(FeatureConfig, cache.read_info(train_dir)["features"])
+    try:
+        view, columns = kind_view(cached, cfg.model.input_kind)
+    except InputError as e:
+        raise InputError(f"{train_dir}: {e}") from None
+    dims = cfg.model.input_dims
+    if not 1 <= dims <= feature_dim(view):
+        raise InputError(f"model input_dims {dims} exceeds the {feature_dim(view)} feature dims of {train_dir}"
+                         f"{f' ({view.kind} columns)' if columns else ''}")
+    if view.kind == "mfcc_pcen" and dims < feature_dim(view):   # the first dims would mix the two front-ends
+        raise InputError(f"model input_dims {dims} of the {feature_dim(view)} kind mfcc_pcen dims of {train_dir} "
+                         "mixes MFCC and PCEN columns; set model.input_kind: mfcc or pcen (that front-end's "
+                         f"columns), or input_dims: {feature_dim(view)}")
+    return cached, view, columns
+
+
 def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str, teacher_dir: Path | None = None) -> _Sets:
+    cached, view, columns = input_view(cfg, train_dir)
     stats = NormStats.from_dict(io.read_json(Path(train_dir) / "cmvn.json"))
+    if columns is not None:
+        stats = NormStats(stats.mean[columns], stats.std[columns], stats.n_frames)
     if not cfg.train.normalize:
         stats = NormStats(np.zeros_like(stats.mean), np.ones_like(stats.std), stats.n_frames)
     dims, norm = cfg.model.input_dims, (cfg.train.cmvn, cfg.train.cmvn_window_frames)
     versions = train_versions(train_dir)
     teacher = load_teacher(teacher_dir, train_dir, cfg.train.teacher) if cfg.train.teacher else None
-    tr_x, tr_y, tr_speech, feat_cfg = _load_train(cfg, train_dir, stats, versions[0] if versions else None, teacher)
-    dv_x, dv_y, dev_feat_cfg, _ = load_set(dev_dir, stats, dims, *norm)
-    if dev_feat_cfg != feat_cfg:
+    tr_x, tr_y, tr_speech = _load_train(cfg, train_dir, stats, versions[0] if versions else None, teacher, columns)
+    dv_x, dv_y, dev_feat_cfg, _ = load_set(dev_dir, stats, dims, *norm, columns=columns)
+    if dev_feat_cfg != cached:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
-    if not 1 <= dims <= tr_x[0].shape[1]:
-        raise InputError(f"model input_dims {dims} exceeds the {tr_x[0].shape[1]} feature dims")
-    return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, feat_cfg, cfg.model.turn_head), feat_cfg,
-                 tr_speech, versions, teacher=teacher)
+    return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, view, cfg.model.turn_head), view,
+                 tr_speech, versions, teacher=teacher, cached=cached, columns=columns)
 
 
 def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None,
-                teacher: dict | None = None):
+                teacher: dict | None = None, columns: list[int] | None = None):
     """(normalised features, targets (augment.target_set, then distilled_set with a teacher), whether each
-    recording has speech, feature config) of the train set, or of these rec ids."""
+    recording has speech) of the train set, or of these rec ids (the cache columns the model reads)."""
     x, y, feat_cfg, ids = load_set(train_dir, stats, cfg.model.input_dims, cfg.train.cmvn,
-                                   cfg.train.cmvn_window_frames, rec_ids)
+                                   cfg.train.cmvn_window_frames, rec_ids, columns)
     targets = target_set(y, cfg.train, feat_cfg, cfg.model.turn_head)
     if teacher is not None:
         bad = [k for k, lab in zip(ids, y) if k not in teacher or len(teacher[k]) != len(lab)]
@@ -244,7 +272,7 @@ def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids
                              f"{len(bad)} train recordings (e.g. {bad[0]}); decode the train set with it again "
                              "(local/decode_baseline.py --overwrite true)")
         targets = distilled_set(targets, [teacher[k] for k in ids], cfg.train.teacher_weight)
-    return x, targets, [bool(np.any(lab > 0)) for lab in y], feat_cfg
+    return x, targets, [bool(np.any(lab > 0)) for lab in y]
 
 
 def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int) -> bool:
@@ -252,8 +280,8 @@ def _use_version(sets: _Sets, cfg: ExperimentConfig, train_dir: str, epoch: int)
     if not sets.versions or (epoch - 1) % len(sets.versions) == sets.version:
         return False
     sets.version = (epoch - 1) % len(sets.versions)
-    sets.train_x, sets.train_y, sets.train_speech, _ = _load_train(cfg, train_dir, sets.stats,
-                                                                   sets.versions[sets.version], sets.teacher)
+    sets.train_x, sets.train_y, sets.train_speech = _load_train(cfg, train_dir, sets.stats,
+                                                                sets.versions[sets.version], sets.teacher, sets.columns)
     return True
 
 
@@ -285,7 +313,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     data = {"train": str(train_dir), "dev": str(dev_dir),
             **({"teacher": str(teacher_dir)} if cfg.train.teacher else {})}
     merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
-              "features": config.to_dict(sets.features), "data": data}
+              "features": config.to_dict(sets.cached), "data": data}
     _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
     if (exp_dir / "final.pt").is_file():
         log.info("%s/final.pt exists and matches the config: already trained", exp_dir)
