@@ -1,6 +1,7 @@
 """model.input_kind: an MFCC or a PCEN network trained on its front-end's columns of a kind mfcc_pcen cache is the
 network a cache of that kind alone trains, and decodes from either cache."""
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -74,6 +75,22 @@ def test_a_front_end_of_a_mfcc_pcen_cache_trains_as_its_own_cache(caches, tmp_pa
     for k in p_own:
         assert np.abs(p_view[k] - p_own[k]).max() < 5e-3
         assert np.abs(p_both[k] - p_view[k]).max() < 1e-3
+
+
+def test_a_network_is_not_retrained_when_only_the_other_front_end_changes(caches, tmp_path):
+    """config.yaml records the features the network reads: an MFCC network trained on an mfcc_pcen cache is done
+    when its data dirs are cached again with other PCEN settings; a PCEN network is not."""
+    sets = {n: shutil.copytree(caches["mfcc_pcen", n], tmp_path / n) for n in ("train", "dev")}
+    for kind in ALONE:
+        training.run(cfg(kind, kind), sets["train"], sets["dev"], tmp_path / kind)
+    before = (tmp_path / "mfcc/final.pt").stat().st_mtime_ns
+    for d in sets.values():
+        cache.make_part(d, dataclasses.replace(BOTH, pcen_time_ms=200.0), "ark")
+        cache.merge_parts(d, dataclasses.replace(BOTH, pcen_time_ms=200.0), "ark")
+    training.run(cfg("mfcc", "mfcc"), sets["train"], sets["dev"], tmp_path / "mfcc")
+    assert (tmp_path / "mfcc/final.pt").stat().st_mtime_ns == before
+    with pytest.raises(InputError, match="pcen was trained with another config or data; re-run with --overwrite"):
+        training.run(cfg("pcen", "pcen"), sets["train"], sets["dev"], tmp_path / "pcen")
 
 
 def test_members_of_one_cache_make_the_mixed_ensemble(caches, tmp_path):

@@ -185,7 +185,6 @@ class _Sets:
     versions: list[list[str]] | None = None   # rec ids of each mixing of a train set mixed K times (reco2version)
     version: int = 0                          # the one in train_x/train_y
     teacher: dict | None = None               # {rec_id: teacher probabilities} of the whole train set (train.teacher)
-    cached: FeatureConfig | None = None       # the cache's own config (None: features)
     columns: list[int] | None = None          # the cache columns the model reads (None: all)
 
 
@@ -255,7 +254,7 @@ def _load_sets(cfg: ExperimentConfig, train_dir: str, dev_dir: str, teacher_dir:
     if dev_feat_cfg != cached:
         raise InputError(f"{dev_dir} and {train_dir} were cached with different feature configs; re-run stage 2")
     return _Sets(stats, tr_x, tr_y, dv_x, target_set(dv_y, cfg.train, view, cfg.model.turn_head), view,
-                 tr_speech, versions, teacher=teacher, cached=cached, columns=columns)
+                 tr_speech, versions, teacher=teacher, columns=columns)
 
 
 def _load_train(cfg: ExperimentConfig, train_dir: str, stats: NormStats, rec_ids: list[str] | None,
@@ -313,7 +312,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     data = {"train": str(train_dir), "dev": str(dev_dir),
             **({"teacher": str(teacher_dir)} if cfg.train.teacher else {})}
     merged = {"model": config.to_dict(cfg.model), "train": config.to_dict(cfg.train),
-              "features": config.to_dict(sets.cached), "data": data}
+              "features": config.to_dict(sets.features), "data": data}   # what the network reads
     _prepare_exp_dir(exp_dir, merged, overwrite, ctx)
     if (exp_dir / "final.pt").is_file():
         log.info("%s/final.pt exists and matches the config: already trained", exp_dir)
