@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from vadkit import io
+from vadkit.features import cache
+from vadkit.models.checkpoint import TrainedModel
 
 from builders import make_mirror, make_sources, write_config
 from conftest import ROOT, copy_recipe
@@ -23,6 +25,10 @@ def recipe(tmp_path_factory) -> Path:
     """A copy of the recipe with a tiny mix corpus and a tiny lstm, sharing the project's .venv."""
     r = copy_recipe(tmp_path_factory.mktemp("recipe_mix"), ("lstm",), 16, TINY_TRAIN)
     (r / "conf/corpus_mix.yaml").write_text(TINY_MIX)
+    for m in ("blstm60", "blstm60_pcen"):   # the recommended pair, tiny, its ensemble section kept
+        text = (r / f"conf/{m}.yaml").read_text()
+        (r / f"conf/{m}.yaml").write_text(text.replace("hidden_size: 96", "hidden_size: 8").replace(
+            "epochs: 24", "epochs: 2\n  steps_per_epoch: 2").replace("batch_size: 51", "batch_size: 8"))
     return r
 
 
@@ -30,7 +36,7 @@ def recipe(tmp_path_factory) -> Path:
 def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
     mirror = tmp_path / "mirror"
     write_config(recipe / "conf/download_librimix.yaml", make_mirror(mirror))
-    p = run(recipe, "--corpus", "librimix", "--mirror", str(mirror), "--model", "lstm", "--nj", "1")
+    p = run(recipe, "--corpus", "librimix", "--mirror", str(mirror), "--models", "lstm blstm60", "--nj", "1")
     assert "Stage 5:" in p.stdout and not (recipe / "data/local/downloads/musan.tar.gz").exists()
     assert len((recipe / "data/local/downloads/noise.list").read_text().split()) == 6
     for s in ("dev", "test"):
@@ -44,6 +50,11 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
     assert (recipe / "exp/lstm/decode.yaml").read_text() == (recipe / "conf/decode_mix.yaml").read_text()
     from vadkit.decode.decoding import decode_config_of
     assert decode_config_of(recipe / "exp/lstm/decode_dev").bridge_half_life_ms > 0
+    # the default features hold both front-ends; blstm60 is its MFCC and PCEN networks' ensemble
+    assert cache.read_info(recipe / "data/train")["features"]["kind"] == "mfcc_pcen"
+    kinds = [TrainedModel(recipe / f"exp/{e}").feature_config.kind for e in ("blstm60_seed1", "blstm60_pcen_seed1")]
+    assert kinds == ["mfcc", "pcen"] and TrainedModel(recipe / "exp/blstm60").feature_config.kind == "mfcc_pcen"
+    assert io.read_json(recipe / "exp/blstm60/decode_test/scoring/metrics.json")["n_files"] >= 1
 
 
 @pytest.mark.badinput
