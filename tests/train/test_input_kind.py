@@ -93,6 +93,22 @@ def test_a_network_is_not_retrained_when_only_the_other_front_end_changes(caches
         training.run(cfg("pcen", "pcen"), sets["train"], sets["dev"], tmp_path / "pcen")
 
 
+def test_a_network_of_a_cache_of_its_kind_alone_counts_as_trained(caches, tmp_path):
+    """Upgrading a run: a model trained before input_kind (on an MFCC cache, no input_kind) is not retrained when
+    its conf says input_kind: mfcc and its data dirs now hold kind mfcc_pcen features."""
+    sets = {n: shutil.copytree(caches["mfcc", n], tmp_path / n) for n in ("train", "dev")}
+    exp = tmp_path / "m"
+    training.run(cfg("mfcc"), sets["train"], sets["dev"], exp)
+    before = (exp / "final.pt").stat().st_mtime_ns
+    for d in sets.values():
+        cache.make_part(d, BOTH, "ark")
+        cache.merge_parts(d, BOTH, "ark")
+    training.run(cfg("mfcc", "mfcc"), sets["train"], sets["dev"], exp)
+    assert (exp / "final.pt").stat().st_mtime_ns == before
+    with pytest.raises(InputError, match="trained with another config"):   # without input_kind: all 180 dims
+        training.run(cfg("mfcc", "", 180), sets["train"], sets["dev"], exp)
+
+
 def test_members_of_one_cache_make_the_mixed_ensemble(caches, tmp_path):
     ms = []
     for kind in ALONE:

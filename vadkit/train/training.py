@@ -124,12 +124,25 @@ def _prepare_exp_dir(exp_dir: Path, merged: dict, overwrite: bool, ctx: distribu
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     distributed.barrier(ctx)
     cfg_file = exp_dir / "config.yaml"
-    if cfg_file.is_file() and _with_defaults(yaml.safe_load(cfg_file.read_text(encoding="utf-8"))) != merged:
+    if cfg_file.is_file() and _same_training(_with_defaults(yaml.safe_load(cfg_file.read_text(encoding="utf-8")))) \
+            != _same_training(merged):
         raise InputError(f"{cfg_file}: {exp_dir} was trained with another config or data; "
                          "re-run with --overwrite true to start it over, or use another conf/<model>.yaml")
     distributed.barrier(ctx)
     if ctx.is_main:
         io.write_text(cfg_file, yaml.safe_dump(merged, sort_keys=False))
+
+
+def _same_training(merged: dict | None) -> dict | None:
+    """A config.yaml as compared: model.input_kind left out where the recorded features are of that kind (the
+    network read the same columns whether the cache held that front-end alone or beside the other), so a model
+    trained before input_kind existed, or on a cache of its kind alone, counts as trained."""
+    try:
+        if merged["model"].get("input_kind") == merged["features"]["kind"]:
+            return {**merged, "model": {**merged["model"], "input_kind": ""}}
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return merged
 
 
 def _with_defaults(saved) -> dict | None:
