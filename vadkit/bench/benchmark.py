@@ -212,14 +212,15 @@ def _train_fps(model_dir: str, data_dir: str, rec_ids: list[str], steps: int) ->
     from vadkit import config
     from vadkit.config import ExperimentConfig
     from vadkit.features import cache
-    from vadkit.features.extract import kind_view
+    from vadkit.features.extract import model_columns
     from vadkit.models.checkpoint import load_checkpoint
     from vadkit.models.networks import build_model
     from vadkit.train import training
     ck = load_checkpoint(Path(model_dir) / "final.pt")
     cfg = ExperimentConfig(config.from_dict(config.ModelConfig, ck["model_config"]), config.TrainConfig())
     feats, labels, info = cache.load(data_dir, require_labels=False, rec_ids=rec_ids)
-    _, columns = kind_view(config.from_dict(config.FeatureConfig, info["features"]), cfg.model.input_kind)
+    columns = model_columns(config.from_dict(config.FeatureConfig, ck["feature_config"]),
+                            config.from_dict(config.FeatureConfig, info["features"]))
     ids = sorted(feats)
     x = [np.asarray(feats[r] if columns is None else feats[r][:, columns])[:, :cfg.model.input_dims] for r in ids]
     y = [np.asarray(labels[r]) if labels else np.zeros(len(feats[r]), np.float32) for r in ids]

@@ -9,7 +9,7 @@ import numpy as np
 from vadkit import config, io
 from vadkit.config import FeatureConfig
 from vadkit.errors import InputError
-from vadkit.features.extract import PCEN_KEYS, feature_dim, union_columns
+from vadkit.features.extract import feature_dim, model_columns, union_columns
 from vadkit.features.norm import NormStats
 from vadkit.models.checkpoint import TrainedModel, save_checkpoint
 
@@ -88,11 +88,11 @@ def _union_features(tms: list[TrainedModel]) -> FeatureConfig | None:
     pcen = next(c for c in cfgs if c.kind == "pcen")
     union = dataclasses.replace(pcen, kind="mfcc_pcen", n_mfcc=mfcc.n_mfcc)
     for t, c in zip(tms, cfgs):
-        keys = {"kind": "mfcc_pcen"} | ({k: getattr(union, k) for k in PCEN_KEYS} if c.kind == "mfcc"
-                                        else {"n_mfcc": union.n_mfcc})
-        if c.voicing or dataclasses.replace(c, **keys) != union:
+        try:   # the members the union's cache decodes one by one (extract.model_columns), no others
+            model_columns(c, union)
+        except InputError:
             raise InputError(f"{t.path}: its feature config differs from the other members' in more than the "
                              "kind (mfcc, pcen) and without voicing; ensemble MFCC and PCEN models of one rate, "
-                             "grid, mel bands and deltas")
+                             "grid, mel bands and deltas") from None
     return union
 
