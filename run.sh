@@ -40,14 +40,16 @@ Stages:
                 dir and mat read existing files: nothing to build
   1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation (dir:
                 local/prepare_dir.py per folder; mat: local/prepare_mat.py, features included); with
-                --ami-dir also data/ami_{dev,test}/ and their telephone copies data/ami_{dev,test}_tel/
+                --ami-dir also data/ami_{dev,test}/ and their telephone copies data/ami_{dev,test}_tel/;
+                mix, librimix: also data/dev_noise/ (the dev set's noise files alone, no speech)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
                 (with --seeds: once per seed -> exp/<model>_seed<k>/, and their ensemble -> exp/<model>_ens/)
-  4  decode:    dev and test (+ ami_*, builtin_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm);
+  4  decode:    dev and test (+ dev_noise, ami_*, builtin_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm);
                 --decode-conf -> exp/<model>/decode.yaml (what steps/vad.py uses with --model exp/<model>)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures (threshold also tuned on dev, or
-                on ami_dev for ami_*); ROC/PR curves -> exp/plots/curves_<set>.png; summary -> exp/log/summary.log
+                on ami_dev for ami_*; wideband sets: calling at most 5 % of dev_noise speech,
+                conf/score.yaml); ROC/PR curves -> exp/plots/curves_<set>.png; summary -> exp/log/summary.log
 Logs: data/local/log/ (stages 0, 1), data/<set>/log/ (2), exp/<model>/log/ (3-5), exp/log/ (5)
 Options (default):
   --stage N          first stage ($stage)
@@ -155,6 +157,10 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
       local/prepare_mat.py --config "$feat_conf" --feat-format "$feat_format" "$mat_dir" data ;;
     *) $feats_cmd "data/local/log/prepare_$corpus.log" local/prepare_builtin.py "data/local/$corpus" data ;;
   esac
+  for s in $noise_sets; do   # the dev set's noise files alone: stage 5 keeps the tuned setting's false alarms low
+    $feats_cmd "data/local/log/prepare_$s.log" local/prepare_noise_set.py --config "$feat_conf" \
+      "data/local/$corpus/dev/noises" "data/$s"
+  done
   if [ -n "$builtin_sets" ]; then
     $feats_cmd data/local/log/prepare_builtin_eval.log \
       local/prepare_builtin.py --sets "dev test" --prefix builtin_ data/local/builtin data
@@ -194,7 +200,7 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
     # the exp dir's own post-processing (vadkit.Vad and steps/vad.py read it, as a shipped model's)
     if [ -d "$e" ]; then cp "$decode_conf" "$e/.tmp$$.decode.yaml" && mv "$e/.tmp$$.decode.yaml" "$e/decode.yaml"; fi
     heads=$(local/model_heads.py "$e")   # phrase, or phrase turn (model.turn_head)
-    for s in $eval_sets; do
+    for s in $decode_sets; do
       conf=$decode_conf
       # the AMI sets have human turn-level labels: a model with a turn head decodes them with it
       case "$s:$heads" in ami*:*turn*) conf=$turn_decode_conf ;; esac
@@ -209,9 +215,13 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   for e in $exps; do
     for s in $eval_sets; do
       tune=$(utils/tune_set.sh "$s" $eval_sets)   # the dev set of the same corpus and condition, if decoded
-      log "Stage 5: score $e/decode_$s against data/$s${tune:+, threshold also tuned on $tune} -> $e/decode_$s/scoring"
+      noise=   # and data/dev_noise for a wideband set, if decoded
+      if [ -n "$tune" ]; then noise=$(utils/tune_set.sh --noise "$s" $decode_sets); fi
+      log "Stage 5: score $e/decode_$s against data/$s${tune:+, threshold also tuned on $tune}${noise:+ and $noise}" \
+        "-> $e/decode_$s/scoring"
       $decode_cmd "$e/log/score_$s.log" steps/score.py --config conf/score.yaml \
-        ${tune:+--tune-on "data/$tune" "$e/decode_$tune"} "data/$s" "$e/decode_$s"
+        ${tune:+--tune-on "data/$tune" "$e/decode_$tune"} ${noise:+--tune-noise "data/$noise" "$e/decode_$noise"} \
+        "data/$s" "$e/decode_$s"
     done
   done
   log "Stage 5: ROC and precision-recall curves of every scored system in exp/ -> exp/plots/"

@@ -5,7 +5,8 @@ e.g.: local/plan_run.py --corpus mix --seeds "1 2" --ami-dir ../shared/corpora/d
 
 run.sh evaluates the output once, before stage 0, so the names are computed in one place (vadkit/plan.py):
 models; the sets stage 1 prepares (corpus_sets, ami_sets, builtin_sets, and all of them: sets), feat_sets
-(stage 2), eval_sets (stages 4, 5); train_exps with their train_confs and train_seeds (stage 3, one each, in
+(stage 2), eval_sets (stages 4, 5), noise_sets (mix, librimix: dev_noise, the dev set's noise files alone;
+stage 4 decodes them, stage 5 tunes with them) and decode_sets (stage 4: both); train_exps with their train_confs and train_seeds (stage 3, one each, in
 order; no seeds: the configs' own), ensembles and members_of (an associative array: ensemble dir -> its
 members' dirs); teachers (stage 3: the public VADs whose train-set probabilities the configs distil,
 train.teacher); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as
@@ -46,6 +47,7 @@ def main(argv=None):
     t = r.trainings
     values = {"models": r.models, "corpus_sets": r.corpus_sets, "ami_sets": r.ami_sets,
               "builtin_sets": r.builtin_sets, "sets": r.sets, "feat_sets": r.feat_sets, "eval_sets": r.eval_sets,
+              "noise_sets": r.noise_sets, "decode_sets": r.decode_sets,
               "train_exps": [x.exp_dir for x in t], "train_confs": [x.config for x in t],
               "train_seeds": [str(x.seed) for x in t if x.seed is not None], "ensembles": list(r.ensembles),
               "teachers": r.teachers,

@@ -254,6 +254,8 @@ class ScoreConfig:
     tune_step: float = 0.01             # thresholds tried on dev: tune_step, 2*tune_step, ... < 1
     tune_rule: str = "best"             # best: the best setting on dev; plateau: the middle of the longest run
     tune_margin: float = 0.005          # of thresholds within tune_margin of the best value (plateau only)
+    tune_noise_max: float | None = None  # with a noise-only dev set: the largest share of it a setting may call
+    #                                    speech (null: no limit)
     tune_min_silence_ms: list[float] = field(default_factory=list)  # also tried on dev with every threshold
     tune_pad_ms: list[float] = field(default_factory=list)          # (empty: the decode config's value only)
     collar_s: float = 0.25              # segment scoring: no-score zone on each side of a reference boundary
@@ -269,6 +271,9 @@ class ScoreConfig:
             raise ValueError(f"tune_rule must be best or plateau, not {self.tune_rule!r}")
         if not isinstance(self.tune_margin, (int, float)) or not 0 <= self.tune_margin < 1:
             raise ValueError(f"tune_margin must lie in [0, 1), not {self.tune_margin!r}")
+        if self.tune_noise_max is not None and (isinstance(self.tune_noise_max, bool) or not isinstance(
+                self.tune_noise_max, (int, float)) or not 0 <= self.tune_noise_max < 1):
+            raise ValueError(f"tune_noise_max must be null or lie in [0, 1), not {self.tune_noise_max!r}")
         if not 0 < self.tune_step < 0.5:
             raise ValueError(f"tune_step must lie in (0, 0.5), not {self.tune_step!r}")
         if not 0 < self.confidence < 1:

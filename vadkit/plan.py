@@ -22,6 +22,7 @@ CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
 DEFAULT_MODELS = ("lstm", "blstm", "lstm2")      # the notebook's three
 REAL_SPEECH_MODELS = ("blstm60", "lstm2_small60")   # added for mix and librimix: the shipped offline and streaming models
 CORPUS_SETS = ("train", "dev", "test")
+NOISE_SET = "dev_noise"   # mix, librimix: the dev set's noise files alone (local/prepare_noise_set.py)
 SEED_SUFFIX = "_seed"
 ENSEMBLE_SUFFIX = "_ens"
 
@@ -59,6 +60,7 @@ class Plan:
     builtin_sets: list[str] = field(default_factory=list)   # --builtin-eval
     feat_sets: list[str] = field(default_factory=list)      # stage 2 (mat: stage 1 caches its own)
     eval_sets: list[str] = field(default_factory=list)      # stages 4 and 5
+    noise_sets: list[str] = field(default_factory=list)     # noise alone: stage 4 decodes them, stage 5 tunes with them
     trainings: list[Training] = field(default_factory=list)  # stage 3
     ensembles: dict[str, list[str]] = field(default_factory=dict)  # stage 3: ensemble dir -> its members' dirs
     teachers: list[str] = field(default_factory=list)       # stage 3: public VADs the trainings distil (train.teacher)
@@ -68,7 +70,12 @@ class Plan:
     @property
     def sets(self) -> list[str]:
         """Every set stage 1 prepares."""
-        return self.corpus_sets + self.ami_sets + self.builtin_sets
+        return self.corpus_sets + self.noise_sets + self.ami_sets + self.builtin_sets
+
+    @property
+    def decode_sets(self) -> list[str]:
+        """Every set stage 4 decodes: the scored ones and the noise sets that tune them."""
+        return self.noise_sets + self.eval_sets
 
 
 def parse_seeds(seeds: str) -> list[int]:
@@ -121,12 +128,14 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
         names += REAL_SPEECH_MODELS
     ks: list[int | None] = [*parse_seeds(seeds)] or [None]
     p = Plan(names, [*CORPUS_SETS, *(["xdev"] if xdev else [])] if train else [eval_set], merge_seeds=ks != [None])
+    if train and corpus in ("mix", "librimix"):   # the noise files the dev set was mixed from, alone
+        p.noise_sets = [NOISE_SET]
     if ami:
         p.ami_sets = ["ami_dev", "ami_test"] + (["ami_dev_tel", "ami_test_tel"] if ami_telephone != "none" else [])
     if builtin_eval and corpus != "builtin":
         p.builtin_sets = ["builtin_dev", "builtin_test"]
     p.feat_sets = p.sets if corpus != "mat" else p.ami_sets + p.builtin_sets
-    p.eval_sets = [s for s in p.sets if s != "train"]
+    p.eval_sets = [s for s in p.sets if s != "train" and s not in p.noise_sets]
     own_seed = {}   # conf path -> its train.seed (the seed of a training that sets none)
     for m in names:
         conf = Path(conf_dir) / f"{m}.yaml"

@@ -1,5 +1,7 @@
 """Scoring, thresholds, frame shifts, intervals, comparisons and curves on made-up systems
 (decode dirs written directly from the reference: no model needed)."""
+import dataclasses
+
 import numpy as np
 import pytest
 import yaml
@@ -319,3 +321,94 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
     with pytest.raises(InputError, match="tune_metric must be f1 or dcf"):
         cfg.write_text("tune_metric: auc\n")
         score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])
+
+
+def noise_set(root, n=3, dur_s=6.0, seed=0):
+    """A data dir of noise alone: n recordings of dur_s, an empty rttm."""
+    from vadkit.data import datadir
+    rng = np.random.default_rng(seed)
+    wavs = {}
+    for i in range(n):
+        wavs[f"noise{i}"] = str(root / "wav" / f"noise{i}.wav")
+        io.write_wav(wavs[f"noise{i}"], 0.05 * rng.standard_normal(int(dur_s * 16000)).astype(np.float32), 16000)
+    datadir.write_data_dir(root / "data", wavs, {k: [] for k in wavs})
+    return root / "data"
+
+
+def fake_noise_decode(data_dir, decode_dir, profile, threshold=0.5):
+    """A decode of a noise-only set whose P(speech) over each recording is profile(t), t in [0, 1)."""
+    d = load_data_dir(data_dir)
+    cfg = DecodeConfig(threshold=threshold)
+    probs = {}
+    for r in d.rec_ids:
+        n = GRID.n_frames_for_duration(d.durations_s[r])
+        probs[r] = np.clip(profile(np.arange(n) / n), 0, 1).astype(np.float32)
+    decoding.write_probs(decode_dir, probs, "ark")
+    io.write_rttm(decode_dir / "hyp.rttm", {r: probs_to_segments(p, cfg, GRID, d.durations_s[r]) for r, p in probs.items()})
+    feats = yaml.safe_dump({"features": config.to_dict(FeatureConfig())})
+    io.write_text(decode_dir / "decode.yaml", yaml.safe_dump({"decode": config.to_dict(cfg), "data_cache": feats}))
+    return decode_dir
+
+
+def test_noise_alone_keeps_the_tuned_setting_from_calling_it_speech(sets, tmp_path):
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.3)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.3, seed=1)
+    noise = noise_set(tmp_path / "noise")
+    # the first half of every noise recording sits at 0.55: a threshold of 0.55 or below calls half of it speech
+    loud = fake_noise_decode(noise, tmp_path / "sys/decode_dev_noise", lambda t: np.where(t < 0.5, 0.55, 0.1))
+    cfg = dataclasses.replace(FAST, tune_noise_max=0.05)
+    free = scoring.tune_threshold(sets["dev"], dev, cfg)
+    assert free["threshold"] <= 0.55 and "noise" not in free     # the cap binds: the best F1 alone lies below
+    capped = scoring.tune_threshold(sets["dev"], dev, cfg, (noise, loud))
+    assert capped["threshold"] > 0.55 and capped["noise"]["met"] and capped["noise"]["share"] <= 0.05
+    assert capped["value"] < free["value"]                       # it costs dev F1: that is the trade
+    shares = scoring.noise_shares(scoring.load_decoded(sets["dev"], dev), noise, loud, cfg)
+    thresholds = scoring.sweep_counts(scoring.load_decoded(noise, loud), cfg)[0]
+    assert shares[0][thresholds.index(0.5)] == pytest.approx(0.5, abs=0.02) and shares[0][-1] == 0.0
+    # without tune_noise_max the noise set changes nothing
+    assert scoring.tune_threshold(sets["dev"], dev, FAST, (noise, loud))["threshold"] == free["threshold"]
+    m = scoring.score(sets["test"], test, cfg, tune_on=(sets["dev"], dev), tune_noise=(noise, loud))["tuned"]
+    assert m["threshold"] == capped["threshold"] and m["noise"]["share"] == capped["noise"]["share"]
+    assert "at most 5.0% of" in m["threshold_source"] and str(noise) in m["threshold_source"]
+    # no setting reaches the cap (P rises from 0.5 to 1 over each recording): those calling the least compete
+    ramp = fake_noise_decode(noise, tmp_path / "ramp/decode_dev_noise", lambda t: 0.5 + 0.5 * t)
+    least = scoring.tune_threshold(sets["dev"], dev, cfg, (noise, ramp))
+    assert least["threshold"] == thresholds[-1] and not least["noise"]["met"]
+    m = scoring.score(sets["test"], test, cfg, tune_on=(sets["dev"], dev), tune_noise=(noise, ramp))["tuned"]
+    assert "none reaches tune_noise_max" in m["threshold_source"]
+
+
+@pytest.mark.badinput
+def test_a_noise_set_for_tuning_must_be_noise_decoded_alike(sets, tmp_path):
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.3)
+    cfg = dataclasses.replace(FAST, tune_noise_max=0.05)
+    speechy = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.3)
+    with pytest.raises(InputError, match="has speech regions; the noise set for tuning"):
+        scoring.tune_threshold(sets["dev"], dev, cfg, (sets["test"], speechy))
+    noise = noise_set(tmp_path / "noise")
+    other = fake_noise_decode(noise, tmp_path / "sys/decode_dev_noise", lambda t: 0.2 + 0 * t, threshold=0.7)
+    with pytest.raises(InputError, match="decoded with other post-processing \\(threshold\\)"):
+        scoring.tune_threshold(sets["dev"], dev, cfg, (noise, other))
+    with pytest.raises(InputError, match="no finished decode"):
+        scoring.tune_threshold(sets["dev"], dev, cfg, (noise, tmp_path / "absent"))
+    with pytest.raises(InputError, match="needs the dev set it goes with"):
+        scoring.score(sets["dev"], dev, cfg, tune_noise=(noise, other))
+    for bad in (1.5, -0.1, "5%", True):
+        with pytest.raises(ValueError, match="tune_noise_max must be null or lie in"):
+            ScoreConfig(tune_noise_max=bad)
+
+
+@pytest.mark.badinput
+def test_score_cli_takes_a_noise_set_only_with_a_dev_set(sets, tmp_path, monkeypatch, capsys):
+    from conftest import run_script
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.3)
+    noise = noise_set(tmp_path / "noise")
+    quiet = fake_noise_decode(noise, tmp_path / "sys/decode_dev_noise", lambda t: 0.1 + 0 * t)
+    status, err = run_script(monkeypatch, capsys, "steps/score.py", "--tune-noise", noise, quiet, sets["dev"], dev)
+    assert status == 2 and "--tune-noise needs --tune-on" in err
+    conf = tmp_path / "score.yaml"
+    conf.write_text("tune_step: 0.05\nbootstrap_resamples: 20\ntune_noise_max: 0.05\n")
+    status, err = run_script(monkeypatch, capsys, "steps/score.py", "--config", conf, "--tune-on", sets["dev"], dev,
+                             "--tune-noise", noise, quiet, sets["dev"], dev)
+    assert status == 0, err
+    assert io.read_json(dev / "scoring" / "metrics.json")["tuned"]["noise"]["share"] == 0.0

@@ -78,6 +78,17 @@ def test_tune_set(s, tune):
     assert p.stdout.strip() == tune
 
 
+@pytest.mark.parametrize("s,decoded,noise", [
+    ("test", "dev_noise dev test", "dev_noise"), ("ami_test", "dev_noise ami_dev ami_test", "dev_noise"),
+    ("xdev", "dev_noise xdev", "dev_noise"), ("ami_test", "ami_dev ami_test", ""),   # not decoded: none
+    ("ami_test_tel", "dev_noise ami_dev_tel", ""), ("builtin_test", "dev_noise builtin_dev", ""),
+    ("eval_new", "dev_noise", ""), ("dev_noise", "dev_noise", "")])
+def test_tune_set_noise(s, decoded, noise):
+    p = subprocess.run(["utils/tune_set.sh", "--noise", s, *decoded.split()], cwd=ROOT, capture_output=True,
+                       text=True, check=True)
+    assert p.stdout.strip() == noise
+
+
 @pytest.mark.badinput
 def test_run_ablation_needs_its_folders():
     p = subprocess.run(["local/ablation/run_ablation.sh", "--speech-dir", "x"], cwd=ROOT, capture_output=True, text=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from vadkit import io
+from vadkit.data.datadir import load_data_dir
 from vadkit.features import cache
 from vadkit.models.checkpoint import TrainedModel
 
@@ -55,6 +56,13 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
     kinds = [TrainedModel(recipe / f"exp/{e}").feature_config.kind for e in ("blstm60_seed1", "blstm60_pcen_seed1")]
     assert kinds == ["mfcc", "pcen"] and TrainedModel(recipe / "exp/blstm60").feature_config.kind == "mfcc_pcen"
     assert io.read_json(recipe / "exp/blstm60/decode_test/scoring/metrics.json")["n_files"] >= 1
+    # the dev set's noise files alone: prepared, decoded, not scored; they bound the setting tuned on dev
+    noises = (recipe / "data/local/librimix/dev/noises").read_text().split()
+    assert len(load_data_dir(recipe / "data/dev_noise").rec_ids) == len(noises) >= 1
+    assert (recipe / "exp/lstm/decode_dev_noise/hyp.rttm").is_file()
+    assert not (recipe / "exp/lstm/decode_dev_noise/scoring").exists()
+    tuned = io.read_json(recipe / "exp/lstm/decode_test/scoring/metrics.json")["tuned"]
+    assert tuned["noise"]["data"] == "data/dev_noise" and tuned["noise"]["max_share"] == 0.05
 
 
 @pytest.mark.badinput

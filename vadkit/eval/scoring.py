@@ -9,8 +9,11 @@ threshold of its decode config).  With `tune_on` (a dev data dir and its decode 
 that gives the best F1 (or DCF) on dev, through the same post-processing, is then applied unchanged
 to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms lists tune those two
 post-processing settings on dev jointly with the threshold (human turn-level labels keep long pauses
-inside speech, which the decode config's gap bridging may not span).  Nothing is ever tuned on the
-set being scored unless it is the dev set itself.
+inside speech, which the decode config's gap bridging may not span).  With a noise-only dev set as well
+(`tune_noise`: recordings with no speech, decoded the same way) and ScoreConfig.tune_noise_max, only the
+settings that call at most that share of its frames speech compete: F1 on a few dev recordings cannot see
+false alarms on sounds they lack.  Nothing is ever tuned on the set being scored unless it is the dev set
+itself.
 Confidence intervals: bootstrap over recordings (vadkit.bootstrap).
 """
 from __future__ import annotations
@@ -126,18 +129,47 @@ def postprocess_grid(dec: Decoded, cfg: ScoreConfig) -> list[dict]:
     return [own] + [g for g in grid if g != own]
 
 
-def tune_threshold(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig) -> dict:
+def tune_threshold(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig,
+                   noise: tuple[str | Path, str | Path] | None = None) -> dict:
     """The threshold in tune_step, 2*tune_step, ... < 1 and the postprocess_grid setting that
-    choose_setting picks on this set by cfg.tune_metric and cfg.tune_rule."""
-    thresholds, grid, counts = sweep_counts(load_decoded(data_dir, decode_dir), cfg)
+    choose_setting picks on this set by cfg.tune_metric and cfg.tune_rule; with `noise` (a noise-only
+    data dir and its decode dir) and cfg.tune_noise_max, among the settings calling at most that share of
+    the noise speech (none does: those calling the least)."""
+    dec = load_decoded(data_dir, decode_dir)
+    thresholds, grid, counts = sweep_counts(dec, cfg)
     values = [[pooled(c)[cfg.tune_metric] for c in row] for row in counts]
-    chosen = choose_setting(values, cfg)
+    shares = noise_shares(dec, *noise, cfg) if noise is not None and cfg.tune_noise_max is not None else None
+    chosen = choose_setting(values, cfg, shares)
     if chosen is None:
         raise InputError(f"{data_dir}: {cfg.tune_metric} is undefined at every threshold (one class only); "
                          "tune on a set with both speech and non-speech")
     i, j, best = chosen
-    return {"threshold": thresholds[j], "postprocess": grid[i], "value": values[i][j], "best_value": best,
-            "rule": cfg.tune_rule, "metric": cfg.tune_metric, "data": str(data_dir), "decode": str(decode_dir)}
+    out = {"threshold": thresholds[j], "postprocess": grid[i], "value": values[i][j], "best_value": best,
+           "rule": cfg.tune_rule, "metric": cfg.tune_metric, "data": str(data_dir), "decode": str(decode_dir)}
+    if shares is not None:
+        out["noise"] = {"data": str(noise[0]), "decode": str(noise[1]), "max_share": cfg.tune_noise_max,
+                        "share": shares[i][j], "met": shares[i][j] <= cfg.tune_noise_max + 1e-12}
+    return out
+
+
+def noise_shares(dec: Decoded, noise_data: str | Path, noise_decode: str | Path, cfg: ScoreConfig
+                 ) -> list[list[float]]:
+    """shares[setting][threshold]: the share of a noise-only set's frames each setting of dec's sweep calls
+    speech.  The noise set must hold no speech and be decoded with dec's post-processing."""
+    nd = load_decoded(noise_data, noise_decode)
+    if any(nd.ref_regions.values()):
+        raise InputError(f"{noise_data}: its rttm has speech regions; the noise set for tuning (--tune-noise) "
+                         "must be recordings with no speech at all")
+    ours, theirs = config.to_dict(dec.decode), config.to_dict(nd.decode)
+    if ours != theirs:
+        diff = sorted(k for k in ours if ours[k] != theirs.get(k))
+        raise InputError(f"{noise_decode}: decoded with other post-processing ({', '.join(diff)}) than "
+                         f"{dec.decode_dir}; decode both with the same decode config (stage 4)")
+    if nd.grid != dec.grid:
+        raise InputError(f"{noise_decode}: on another frame grid than {dec.decode_dir}; decode both with the same "
+                         "model and features")
+    counts = sweep_counts(nd, cfg)[2]
+    return [[float(c[:, 1].sum()) / max(int(c[:, :2].sum()), 1) for c in row] for row in counts]
 
 
 def sweep_counts(dec: Decoded, cfg: ScoreConfig) -> tuple[list[float], list[dict], list[list[np.ndarray]]]:
@@ -148,13 +180,20 @@ def sweep_counts(dec: Decoded, cfg: ScoreConfig) -> tuple[list[float], list[dict
     return thresholds, grid, [[_counts(dec, rethreshold(dec, t, pp)[0]) for t in thresholds] for pp in grid]
 
 
-def choose_setting(values: list[list[float | None]], cfg: ScoreConfig) -> tuple[int, int, float] | None:
+def choose_setting(values: list[list[float | None]], cfg: ScoreConfig,
+                   noise: list[list[float]] | None = None) -> tuple[int, int, float] | None:
     """(setting, threshold index, best value) from values[setting][threshold] (None: undefined), or None.
 
     tune_rule best: the best cfg.tune_metric (ties: the first setting, then the lowest threshold).  plateau:
     among the runs of consecutive thresholds whose value is within tune_margin of that best (in any
     setting), the middle of the longest (ties: as above).  On a small dev set the single best point is
-    partly luck; the middle of a broad plateau moves less from one set of recordings to the next."""
+    partly luck; the middle of a broad plateau moves less from one set of recordings to the next.
+    noise (shares[setting][threshold] of a noise-only set called speech, with cfg.tune_noise_max): only the
+    settings at most at that share compete; if none is, those at the least share."""
+    if noise is not None:
+        cap = cfg.tune_noise_max if any(v <= cfg.tune_noise_max + 1e-12 for row in noise for v in row) else \
+            min(v for row in noise for v in row)
+        values = [[v if n <= cap + 1e-12 else None for v, n in zip(row, nrow)] for row, nrow in zip(values, noise)]
     best = None
     for i, row in enumerate(values):
         for j, v in enumerate(row):
@@ -218,13 +257,17 @@ def assess(dec: Decoded, hyps: dict, hyp_regions: dict, cfg: ScoreConfig, weight
 
 def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None = None,
           tune_on: tuple[str | Path, str | Path] | None = None, frame_shift: int = 0,
-          plot_rec_id: str | None = None, plot_start_s: float | None = None) -> dict:
+          plot_rec_id: str | None = None, plot_start_s: float | None = None,
+          tune_noise: tuple[str | Path, str | Path] | None = None) -> dict:
     """Score decode_dir against data_dir; write decode_dir/scoring/{frame_stats.npz, confusion.png,
     per_file_errors.png, waveform_<rec_id>.png, metrics.json (last)}; return the metrics.
 
-    tune_on: (dev data dir, dev decode dir) to tune a threshold on; frame_shift: score the
+    tune_on: (dev data dir, dev decode dir) to tune a threshold on; tune_noise: (noise-only data dir, its
+    decode dir) whose false alarms the tuned setting keeps under cfg.tune_noise_max; frame_shift: score the
     hypothesis delayed by this many frames.
     """
+    if tune_noise is not None and tune_on is None:
+        raise InputError(f"{tune_noise[0]}: a noise set for tuning needs the dev set it goes with (--tune-on)")
     cfg = cfg or ScoreConfig()
     base = load_decoded(data_dir, decode_dir)
     dec = delayed(base, frame_shift)
@@ -240,15 +283,22 @@ def score(data_dir: str | Path, decode_dir: str | Path, cfg: ScoreConfig | None 
                       "level": cfg.confidence, "metrics": list(bootstrap.METRICS)},
         "shift_search": shift_search(base, cfg)})
     if tune_on is not None:
-        t = tune_threshold(*tune_on, cfg)
+        t = tune_threshold(*tune_on, cfg, tune_noise)
         tuned, tuned_stats = assess(dec, *rethreshold(dec, t["threshold"], t["postprocess"]), cfg, weights)
         stats["tuned_counts"] = tuned_stats["counts"]   # for paired comparisons at the tuned setting
         pp = ", ".join(f"{k} {v:g}" for k, v in t["postprocess"].items())
         chosen = (f"best {t['metric']} ({t['value']:.4f})" if t["rule"] == "best" else
                   f"middle of the longest run of thresholds within {cfg.tune_margin:g} of the best {t['metric']} "
                   f"({t['best_value']:.4f}; here {t['value']:.4f})")
+        if "noise" in t:
+            n = t["noise"]
+            chosen += (f", among the settings calling at most {n['max_share']:.1%} of {n['data']} speech "
+                       f"(here {n['share']:.1%})" if n["met"] else
+                       f", among the settings calling the least of {n['data']} speech ({n['share']:.1%}; none "
+                       f"reaches tune_noise_max {n['max_share']:.1%})")
         same = Path(t["data"]).resolve() == Path(data_dir).resolve()
         result["tuned"] = {"threshold": t["threshold"], "postprocess": t["postprocess"], "rule": t["rule"],
+                           **({"noise": t["noise"]} if "noise" in t else {}),
                            "threshold_source": (
             f"{chosen} on {t['data']} ({t['decode']}), thresholds {cfg.tune_step:g}..{1 - cfg.tune_step:g}, {pp}"
             + (" (this very set: optimistic)" if same else ", applied unchanged")),
