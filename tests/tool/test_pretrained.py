@@ -107,3 +107,13 @@ def test_an_ensemble_ships_with_every_member_halved(tmp_path, monkeypatch):
     b = TrainedModel(tmp_path / "shipped/pair", "cpu").probs(feats)[0]
     assert np.abs(a - b).max() <= pretrained.HALF_TOLERANCE and np.abs(a - b).max() > 0
     assert Vad(tmp_path / "shipped/pair", chunk_s=None).decode.threshold == 0.4
+
+
+def test_a_shipped_model_packaged_again_says_its_training_log_is_gone(shipped, tmp_path):
+    exp, _, _ = shipped[pretrained.OFFLINE]
+    again = tmp_path / "again"                    # a shipped final.pt alone, as when re-tuning its operating point
+    again.mkdir()
+    (again / "final.pt").write_bytes((pretrained.ROOT / pretrained.OFFLINE / "final.pt").read_bytes())
+    card = pretrained.card_text(again, "again", DecodeConfig(), "notes")
+    assert "Packaged again from its final.pt, whose training log was not kept" in card
+    assert "- Trained 1 epochs, 1 min; the epoch kept" in pretrained.card_text(exp, "x", DecodeConfig(), "notes")

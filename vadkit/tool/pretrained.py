@@ -90,6 +90,19 @@ def _score_rows(exp_dir: Path) -> list[str]:
     return rows
 
 
+def _trained_line(tm: TrainedModel, histories: list, n_trainings: int) -> str:
+    """How long it trained, from each training's history.json; a dir without them (a shipped model packaged
+    again, its training dir gone) says so and gives the epochs its final.pt records."""
+    if len(histories) < n_trainings:
+        ck = load_checkpoint(tm.path)
+        epochs = (ck.get("train_config") or {}).get("epochs")
+        kept = f"{epochs} epochs; the epoch kept: lowest dev loss (epoch {ck.get('epoch')}). " if epochs else ""
+        return f"- Trained {kept}Packaged again from its final.pt, whose training log was not kept (no times)."
+    return (f"- Trained {len(histories[0])} epochs" + (f" each ({len(histories)} trainings)" if len(histories) > 1 else "")
+            + f", {sum(h.get('seconds', 0) for hs in histories for h in hs) / 60:.0f} min"
+            + (" in all" if tm.members else "") + "; the epoch kept: lowest dev loss.")
+
+
 def card_text(exp_dir: str | Path, name: str, decode: DecodeConfig, notes: str) -> str:
     """MODEL_CARD.md of a shipped model: what it is, its post-processing and scores (from the exp dir's
     scoring), then `notes` (how it was trained, the data and their licences).  "{precision}" is filled
@@ -98,7 +111,7 @@ def card_text(exp_dir: str | Path, name: str, decode: DecodeConfig, notes: str) 
     tm = TrainedModel(exp_dir, device="cpu")
     mc, fc = tm.model_config, tm.feature_config
     trained = [Path(m).parent for m in tm.members] or [exp_dir]   # an ensemble: its members' training
-    histories = [io.read_json(d / "history.json") for d in trained]
+    histories = [io.read_json(d / "history.json") for d in trained if (d / "history.json").is_file()]
     net = (f"{mc.num_layers}-layer {'bidirectional ' if mc.bidirectional else ''}{mc.arch.upper()}, "
            f"{mc.hidden_size} units")
     if tm.members:
@@ -111,10 +124,7 @@ def card_text(exp_dir: str | Path, name: str, decode: DecodeConfig, notes: str) 
              f"- Streaming: {'no (needs the whole recording)' if mc.bidirectional else 'yes (StreamingVad)'}"
              + (f", {mc.label_delay * fc.hop_ms:g} ms of network look-ahead (label_delay {mc.label_delay})."
                 if mc.label_delay else "."),
-             f"- Trained {len(histories[0])} epochs"
-             + (f" each ({len(histories)} trainings)" if len(histories) > 1 else "")
-             + f", {sum(h.get('seconds', 0) for hs in histories for h in hs) / 60:.0f} min"
-             + (" in all" if tm.members else "") + "; the epoch kept: lowest dev loss.",
+             _trained_line(tm, histories, len(trained)),
              f"- Post-processing (decode.yaml): {config.to_dict(decode)}", "",
              "## Scores (frames on the 10 ms grid, all files pooled)", "", *_score_rows(exp_dir), "",
              notes.strip(), ""]
