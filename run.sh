@@ -41,14 +41,15 @@ Stages:
   1  data prep: data/{train,dev,test}/ (wav.scp, reco2dur, rttm, ...), then validation (dir:
                 local/prepare_dir.py per folder; mat: local/prepare_mat.py, features included); with
                 --ami-dir also data/ami_{dev,test}/ and their telephone copies data/ami_{dev,test}_tel/;
-                mix, librimix: also data/dev_noise/ (the dev set's noise files alone, no speech)
+                mix, librimix: also data/dev_noise/ (the dev set's noise files alone, no speech;
+                with the telephone copies data/dev_noise_tel/ too)
   2  features:  MFCC + deltas and frame labels -> data/<set>/feats.scp|feats.h5, cmvn.json
   3  train:     each model (concurrent jobs) -> exp/<model>/final.pt, history.json, curves.png
                 (with --seeds: once per seed -> exp/<model>_seed<k>/, and their ensemble -> exp/<model>_ens/)
   4  decode:    dev and test (+ dev_noise, ami_*, builtin_*) -> exp/<model>/decode_<set>/ (probabilities, hyp.rttm);
                 --decode-conf -> exp/<model>/decode.yaml (what steps/vad.py uses with --model exp/<model>)
   5  score:     exp/<model>/decode_<set>/scoring/metrics.json + figures (threshold also tuned on dev, or
-                on ami_dev for ami_*; wideband sets: calling at most 5 % of dev_noise speech,
+                on ami_dev for ami_*; calling at most 5 % of dev_noise, or dev_noise_tel, speech:
                 conf/score.yaml); ROC/PR curves -> exp/plots/curves_<set>.png; summary -> exp/log/summary.log
 Logs: data/local/log/ (stages 0, 1), data/<set>/log/ (2), exp/<model>/log/ (3-5), exp/log/ (5)
 Options (default):
@@ -158,8 +159,10 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     *) $feats_cmd "data/local/log/prepare_$corpus.log" local/prepare_builtin.py "data/local/$corpus" data ;;
   esac
   for s in $noise_sets; do   # the dev set's noise files alone: stage 5 keeps the tuned setting's false alarms low
+    channel=none   # dev_noise_tel: through the AMI copies' telephone channel
+    case $s in *_tel) channel=$ami_telephone ;; esac
     $feats_cmd "data/local/log/prepare_$s.log" local/prepare_noise_set.py --config "$feat_conf" \
-      "data/local/$corpus/dev/noises" "data/$s"
+      --telephone "$channel" "data/local/$corpus/dev/noises" "data/$s"
   done
   if [ -n "$builtin_sets" ]; then
     $feats_cmd data/local/log/prepare_builtin_eval.log \
@@ -215,7 +218,7 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   for e in $exps; do
     for s in $eval_sets; do
       tune=$(utils/tune_set.sh "$s" $eval_sets)   # the dev set of the same corpus and condition, if decoded
-      noise=   # and data/dev_noise for a wideband set, if decoded
+      noise=   # and data/dev_noise (telephone copies: dev_noise_tel), if decoded
       if [ -n "$tune" ]; then noise=$(utils/tune_set.sh --noise "$s" $decode_sets); fi
       log "Stage 5: score $e/decode_$s against data/$s${tune:+, threshold also tuned on $tune}${noise:+ and $noise}" \
         "-> $e/decode_$s/scoring"

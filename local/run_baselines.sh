@@ -3,7 +3,7 @@
 set -euo pipefail
 
 baselines="energy webrtc0 webrtc1 webrtc2 webrtc3 silero ten"  # vadkit/baselines.py NAMES
-sets="dev_noise dev test ami_dev ami_test ami_dev_tel ami_test_tel builtin_dev builtin_test"  # data/<set> with a feature cache (stage 2); absent sets are skipped
+sets="dev_noise dev_noise_tel dev test ami_dev ami_test ami_dev_tel ami_test_tel builtin_dev builtin_test"  # data/<set> with a feature cache (stage 2); absent sets are skipped
 config=conf/decode.yaml               # post-processing: the same as our models
 baseline_config=conf/baselines.yaml
 overwrite=false                       # true: decode again even if up to date
@@ -55,9 +55,9 @@ for b in $baselines; do
     log "baseline $b: data/$s -> $dir/decode_$s"
     $decode_cmd "$dir/log/decode_$s.log" local/decode_baseline.py --config "$config" \
       --baseline-config "$baseline_config" --overwrite "$overwrite" "$b" "data/$s" "$dir/decode_$s"
-    if [ "$s" = dev_noise ]; then continue; fi   # noise alone: it tunes the others (stage 5), nothing to score
+    case $s in dev_noise | dev_noise_tel) continue ;; esac   # noise alone: it tunes the others, nothing to score
     tune=$(utils/tune_set.sh "$s" $todo_sets)   # thresholds: the same corpus' dev set (decoded first), never test
-    noise=   # ... calling little of the dev noise speech (wideband sets; decoded first)
+    noise=   # ... calling little of the dev noise speech (dev_noise or dev_noise_tel; decoded first)
     if [ -n "$tune" ]; then noise=$(utils/tune_set.sh --noise "$s" $todo_sets); fi
     $decode_cmd "$dir/log/score_$s.log" steps/score.py --config conf/score.yaml \
       ${tune:+--tune-on "data/$tune" "$dir/decode_$tune"} ${noise:+--tune-noise "data/$noise" "$dir/decode_$noise"} \

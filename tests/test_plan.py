@@ -47,12 +47,14 @@ def test_seeds_and_their_ensembles():
 @pytest.mark.badinput
 def test_extra_sets_and_evaluating_a_test_folder_alone():
     p = plan.plan("mix", ami=True, builtin_eval=True)
-    assert p.sets == ["train", "dev", "test", "dev_noise", "ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel",
-                      "builtin_dev", "builtin_test"]
-    # the dev noise alone is prepared, cached and decoded, never scored: it tunes the wideband sets
-    assert p.noise_sets == ["dev_noise"] and p.feat_sets == p.sets
-    assert p.eval_sets == [s for s in p.sets[1:] if s != "dev_noise"] and p.decode_sets == ["dev_noise", *p.eval_sets]
+    assert p.sets == ["train", "dev", "test", "dev_noise", "dev_noise_tel", "ami_dev", "ami_test", "ami_dev_tel",
+                      "ami_test_tel", "builtin_dev", "builtin_test"]
+    # the dev noise alone (and through the telephone channel) is prepared, cached and decoded, never scored
+    assert p.noise_sets == ["dev_noise", "dev_noise_tel"] and p.feat_sets == p.sets
+    assert p.eval_sets == [s for s in p.sets[1:] if s not in p.noise_sets]
+    assert p.decode_sets == [*p.noise_sets, *p.eval_sets]
     assert plan.plan("builtin").noise_sets == [] and plan.plan("librimix").noise_sets == ["dev_noise"]
+    assert plan.plan("mix", ami=True, ami_telephone="none").noise_sets == ["dev_noise"]
     assert plan.plan("builtin", ami=True, ami_telephone="none", builtin_eval=True).sets[3:] == ["ami_dev", "ami_test"]
     assert plan.plan("mat", ami=True, ami_telephone="none").feat_sets == ["ami_dev", "ami_test"]
     alone = plan.plan("dir", model="lstm", seeds="1 2", train=False,  # decoded with the models trained before

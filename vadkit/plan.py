@@ -22,7 +22,8 @@ CORPORA = ("builtin", "mix", "librimix", "dir", "mat")
 DEFAULT_MODELS = ("lstm", "blstm", "lstm2")      # the notebook's three
 REAL_SPEECH_MODELS = ("blstm60", "lstm2_small60")   # added for mix and librimix: the shipped offline and streaming models
 CORPUS_SETS = ("train", "dev", "test")
-NOISE_SET = "dev_noise"   # mix, librimix: the dev set's noise files alone (local/prepare_noise_set.py)
+NOISE_SET = "dev_noise"   # mix, librimix: the dev set's noise files alone (local/prepare_noise_set.py); with
+#                           the AMI telephone copies also dev_noise_tel, the same through their channel
 SEED_SUFFIX = "_seed"
 ENSEMBLE_SUFFIX = "_ens"
 
@@ -129,7 +130,7 @@ def plan(corpus: str, models: str = "", model: str = "", seeds: str = "", ensemb
     ks: list[int | None] = [*parse_seeds(seeds)] or [None]
     p = Plan(names, [*CORPUS_SETS, *(["xdev"] if xdev else [])] if train else [eval_set], merge_seeds=ks != [None])
     if train and corpus in ("mix", "librimix"):   # the noise files the dev set was mixed from, alone
-        p.noise_sets = [NOISE_SET]
+        p.noise_sets = [NOISE_SET] + ([NOISE_SET + "_tel"] if ami and ami_telephone != "none" else [])
     if ami:
         p.ami_sets = ["ami_dev", "ami_test"] + (["ami_dev_tel", "ami_test_tel"] if ami_telephone != "none" else [])
     if builtin_eval and corpus != "builtin":

@@ -56,3 +56,20 @@ def test_a_bad_noise_list_names_the_file_and_writes_nothing(tmp_path, monkeypatc
     status, err = run_script(monkeypatch, capsys, "local/prepare_noise_set.py", lst, out)
     assert status == 1 and len(re.findall(message, err)) == 1
     assert not (out / "wav.scp").exists()
+
+
+def test_a_telephone_copy_goes_through_the_channel(tmp_path, monkeypatch, capsys):
+    lst = tmp_path / "noises"
+    lst.write_text(f"{_noise(tmp_path / 'pool/hiss.flac', 44100)}\n")
+    conf = tmp_path / "features.yaml"
+    conf.write_text("sample_rate_hz: 16000\n")
+    out = tmp_path / "data" / "dev_noise_tel"
+    status, err = run_script(monkeypatch, capsys, "local/prepare_noise_set.py", "--config", conf, "--telephone",
+                             "mulaw", lst, out)
+    assert status == 0, err
+    d = load_data_dir(out)
+    x, rate = io.read_audio(d.wavs["hiss"])
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    assert rate == 16000 and spectrum[freqs > 4500].sum() < 0.01 * spectrum.sum()   # white noise, now band-limited
+    assert d.originals == {}                     # public VADs read the channel's copy, as for ami_dev_tel

@@ -81,8 +81,9 @@ def test_tune_set(s, tune):
 @pytest.mark.parametrize("s,decoded,noise", [
     ("test", "dev_noise dev test", "dev_noise"), ("ami_test", "dev_noise ami_dev ami_test", "dev_noise"),
     ("xdev", "dev_noise xdev", "dev_noise"), ("ami_test", "ami_dev ami_test", ""),   # not decoded: none
-    ("ami_test_tel", "dev_noise ami_dev_tel", ""), ("builtin_test", "dev_noise builtin_dev", ""),
-    ("eval_new", "dev_noise", ""), ("dev_noise", "dev_noise", "")])
+    ("ami_test_tel", "dev_noise ami_dev_tel", ""), ("ami_test_tel", "dev_noise dev_noise_tel", "dev_noise_tel"),
+    ("ami_dev_tel", "", "dev_noise_tel"), ("builtin_test", "dev_noise builtin_dev", ""),
+    ("eval_new", "dev_noise", ""), ("dev_noise", "dev_noise", ""), ("dev_noise_tel", "dev_noise_tel", "")])
 def test_tune_set_noise(s, decoded, noise):
     p = subprocess.run(["utils/tune_set.sh", "--noise", s, *decoded.split()], cwd=ROOT, capture_output=True,
                        text=True, check=True)

@@ -68,11 +68,16 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
 @pytest.mark.badinput
 @pytest.mark.slow
 def test_mix_from_folders_and_unknown_corpus(recipe, tmp_path):
+    from builders import make_ami_corpus
     speech, noise_dir = make_sources(tmp_path / "src")
     p = run(recipe, "--corpus", "mix", "--speech-dir", str(speech), "--noise-dir", str(noise_dir),
-            "--stop-stage", "1")
+            "--ami-dir", str(make_ami_corpus(tmp_path)), "--stop-stage", "1")
     assert "Stage 1:" in p.stdout and (recipe / "data/local/mix/.done").is_file()
-    assert all((recipe / f"data/{s}/wav.scp").is_file() for s in ("train", "dev", "test"))
+    assert all((recipe / f"data/{s}/wav.scp").is_file() for s in ("train", "dev", "test", "dev_noise", "dev_noise_tel"))
+    # the dev noises alone, and through the AMI copies' telephone channel: the same recordings, no speech
+    noise, tel = load_data_dir(recipe / "data/dev_noise"), load_data_dir(recipe / "data/dev_noise_tel")
+    assert noise.rec_ids == tel.rec_ids and not any(noise.regions.values()) and not any(tel.regions.values())
+    assert "data/dev_noise_tel: OK" in (recipe / "data/local/log/validate.log").read_text()
     p = run(recipe, "--corpus", "mix", "--noise-dir", str(noise_dir), "--stop-stage", "0", check=False)
     assert p.returncode == 1 and "pass --speech-dir" in p.stderr and "Traceback" not in p.stderr
     p = run(recipe, "--corpus", "nosuch", "--stop-stage", "0", check=False)
