@@ -28,6 +28,25 @@ def test_hysteresis_in_pieces_with_the_state_carried_equals_the_whole():
     assert onset_offset(DecodeConfig(threshold=0.4, onset=0.6)) == (0.6, 0.4)   # one rule for offline and streams
 
 
+def _hysteresis_by_frames(p, onset, offset, active=False):
+    """The state machine frame by frame: the definition the vectorised hysteresis must equal."""
+    out = []
+    for x in p:
+        active = x >= offset if active else x >= onset
+        out.append(int(active))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hysteresis_equals_the_frame_by_frame_state_machine(seed):
+    rng = np.random.default_rng(seed)
+    p = np.round(rng.random(400), 2)            # ties with onset and offset included
+    for onset, offset in ((0.6, 0.3), (0.5, 0.49), (0.9, 0.1), (0.3, 0.3)):
+        for active in (False, True):
+            assert hysteresis(p, onset, offset, active).tolist() == _hysteresis_by_frames(p, onset, offset, active)
+    assert hysteresis(np.zeros(0), 0.6, 0.3, True).tolist() == []
+
+
 def test_median_removes_single_frame_flips():
     p = np.array([0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1], dtype=float)
     assert decisions(p, DecodeConfig(median_frames=3)).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]

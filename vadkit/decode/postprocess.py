@@ -72,11 +72,15 @@ def hysteresis(probs: np.ndarray, onset: float, offset: float, active: bool = Fa
     probs = np.asarray(probs)
     if onset == offset:
         return (probs >= onset).astype(np.int8)
-    out = np.zeros(len(probs), dtype=np.int8)
-    for k, p in enumerate(probs):
-        active = p >= offset if active else p >= onset
-        out[k] = active
-    return out
+    # speech at frame k iff the last frame >= onset up to k comes after the last frame < offset (a frame >= onset
+    # is >= offset too); vectorised, so sweeping settings over long recordings stays fast
+    idx = np.arange(len(probs))
+    last_on = np.maximum.accumulate(np.where(probs >= onset, idx, -1)) if len(probs) else idx
+    last_off = np.maximum.accumulate(np.where(probs < offset, idx, -1)) if len(probs) else idx
+    out = last_on > last_off
+    if active:   # speech before the first frame lasts until the first frame below offset
+        out |= last_off < 0
+    return out.astype(np.int8)
 
 
 def onset_offset(cfg: DecodeConfig) -> tuple[float, float]:
