@@ -24,6 +24,9 @@ def test_shipped_configs_load():
         assert config.load(ROOT / f"conf/{m}.yaml", ExperimentConfig).train.target_gap_ms == 500
     old = config.load(ROOT / "conf/corpus_mix_8k.yaml", MixCorpusConfig)   # the 8 kHz recipe before it
     assert (old.sample_rate_hz, old.label_policy, old.label_policy_gap_ms) == (8000, "fill", 500.0)
+    both = {r: config.load(ROOT / f"conf/features_mfcc_pcen{r}.yaml", FeatureConfig) for r in ("", "_8k")}
+    assert both["_8k"].sample_rate_hz == old.sample_rate_hz and both[""].sample_rate_hz == mix.sample_rate_hz
+    assert config.to_dict(both["_8k"]) == {**config.to_dict(both[""]), "sample_rate_hz": 8000}   # the rate alone
 
 
 @pytest.mark.badinput
