@@ -1,6 +1,7 @@
 """Scoring, thresholds, frame shifts, intervals, comparisons and curves on made-up systems
 (decode dirs written directly from the reference: no model needed)."""
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -323,16 +324,16 @@ def test_score_cli_and_plot_cli(sets, tmp_path, capsys):
         score.main(["--config", str(cfg), str(sets["test"]), str(b / "decode_test")])
 
 
-def noise_set(root, n=3, dur_s=6.0, seed=0):
-    """A data dir of noise alone: n recordings of dur_s, an empty rttm."""
+def noise_set(root, n=3, dur_s=6.0, seed=0, out=None):
+    """A data dir of noise alone (root/data, or `out`): n recordings of dur_s, an empty rttm."""
     from vadkit.data import datadir
     rng = np.random.default_rng(seed)
     wavs = {}
     for i in range(n):
         wavs[f"noise{i}"] = str(root / "wav" / f"noise{i}.wav")
         io.write_wav(wavs[f"noise{i}"], 0.05 * rng.standard_normal(int(dur_s * 16000)).astype(np.float32), 16000)
-    datadir.write_data_dir(root / "data", wavs, {k: [] for k in wavs})
-    return root / "data"
+    datadir.write_data_dir(out or root / "data", wavs, {k: [] for k in wavs})
+    return out or root / "data"
 
 
 def fake_noise_decode(data_dir, decode_dir, profile, threshold=0.5):
@@ -412,3 +413,27 @@ def test_score_cli_takes_a_noise_set_only_with_a_dev_set(sets, tmp_path, monkeyp
                              "--tune-noise", noise, quiet, sets["dev"], dev)
     assert status == 0, err
     assert io.read_json(dev / "scoring" / "metrics.json")["tuned"]["noise"]["share"] == 0.0
+
+
+@pytest.mark.badinput
+def test_compare_tune_rules_bounds_best_by_the_noise_set(sets, tmp_path, monkeypatch, capsys):
+    from conftest import run_script
+    data = tmp_path / "data"
+    data.mkdir()
+    for s in ("dev", "test"):
+        (data / s).symlink_to(sets[s])
+    noise = noise_set(tmp_path / "noise", out=data / "dev_noise")
+    fake_decode(sets["dev"], tmp_path / "sys" / "decode_dev", noise=0.3)
+    conf = tmp_path / "score.yaml"
+    conf.write_text("tune_step: 0.05\n")
+    args = ["local/compare_tune_rules.py", "--config", conf, "--data", data, "--sets", "dev", "--margins", "",
+            "--noise-caps", "0.05", tmp_path / "sys"]
+    status, err = run_script(monkeypatch, capsys, *args)
+    assert status == 1 and "decode_dev_noise: not decoded; --noise-caps needs the noise-only dev set" in err
+    fake_noise_decode(noise, tmp_path / "sys" / "decode_dev_noise", lambda t: np.where(t < 0.5, 0.55, 0.1))
+    status, out = run_script(monkeypatch, capsys, *args, stream="out")
+    assert status == 0
+    row = next(line.split() for line in out.splitlines() if line.startswith(str(tmp_path / "sys")))
+    assert len(row) == 4 and float(row[3]) < float(row[2])      # best, then bounded: the bound costs dev F1 here
+    assert re.search(r"best .*; noise (4[5-9]|5[0-5])\.\d%", out)             # half the noise at the best setting
+    assert re.search(r"noise<=0.05 .*; noise 0\.0%", out)
