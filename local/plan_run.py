@@ -5,8 +5,9 @@ e.g.: local/plan_run.py --corpus mix --seeds "1 2" --ami-dir ../shared/corpora/d
 
 run.sh evaluates the output once, before stage 0, so the names are computed in one place (vadkit/plan.py):
 models; the sets stage 1 prepares (corpus_sets, ami_sets, builtin_sets, and all of them: sets), feat_sets
-(stage 2), eval_sets (stages 4, 5), noise_sets (mix, librimix: dev_noise, the dev set's noise files alone;
-stage 4 decodes them, stage 5 tunes with them) and decode_sets (stage 4: both); train_exps with their train_confs and train_seeds (stage 3, one each, in
+(stage 2), eval_sets (stages 4, 5), noise_sets (mix, librimix: dev_noise, the dev set's noise files alone,
+and dev_noise_tel beside the AMI telephone copies; stage 4 decodes them, stage 5 tunes with them) and
+decode_sets (stage 4: both); train_exps with their train_confs and train_seeds (stage 3, one each, in
 order; no seeds: the configs' own), ensembles and members_of (an associative array: ensemble dir -> its
 members' dirs); teachers (stage 3: the public VADs whose train-set probabilities the configs distil,
 train.teacher); exps (every system decoded and scored) and merge_seeds (true/false: the summary shows seeds as

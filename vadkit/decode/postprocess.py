@@ -75,8 +75,8 @@ def hysteresis(probs: np.ndarray, onset: float, offset: float, active: bool = Fa
     # speech at frame k iff the last frame >= onset up to k comes after the last frame < offset (a frame >= onset
     # is >= offset too); vectorised, so sweeping settings over long recordings stays fast
     idx = np.arange(len(probs))
-    last_on = np.maximum.accumulate(np.where(probs >= onset, idx, -1)) if len(probs) else idx
-    last_off = np.maximum.accumulate(np.where(probs < offset, idx, -1)) if len(probs) else idx
+    last_on = np.maximum.accumulate(np.where(probs >= onset, idx, -1))
+    last_off = np.maximum.accumulate(np.where(probs < offset, idx, -1))
     out = last_on > last_off
     if active:   # speech before the first frame lasts until the first frame below offset
         out |= last_off < 0
