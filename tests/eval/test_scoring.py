@@ -413,6 +413,10 @@ def test_score_cli_takes_a_noise_set_only_with_a_dev_set(sets, tmp_path, monkeyp
                              "--tune-noise", noise, quiet, sets["dev"], dev)
     assert status == 0, err
     assert io.read_json(dev / "scoring" / "metrics.json")["tuned"]["noise"]["share"] == 0.0
+    status, out = run_script(monkeypatch, capsys, "local/score.py", "--columns", "tuned_thr tuned_noise",
+                             tmp_path / "sys", stream="out")
+    header, row = out.splitlines()[0].split(), out.splitlines()[1].split()
+    assert status == 0 and header[-1] == "tuned_noise" and float(row[-1]) == 0.0
 
 
 @pytest.mark.badinput
