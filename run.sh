@@ -218,8 +218,7 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   for e in $exps; do
     for s in $eval_sets; do
       tune=$(utils/tune_set.sh "$s" $eval_sets)   # the dev set of the same corpus and condition, if decoded
-      noise=   # and data/dev_noise (telephone copies: dev_noise_tel), if decoded
-      if [ -n "$tune" ]; then noise=$(utils/tune_set.sh --noise "$s" $decode_sets); fi
+      noise=$(utils/tune_set.sh --noise "$s" $decode_sets)   # and data/dev_noise (*_tel: dev_noise_tel), if decoded
       log "Stage 5: score $e/decode_$s against data/$s${tune:+, threshold also tuned on $tune}${noise:+ and $noise}" \
         "-> $e/decode_$s/scoring"
       $decode_cmd "$e/log/score_$s.log" steps/score.py --config conf/score.yaml \

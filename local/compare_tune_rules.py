@@ -26,7 +26,7 @@ from vadkit import cli, config
 from vadkit.config import ScoreConfig
 from vadkit.errors import InputError
 from vadkit.eval import scoring
-from vadkit.plan import NOISE_SET
+from vadkit.plan import noise_set_of
 
 
 def held_out(counts: list[list[np.ndarray]], cfg: ScoreConfig, noise: list[list[float]] | None = None
@@ -86,9 +86,8 @@ def main(argv=None):
             if len(dec.rec_ids) < 2:
                 raise InputError(f"{Path(a.data) / s}: one recording; leaving one out needs at least two")
             counts = scoring.sweep_counts(dec, base)[2]
-            noise = None
-            if a.noise_caps and not s.startswith("builtin_"):   # as stage 5: no noise set for the built-in corpus
-                name = NOISE_SET + ("_tel" if s.endswith("_tel") else "")
+            noise, name = None, noise_set_of(s)
+            if a.noise_caps and name:   # the noise set stage 5 pairs with this set
                 if not (Path(e) / f"decode_{name}" / "hyp.rttm").is_file():
                     raise InputError(f"{Path(e) / f'decode_{name}'}: not decoded; --noise-caps needs the noise-only "
                                      f"dev set {name} decoded beside {decode_dir} (stages 1, 2 and 4 make it)")

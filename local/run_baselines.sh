@@ -57,8 +57,7 @@ for b in $baselines; do
       --baseline-config "$baseline_config" --overwrite "$overwrite" "$b" "data/$s" "$dir/decode_$s"
     case $s in dev_noise | dev_noise_tel) continue ;; esac   # noise alone: it tunes the others, nothing to score
     tune=$(utils/tune_set.sh "$s" $todo_sets)   # thresholds: the same corpus' dev set (decoded first), never test
-    noise=   # ... calling little of the dev noise speech (dev_noise or dev_noise_tel; decoded first)
-    if [ -n "$tune" ]; then noise=$(utils/tune_set.sh --noise "$s" $todo_sets); fi
+    noise=$(utils/tune_set.sh --noise "$s" $todo_sets)   # ... bounded by dev_noise(_tel), decoded first
     $decode_cmd "$dir/log/score_$s.log" steps/score.py --config conf/score.yaml \
       ${tune:+--tune-on "data/$tune" "$dir/decode_$tune"} ${noise:+--tune-noise "data/$noise" "$dir/decode_$noise"} \
       "data/$s" "$dir/decode_$s"

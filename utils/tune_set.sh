@@ -5,7 +5,8 @@
 # With --noise: the noise-only set that also tunes it: dev_noise (the mix corpus's dev noises alone, at the
 # recipe's rate) for a set at the recipe's own rate and channel, dev_noise_tel (the same through the telephone
 # channel) for the telephone copies (*_tel); nothing for the built-in corpus's sets, a test folder alone and
-# the noise sets themselves, or when that noise set is not among the sets decoded.
+# the noise sets themselves, or when that noise set or the set's own dev set is not among the sets decoded
+# (vadkit.plan.noise_set_of is the same rule in Python).
 set -euo pipefail
 if [ $# -lt 1 ] || [ "$1" = --help ]; then
   echo "Usage: utils/tune_set.sh [--noise] <set> [<set decoded> ...]
@@ -27,7 +28,8 @@ if [ "$1" = --noise ]; then
     builtin_* | eval_* | "$noise_set" | "${noise_set}_tel") exit 0 ;;
     *_tel) noise_set=${noise_set}_tel ;;
   esac
-  if [ $# -eq 0 ] || [[ " $* " == *" $noise_set "* ]]; then
+  tune=${set_name/test/dev}   # no dev set to tune on, nothing to bound
+  if [ $# -eq 0 ] || { [[ " $* " == *" $noise_set "* ]] && [[ " $* " == *" $tune "* ]]; }; then
     echo "$noise_set"
   fi
   exit 0

@@ -24,6 +24,16 @@ REAL_SPEECH_MODELS = ("blstm60", "lstm2_small60")   # added for mix and librimix
 CORPUS_SETS = ("train", "dev", "test")
 NOISE_SET = "dev_noise"   # mix, librimix: the dev set's noise files alone (local/prepare_noise_set.py); with
 #                           the AMI telephone copies also dev_noise_tel, the same through their channel
+
+
+def noise_set_of(set_name: str) -> str | None:
+    """The noise-only set that bounds the setting tuned for `set_name` (stage 5, conf/score.yaml's
+    tune_noise_max): dev_noise_tel for a telephone copy, none for the built-in corpus's sets, a test folder
+    alone and the noise sets themselves, else dev_noise.  utils/tune_set.sh --noise is the same rule in bash
+    (tests/recipe/test_ablation.py holds them equal)."""
+    if set_name.startswith(("builtin_", EVAL_PREFIX)) or set_name in (NOISE_SET, NOISE_SET + "_tel"):
+        return None
+    return NOISE_SET + "_tel" if set_name.endswith("_tel") else NOISE_SET
 SEED_SUFFIX = "_seed"
 ENSEMBLE_SUFFIX = "_ens"
 

@@ -81,13 +81,22 @@ def test_tune_set(s, tune):
 @pytest.mark.parametrize("s,decoded,noise", [
     ("test", "dev_noise dev test", "dev_noise"), ("ami_test", "dev_noise ami_dev ami_test", "dev_noise"),
     ("xdev", "dev_noise xdev", "dev_noise"), ("ami_test", "ami_dev ami_test", ""),   # not decoded: none
-    ("ami_test_tel", "dev_noise ami_dev_tel", ""), ("ami_test_tel", "dev_noise dev_noise_tel", "dev_noise_tel"),
+    ("ami_test", "dev_noise ami_test", ""),                                         # no dev set to tune on: none
+    ("ami_test_tel", "dev_noise ami_dev_tel", ""), ("ami_test_tel", "dev_noise_tel ami_dev_tel", "dev_noise_tel"),
     ("ami_dev_tel", "", "dev_noise_tel"), ("builtin_test", "dev_noise builtin_dev", ""),
     ("eval_new", "dev_noise", ""), ("dev_noise", "dev_noise", ""), ("dev_noise_tel", "dev_noise_tel", "")])
 def test_tune_set_noise(s, decoded, noise):
     p = subprocess.run(["utils/tune_set.sh", "--noise", s, *decoded.split()], cwd=ROOT, capture_output=True,
                        text=True, check=True)
     assert p.stdout.strip() == noise
+
+
+def test_tune_set_noise_is_the_plan_rule():
+    from vadkit import plan
+    for s in ("dev", "test", "xdev", "ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel", "builtin_dev",
+              "builtin_test", "eval_calls", "dev_noise", "dev_noise_tel"):
+        p = subprocess.run(["utils/tune_set.sh", "--noise", s], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert p.stdout.strip() == (plan.noise_set_of(s) or ""), s
 
 
 @pytest.mark.badinput

@@ -11,7 +11,7 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.features import cache
 from vadkit.models.checkpoint import TrainedModel
 
-from builders import make_mirror, make_sources, write_config
+from builders import make_ami_corpus, make_mirror, make_sources, write_config
 from conftest import ROOT, copy_recipe
 from test_recipe import run
 
@@ -68,7 +68,6 @@ def test_librimix_through_a_mirror_runs_every_stage(recipe, tmp_path):
 @pytest.mark.badinput
 @pytest.mark.slow
 def test_mix_from_folders_and_unknown_corpus(recipe, tmp_path):
-    from builders import make_ami_corpus
     speech, noise_dir = make_sources(tmp_path / "src")
     p = run(recipe, "--corpus", "mix", "--speech-dir", str(speech), "--noise-dir", str(noise_dir),
             "--ami-dir", str(make_ami_corpus(tmp_path)), "--stop-stage", "1")
