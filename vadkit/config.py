@@ -258,6 +258,7 @@ class ScoreConfig:
     #                                    speech (null: no limit)
     tune_min_silence_ms: list[float] = field(default_factory=list)  # also tried on dev with every threshold
     tune_pad_ms: list[float] = field(default_factory=list)          # (empty: the decode config's value only)
+    tune_min_speech_ms: list[float] = field(default_factory=list)   # likewise the shortest speech region kept
     collar_s: float = 0.25              # segment scoring: no-score zone on each side of a reference boundary
     max_frame_shift: int = 20           # best-shift search: hypothesis delayed by -N..N frames
     bootstrap_resamples: int = 1000     # resamples of the recordings for the confidence intervals
@@ -278,7 +279,7 @@ class ScoreConfig:
             raise ValueError(f"tune_step must lie in (0, 0.5), not {self.tune_step!r}")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must lie in (0, 1), not {self.confidence!r}")
-        for name in ("tune_min_silence_ms", "tune_pad_ms"):
+        for name in ("tune_min_silence_ms", "tune_pad_ms", "tune_min_speech_ms"):
             v = getattr(self, name)
             if not isinstance(v, list) or any(not isinstance(x, (int, float)) or x < 0 for x in v):
                 raise ValueError(f"{name} must be a list of milliseconds >= 0, not {v!r}")

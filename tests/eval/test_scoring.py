@@ -30,11 +30,13 @@ def sets(tmp_path_factory):
 
 
 def fake_decode(data_dir, decode_dir, noise=0.3, speech_at=0.6, nonspeech_at=0.4, delay=0, seed=0, threshold=0.5,
-                dip_s=0.0):
+                dip_s=0.0, blip_s=0.0):
     """A system whose P(speech) is speech_at on reference speech, nonspeech_at elsewhere, plus
     uniform noise of +-noise; its decisions are those probabilities delayed by `delay` frames.
     dip_s > 0: P(speech) falls to nonspeech_at for dip_s in the middle of every reference region at
-    least 3 dip_s long (a pause the reference keeps inside speech, as human turn labels do)."""
+    least 3 dip_s long (a pause the reference keeps inside speech, as human turn labels do).
+    blip_s > 0: P(speech) rises to speech_at for blip_s once a second outside reference speech (short noise
+    bursts a threshold cannot tell from speech)."""
     d, rng = load_data_dir(data_dir), np.random.default_rng(seed)
     cfg = DecodeConfig(threshold=threshold)
     probs, hyp = {}, {}
@@ -45,6 +47,9 @@ def fake_decode(data_dir, decode_dir, noise=0.3, speech_at=0.6, nonspeech_at=0.4
             if b - a >= 3 * dip_s:
                 mid = (a + b) / 2 / GRID.hop_s
                 p[int(mid - dip_s / 2 / GRID.hop_s):int(mid + dip_s / 2 / GRID.hop_s)] = nonspeech_at
+        if blip_s:
+            blip = (np.arange(len(ref)) % round(1 / GRID.hop_s)) < round(blip_s / GRID.hop_s)
+            p[(ref == 0) & blip] = speech_at
         probs[r] = np.roll(np.clip(p, 0, 1), delay).astype(np.float32)
         hyp[r] = probs_to_segments(probs[r], cfg, GRID, d.durations_s[r])
     decoding.write_probs(decode_dir, probs, "ark")
@@ -117,6 +122,23 @@ def test_post_processing_is_tuned_on_dev_with_the_threshold(sets, tmp_path):
     assert report.lookup(io.read_json(test / "scoring/metrics.json"), "tuned.postprocess.min_silence_ms") == 350
     with pytest.raises(ValueError, match="tune_pad_ms"):
         ScoreConfig(tune_pad_ms=[-5])
+
+
+def test_shortest_speech_region_is_tuned_when_listed(sets, tmp_path):
+    # 80 ms bursts as likely as speech once a second outside speech: no threshold drops them, dropping speech
+    # regions under 150 ms does; the key joins the tuned post-processing only when its list is set
+    dev = fake_decode(sets["dev"], tmp_path / "sys/decode_dev", noise=0.05, blip_s=0.08)
+    test = fake_decode(sets["test"], tmp_path / "sys/decode_test", noise=0.05, blip_s=0.08, seed=1)
+    plain = scoring.score(sets["test"], test, FAST, tune_on=(sets["dev"], dev))["tuned"]
+    assert "min_speech_ms" not in plain["postprocess"]
+    grid = dataclasses.replace(FAST, tune_min_speech_ms=[0, 150, 300])
+    assert [g["min_speech_ms"] for g in scoring.postprocess_grid(scoring.load_decoded(sets["dev"], dev), grid)] == \
+        [0, 150, 300]   # the decode config's own (0) first, once
+    m = scoring.score(sets["test"], test, grid, tune_on=(sets["dev"], dev))["tuned"]
+    assert m["postprocess"]["min_speech_ms"] >= 150 and "min_speech_ms" in m["threshold_source"]
+    assert m["f1"] > plain["f1"] + 0.02 and m["precision"] > plain["precision"] + 0.02
+    with pytest.raises(ValueError, match="tune_min_speech_ms"):
+        ScoreConfig(tune_min_speech_ms=[-1])
 
 
 def test_plateau_rule_takes_the_middle_of_a_broad_plateau_over_a_lone_peak():

@@ -22,6 +22,7 @@ COLUMNS = (("accuracy", "accuracy"), ("precision", "precision"), ("recall", "rec
            ("p@r90", "precision_at_recall_90"), ("p@r95", "precision_at_recall_95"), ("der", "der"),
            ("thr", "threshold"), ("tuned_thr", "tuned.threshold"), ("tuned_f1", "tuned.f1"), ("tuned_f1_ci95", "tuned.ci95.f1"),
            ("tuned_min_sil", "tuned.postprocess.min_silence_ms"), ("tuned_pad", "tuned.postprocess.pad_ms"),
+           ("tuned_min_speech", "tuned.postprocess.min_speech_ms"),   # only with tune_min_speech_ms set
            ("tuned_noise", "tuned.noise.share"),   # the noise-only dev set called speech at the tuned setting
            ("tuned_dcf", "tuned.dcf"), ("best_shift", "shift_search.best_shift_frames"),
            ("all_speech_acc", "baseline_all_speech.accuracy"), ("all_speech_f1", "baseline_all_speech.f1"),

@@ -7,7 +7,7 @@ metrics (detection error rate with a collar) are computed on the regions themsel
 Threshold policy: the headline numbers use the decode's own hypothesis (hyp.rttm, made with the
 threshold of its decode config).  With `tune_on` (a dev data dir and its decode dir) the threshold
 that gives the best F1 (or DCF) on dev, through the same post-processing, is then applied unchanged
-to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms lists tune those two
+to this set: "tuned".  ScoreConfig's tune_min_silence_ms / tune_pad_ms (/ tune_min_speech_ms) lists tune those
 post-processing settings on dev jointly with the threshold (human turn-level labels keep long pauses
 inside speech, which the decode config's gap bridging may not span).  With a noise-only dev set as well
 (`tune_noise`: recordings with no speech, decoded the same way) and ScoreConfig.tune_noise_max, only the
@@ -19,6 +19,7 @@ Confidence intervals: bootstrap over recordings (vadkit.bootstrap).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,11 +122,13 @@ def _better(metric: str, a: float | None, b: float | None) -> bool:
 
 
 def postprocess_grid(dec: Decoded, cfg: ScoreConfig) -> list[dict]:
-    """The post-processing settings tried with every threshold: the decode config's own first, then
-    every other (min_silence_ms, pad_ms) pair of cfg's tune lists."""
-    own = {"min_silence_ms": dec.decode.min_silence_ms, "pad_ms": dec.decode.pad_ms}
-    grid = [{"min_silence_ms": ms, "pad_ms": pad} for ms in cfg.tune_min_silence_ms or [own["min_silence_ms"]]
-            for pad in cfg.tune_pad_ms or [own["pad_ms"]]]
+    """The post-processing settings tried with every threshold: the decode config's own first, then every
+    other combination of cfg's tune lists (min_silence_ms x pad_ms, x min_speech_ms when that list is set)."""
+    lists = {"min_silence_ms": cfg.tune_min_silence_ms, "pad_ms": cfg.tune_pad_ms}
+    if cfg.tune_min_speech_ms:
+        lists["min_speech_ms"] = cfg.tune_min_speech_ms
+    own = {k: getattr(dec.decode, k) for k in lists}
+    grid = [dict(zip(lists, combo)) for combo in itertools.product(*(v or [own[k]] for k, v in lists.items()))]
     return [own] + [g for g in grid if g != own]
 
 
