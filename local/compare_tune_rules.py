@@ -48,8 +48,7 @@ def noise_share_at_choice(counts, cfg: ScoreConfig, noise: list[list[float]] | N
     """The noise set's share called speech at the setting the rule chooses on all recordings."""
     if noise is None:
         return None
-    chosen = scoring.choose_setting([[scoring.pooled(c)[cfg.tune_metric] for c in row] for row in counts], cfg,
-                                    noise if cfg.tune_noise_max is not None else None)
+    chosen = scoring.choose_setting([[scoring.pooled(c)[cfg.tune_metric] for c in row] for row in counts], cfg, noise)
     return None if chosen is None else noise[chosen[0]][chosen[1]]
 
 
@@ -92,8 +91,7 @@ def main(argv=None):
                     raise InputError(f"{Path(e) / f'decode_{name}'}: not decoded; --noise-caps needs the noise-only "
                                      f"dev set {name} decoded beside {decode_dir} (stages 1, 2 and 4 make it)")
                 noise = scoring.noise_shares(dec, Path(a.data) / name, Path(e) / f"decode_{name}", base)
-            rows.append((e, s, {n: held_out(counts, cfg, noise if cfg.tune_noise_max is not None else None)
-                                for n, cfg in rules.items()},
+            rows.append((e, s, {n: held_out(counts, cfg, noise) for n, cfg in rules.items()},
                          {n: noise_share_at_choice(counts, cfg, noise) for n, cfg in rules.items()}))
     if not rows:
         raise InputError(f"no decode_<set> of {' '.join(a.sets)} in {' '.join(a.exp_dirs)}; decode them first "

@@ -25,6 +25,9 @@ CORPUS_SETS = ("train", "dev", "test")
 NOISE_SET = "dev_noise"   # mix, librimix: the dev set's noise files alone (local/prepare_noise_set.py); with
 #                           the AMI telephone copies also dev_noise_tel, the same through their channel
 
+SEED_SUFFIX = "_seed"
+ENSEMBLE_SUFFIX = "_ens"
+
 
 def noise_set_of(set_name: str) -> str | None:
     """The noise-only set that bounds the setting tuned for `set_name` (stage 5, conf/score.yaml's
@@ -34,8 +37,6 @@ def noise_set_of(set_name: str) -> str | None:
     if set_name.startswith(("builtin_", EVAL_PREFIX)) or set_name in (NOISE_SET, NOISE_SET + "_tel"):
         return None
     return NOISE_SET + "_tel" if set_name.endswith("_tel") else NOISE_SET
-SEED_SUFFIX = "_seed"
-ENSEMBLE_SUFFIX = "_ens"
 
 
 def exp_name(model: str, seed: int | None = None) -> str:

@@ -192,8 +192,8 @@ def choose_setting(values: list[list[float | None]], cfg: ScoreConfig,
     setting), the middle of the longest (ties: as above).  On a small dev set the single best point is
     partly luck; the middle of a broad plateau moves less from one set of recordings to the next.
     noise (shares[setting][threshold] of a noise-only set called speech, with cfg.tune_noise_max): only the
-    settings at most at that share compete; if none is, those at the least share."""
-    if noise is not None:
+    settings at most at that share compete; if none is, those at the least share (no tune_noise_max: ignored)."""
+    if noise is not None and cfg.tune_noise_max is not None:
         cap = cfg.tune_noise_max if any(v <= cfg.tune_noise_max + 1e-12 for row in noise for v in row) else \
             min(v for row in noise for v in row)
         values = [[v if n <= cap + 1e-12 else None for v, n in zip(row, nrow)] for row, nrow in zip(values, noise)]
