@@ -28,6 +28,13 @@ def test_roc_auc_by_hand_with_ties():
     assert metrics.roc_auc(np.array([1, 1]), np.array([0.1, 0.2])) is None
 
 
+def test_average_ranks_match_scipy_with_ties():
+    from scipy.stats import rankdata
+    rng = np.random.default_rng(0)
+    for x in (rng.integers(0, 5, 200).astype(float), rng.random(50), np.array([0.3]), np.array([2.0, 2.0, 1.0])):
+        np.testing.assert_array_equal(metrics.average_ranks(x), rankdata(x))
+
+
 def test_all_speech_reference():
     ref = np.ones(5)
     m = metrics.frame_metrics(ref, np.array([1, 1, 0, 1, 1]), np.array([0.9, 0.8, 0.2, 0.7, 0.6]))

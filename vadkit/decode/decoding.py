@@ -24,7 +24,6 @@ from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features import cache
 from vadkit.features.extract import model_columns
-from vadkit.models.checkpoint import TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,8 @@ def decode_part(model_dir: str, data_dir: str, decode_dir: str, cfg: DecodeConfi
     if is_up_to_date(model_dir, data_dir, decode_dir, cfg):
         log.info("%s: up to date, nothing to do", decode_dir)
         return
+    # torch only where a model runs: merging, reading probabilities and scoring start without it (~3 s a process)
+    from vadkit.models.checkpoint import TrainedModel
     model = TrainedModel(model_dir)
     model.use_head(cfg.head)
     feats, _, info = cache.load(data_dir, require_labels=False,

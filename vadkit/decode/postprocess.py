@@ -15,7 +15,6 @@ split regions longer than max_speech_s at their least speech-like frame (lowest 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from vadkit import intervals
 from vadkit.config import DecodeConfig
@@ -93,6 +92,7 @@ def decisions(probs: np.ndarray, cfg: DecodeConfig) -> np.ndarray:
     """Thresholded and median-smoothed frame decisions: (n,) int8."""
     y = hysteresis(probs, *onset_offset(cfg))
     if cfg.median_frames > 1 and len(y):
+        from scipy.ndimage import median_filter   # here: scipy.ndimage costs every process ~1 s to import
         y = median_filter(y, size=cfg.median_frames, mode="nearest")
     return y
 
