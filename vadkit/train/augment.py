@@ -90,11 +90,11 @@ class LevelAugment:
 
     def __init__(self, cfg: TrainConfig, features: FeatureConfig, stats: NormStats, input_dims: int):
         self.cfg = cfg
-        if features.has_pcen:   # no fixed shift to add; PCEN removes a steady gain and tilt by itself
-            if self.enabled:
-                raise InputError(f"gain_db_max / tilt_db_max: not for kind: {features.kind} features (each PCEN "
-                                 "band is divided by its own past, which removes a steady gain and tilt); set "
-                                 "them to 0")
+        if features.has_pcen and self.enabled:   # no fixed shift to add; PCEN removes a gain and tilt itself
+            raise InputError(f"gain_db_max / tilt_db_max: not for kind: {features.kind} features (each PCEN "
+                             "band is divided by its own past, which removes a steady gain and tilt); set "
+                             "them to 0")
+        if not self.enabled:   # (the shifts need the mel analysis: librosa and scipy.signal, ~2 s to import)
             self.gain = self.tilt = np.zeros(input_dims, np.float32)
             return
         n_mels = features.n_mels

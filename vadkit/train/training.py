@@ -160,6 +160,8 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
 
 
 RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
+# curves.png is redrawn after an epoch at most this often, and after the last (a drawing costs ~1 s of CPU)
+CURVES_EVERY_S = 60.0
 
 
 def run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: str, overwrite: bool = False,
@@ -352,6 +354,7 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
     steps = cfg.train.steps_per_epoch or math.ceil(sum(map(len, sets.train_x)) / (cfg.train.segment_frames *
                                                                                   cfg.train.batch_size))
     level = LevelAugment(cfg.train, sets.features, sets.stats, cfg.model.input_dims)
+    curves_drawn = -math.inf
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         t0 = time.time()
         if _use_version(sets, cfg, train_dir, epoch):
@@ -371,16 +374,18 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
             _checkpoint(exp_dir, epoch, {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                                          "history": history, "best": best,
                                          "scaler": scaler.state_dict() if scaler.is_enabled() else None})
+            if epoch == cfg.train.epochs or time.monotonic() - curves_drawn >= CURVES_EVERY_S:
+                plots.training_curves(history, exp_dir / "curves.png", title=exp_dir.name)
+                curves_drawn = time.monotonic()
         distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
     if ctx.is_main:
         _write_final(cfg, exp_dir, net, sets, best, device)
 
 
 def _checkpoint(exp_dir: Path, epoch: int, state: dict) -> None:
-    """The resume point of an epoch, then history.json and curves.png."""
+    """The resume point of an epoch, then history.json."""
     save_checkpoint(state, exp_dir / "checkpoints" / f"epoch-{epoch}.pt", RESUME_FIX)
     io.write_json(exp_dir / "history.json", state["history"])
-    plots.training_curves(state["history"], exp_dir / "curves.png", title=exp_dir.name)
 
 
 def _write_final(cfg: ExperimentConfig, exp_dir: Path, net, sets: _Sets, best: dict, device) -> None:
