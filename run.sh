@@ -202,7 +202,8 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   for e in $exps; do
     # the exp dir's own post-processing (vadkit.Vad and steps/vad.py read it, as a shipped model's)
     if [ -d "$e" ]; then cp "$decode_conf" "$e/.tmp$$.decode.yaml" && mv "$e/.tmp$$.decode.yaml" "$e/decode.yaml"; fi
-    heads=$(local/model_heads.py "$e")   # phrase, or phrase turn (model.turn_head)
+    heads=phrase   # or "phrase turn" (model.turn_head): asked only when there are ami sets (it loads the model)
+    case " $decode_sets " in *" ami"*) heads=$(local/model_heads.py "$e") ;; esac
     for s in $decode_sets; do
       conf=$decode_conf
       # the AMI sets have human turn-level labels: a model with a turn head decodes them with it

@@ -106,26 +106,25 @@ def test_truncated_wav_stops_stage_1_naming_it(recipe):
 
 @pytest.mark.slow
 def test_ami_dir_adds_scored_sets(recipe, tmp_path):
+    """A model with a turn head (which conf each kind of model decodes with: test_shell_utils.py, stage 4 alone)."""
     from builders import make_ami_corpus
     lstm = (recipe / "conf/lstm.yaml").read_text()
     (recipe / "conf/lstm_turn.yaml").write_text(lstm.replace("model:\n", "model:\n  turn_head: true\n", 1))
-    p = run(recipe, "--stage", "1", "--models", "lstm lstm_turn", "--nj", "1", "--ami-dir",
+    p = run(recipe, "--stage", "1", "--models", "lstm_turn", "--nj", "1", "--ami-dir",
             str(make_ami_corpus(tmp_path)))
     validated = (recipe / "data/local/log/validate.log").read_text()
     assert "data/ami_dev: OK (2 recordings" in validated and "data/ami_test: OK (2 recordings" in validated
     assert "data/ami_test_tel: OK (2 recordings" in validated                # the telephone copy (default)
     for s in ("ami_dev", "ami_test", "ami_dev_tel", "ami_test_tel"):
-        m = io.read_json(recipe / f"exp/lstm/decode_{s}/scoring/metrics.json")
+        m = io.read_json(recipe / f"exp/lstm_turn/decode_{s}/scoring/metrics.json")
         assert m["n_files"] == 2
         assert f"on data/{'ami_dev_tel' if s.endswith('_tel') else 'ami_dev'} " in m["tuned"]["threshold_source"]
     assert [line.split()[:2] for line in p.stdout.splitlines() if line.startswith("ami_")] == \
-        [["ami_dev", "lstm"], ["ami_dev", "lstm_turn"], ["ami_dev_tel", "lstm"], ["ami_dev_tel", "lstm_turn"],
-         ["ami_test", "lstm"], ["ami_test", "lstm_turn"], ["ami_test_tel", "lstm"], ["ami_test_tel", "lstm_turn"]]
-    # turn-level labels: the model with a turn head decodes them with it (conf/decode_turn.yaml), the rest
-    # with the phrase head; a model without one decodes everything with its phrase head
-    for m, s, head in (("lstm_turn", "ami_dev", "turn"), ("lstm_turn", "ami_test_tel", "turn"),
-                       ("lstm_turn", "dev", "phrase"), ("lstm", "ami_dev", "phrase")):
-        assert decoding.decode_config_of(recipe / f"exp/{m}/decode_{s}").head == head, (m, s)
+        [["ami_dev", "lstm_turn"], ["ami_dev_tel", "lstm_turn"], ["ami_test", "lstm_turn"],
+         ["ami_test_tel", "lstm_turn"]]
+    # turn-level labels: the AMI sets decode with the turn head (conf/decode_turn.yaml), the rest with the phrase head
+    for s, head in (("ami_dev", "turn"), ("ami_test_tel", "turn"), ("dev", "phrase")):
+        assert decoding.decode_config_of(recipe / f"exp/lstm_turn/decode_{s}").head == head, s
     assert "Stage 4: decode data/ami_dev with exp/lstm_turn (conf/decode_turn.yaml)" in p.stdout
 
 

@@ -574,3 +574,26 @@ def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
     assert "exp/lstm_seed1/final.pt: no trained model" in r.stderr
     r, _ = stage3("--model", "lstm", "--seeds", "1 2", "--ensemble", "false")
     assert r.returncode == 0 and "lstm_ens" not in r.stdout
+
+
+def test_run_sh_decodes_ami_sets_with_the_turn_head_of_a_model_that_has_one(tmp_path):
+    from builders import make_ami_corpus, make_model_dir
+    fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of decoding
+    fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
+    fake.chmod(0o755)
+    for name in ("run.sh", "cmd.sh", "path.sh", "requirements.txt", ".venv", "steps", "utils", "local", "vadkit"):
+        os.symlink(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    shutil.copy(tmp_path / "conf/lstm.yaml", tmp_path / "conf/lstm_turn.yaml")
+    make_model_dir(tmp_path / "exp/lstm")
+    make_model_dir(tmp_path / "exp/lstm_turn", turn_head=True)
+    r = subprocess.run(["./run.sh", "--stage", "4", "--stop-stage", "4", "--models", "lstm lstm_turn", "--ami-dir",
+                        str(make_ami_corpus(tmp_path / "ami")), "--decode-cmd", str(fake)],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    conf = {(m, s): (tmp_path / f"exp/{m}/log/decode_{s}.merge.log").read_text().split()[2]
+            for m in ("lstm", "lstm_turn") for s in ("dev", "ami_dev", "ami_test_tel")}
+    assert conf == {("lstm", "dev"): "conf/decode.yaml", ("lstm", "ami_dev"): "conf/decode.yaml",
+                    ("lstm", "ami_test_tel"): "conf/decode.yaml", ("lstm_turn", "dev"): "conf/decode.yaml",
+                    ("lstm_turn", "ami_dev"): "conf/decode_turn.yaml",
+                    ("lstm_turn", "ami_test_tel"): "conf/decode_turn.yaml"}
