@@ -18,7 +18,6 @@ import shlex
 
 from vadkit import cli, config, plan
 from vadkit.config import MixCorpusConfig
-from vadkit.corpora import mix
 
 
 def main(argv=None):
@@ -40,8 +39,10 @@ def main(argv=None):
                    "its cross-domain dev set xdev is a set of the run too")
     a = p.parse_args(argv)
     train = a.corpus != "dir" or bool(a.train_dir)
-    xdev = a.corpus in ("mix", "librimix") and bool(a.mix_conf) and "xdev" in mix.sets_of(
-        config.load(a.mix_conf, MixCorpusConfig))
+    xdev = False
+    if a.corpus in ("mix", "librimix") and a.mix_conf:
+        from vadkit.corpora import mix   # here: it loads scipy.signal (~1.5 s), and every run.sh starts with this
+        xdev = "xdev" in mix.sets_of(config.load(a.mix_conf, MixCorpusConfig))
     eval_set = plan.eval_set_name(a.test_dir, a.test_name)
     r = plan.plan(a.corpus, " ".join(a.models), a.model, a.seeds, a.ensemble, bool(a.ami_dir), a.ami_telephone,
                   a.builtin_eval, train=train, eval_set=eval_set, xdev=xdev)

@@ -122,3 +122,15 @@ def test_config_options_take_each_field_in_its_type():
     assert (cfg.bridge_sides, cfg.bridge_half_life_ms, cfg.max_speech_s) == ("past", 350.0, None)
     with pytest.raises(cli.InputError, match=r"bridge_sides must be one of auto, both, past.*--bridge-sides"):
         cli.apply_config_options(DecodeConfig(), p.parse_args(["--bridge-sides", "future"]))
+
+
+@pytest.mark.badinput
+def test_a_reader_that_leaves_early_ends_the_script_quietly():
+    import subprocess
+    from conftest import ROOT, child_env
+    code = "from vadkit import cli\ncli.run(lambda _: [print(i) for i in range(10**6)])"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                         env=child_env())
+    assert p.stdout.readline() == b"0\n"
+    p.stdout.close()                        # as `| head -1` does
+    assert p.wait(timeout=60) == 128 + signal.SIGPIPE and b"Traceback" not in p.stderr.read()

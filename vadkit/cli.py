@@ -163,6 +163,9 @@ def run(main: Callable[[Sequence[str] | None], object]) -> None:
     except InputError as e:
         print(f"{os.path.basename(prog)}: error: {e}", file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:   # the reader left (`... | head`): stop quietly, as shell tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error flushing stdout
+        sys.exit(128 + signal.SIGPIPE)
     except OSError as e:   # a full disk the package did not name (a library's own file, stdout): one line too
         reason = disk_full_reason(e)
         if reason is None:
