@@ -238,3 +238,25 @@ def test_mfcc_pcen_is_the_mfccs_then_the_pcen_bands_each_with_deltas():
     fs = FeatureStream(16000, both)
     rows = [fs.push(x[a:a + 777]) for a in range(0, len(x), 777)] + [fs.flush()]
     np.testing.assert_allclose(np.concatenate(rows), f, rtol=1e-5, atol=1e-4)
+
+
+def test_analysis_matrices_equal_librosa_and_scipy_to_the_last_bit():
+    """extract computes its window, mel filters and delta kernels itself (importing librosa.filters and
+    scipy.signal costs a feature job ~2 s); features stay those the shipped models were trained on."""
+    import librosa
+    from scipy.signal import get_window, savgol_coeffs
+    from vadkit.features import extract
+    for n in (2, 50, 200, 400, 401, 512):
+        assert np.array_equal(extract.periodic_hann(n), get_window("hann", n, fftbins=True))
+    for sr, n_fft, n_mels, fmin, fmax in ((8000, 200, 40, 0.0, None), (16000, 400, 40, 20.0, 7600.0),
+                                          (16000, 400, 64, 0.0, 8000.0), (16000, 512, 80, 64.0, None),
+                                          (8000, 256, 23, 0.0, None)):
+        assert np.array_equal(extract.mel_filters(sr, n_fft, n_mels, fmin, fmax),
+                              librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax))
+    hz = np.array([0.0, 99.0, 999.999, 1000.0, 1234.5, 8000.0])
+    assert np.array_equal(extract.hz_to_mel(hz), librosa.hz_to_mel(hz))
+    assert np.array_equal(extract.mel_to_hz(extract.hz_to_mel(hz)), librosa.mel_to_hz(librosa.hz_to_mel(hz)))
+    for width in (3, 5, 9, 11):
+        for order in (1, 2):
+            assert np.array_equal(extract.delta_kernel(width, order),
+                                  savgol_coeffs(width, order, deriv=order, use="dot"))

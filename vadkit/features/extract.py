@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import numpy as np
 
@@ -109,15 +110,57 @@ def compute_features(x: np.ndarray, sample_rate_hz: int, cfg: FeatureConfig) -> 
 TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, which the models were trained with
 
 
+# The analysis matrices are computed here, not with librosa.filters and scipy.signal: importing those costs
+# every feature job and VAD run ~2 s.  Each is computed as they compute it, equal to the last bit (tested).
+def periodic_hann(n: int) -> np.ndarray:
+    """(n,) float64: scipy.signal.get_window("hann", n), the periodic Hann window (one of n + 1 points dropped)."""
+    fac = np.linspace(-np.pi, np.pi, n + 1)
+    w = np.zeros(n + 1)
+    for k, a in enumerate((0.5, 0.5)):   # a cosine sum, in scipy's order of operations
+        w += a * np.cos(k * fac)
+    return w[:-1]
+
+
+MEL_LINEAR_HZ, MEL_BREAK_HZ, MEL_LOG_STEP = 200.0 / 3, 1000.0, np.log(6.4) / 27.0   # Slaney's scale
+
+
+def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear, 200/3 Hz a mel, below 1 kHz; logarithmic above."""
+    hz = np.asarray(hz, dtype=np.float64)
+    above = np.maximum(hz, MEL_BREAK_HZ)   # (the log of the other branch is never used)
+    return np.where(hz >= MEL_BREAK_HZ, MEL_BREAK_HZ / MEL_LINEAR_HZ + np.log(above / MEL_BREAK_HZ) / MEL_LOG_STEP,
+                    hz / MEL_LINEAR_HZ)
+
+
+def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
+    mel = np.asarray(mel, dtype=np.float64)
+    break_mel = MEL_BREAK_HZ / MEL_LINEAR_HZ
+    return np.where(mel >= break_mel, MEL_BREAK_HZ * np.exp(MEL_LOG_STEP * (mel - break_mel)), MEL_LINEAR_HZ * mel)
+
+
+def mel_filters(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float | None) -> np.ndarray:
+    """(n_mels, n_fft//2 + 1) float32: librosa.filters.mel's triangles (Slaney scale, each band's area
+    normalised), equally spaced in mel between fmin_hz and fmax_hz (None: half the sample rate)."""
+    fmax_hz = sample_rate_hz / 2 if fmax_hz is None else fmax_hz
+    bin_hz = np.fft.rfftfreq(n_fft, 1.0 / sample_rate_hz)
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(fmax_hz), n_mels + 2))
+    width = np.diff(edges)
+    to_edge = np.subtract.outer(edges, bin_hz)
+    w = np.zeros((n_mels, len(bin_hz)), dtype=np.float32)
+    for i in range(n_mels):   # rising from edge i to i + 1, falling to i + 2 (float64, stored as float32)
+        w[i] = np.maximum(0, np.minimum(-to_edge[i] / width[i], to_edge[i + 2] / width[i + 1]))
+    w *= (2.0 / (edges[2:n_mels + 2] - edges[:n_mels]))[:, np.newaxis]
+    return w
+
+
 @functools.lru_cache(maxsize=8)
 def _analysis(sample_rate_hz: int, cfg_key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(Hann window (win,), mel basis transposed (win//2+1, n_mels), DCT-II ortho (n_mels, n_mfcc))."""
-    import librosa
     from scipy.fft import dct
     win_ms, n_mels, fmin_hz, fmax_hz, n_mfcc = cfg_key
     win = round(win_ms / 1000 * sample_rate_hz)
-    window = librosa.filters.get_window("hann", win, fftbins=True).astype(np.float32)
-    mel = librosa.filters.mel(sr=sample_rate_hz, n_fft=win, n_mels=n_mels, fmin=fmin_hz, fmax=fmax_hz)
+    window = periodic_hann(win).astype(np.float32)
+    mel = mel_filters(sample_rate_hz, win, n_mels, fmin_hz, fmax_hz)
     dct_m = dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_mfcc].T
     return window, np.ascontiguousarray(mel.T, dtype=np.float32), np.ascontiguousarray(dct_m, dtype=np.float32)
 
@@ -133,13 +176,12 @@ VOICING_F0_MAX_HZ = 400.0    # the highest pitch searched; the lowest is 2 / win
 @functools.lru_cache(maxsize=8)
 def _voicing_analysis(sample_rate_hz: int, win: int) -> tuple[int, int, int, int, np.ndarray, np.ndarray]:
     """(decimation, FFT size, first and last lag searched, window, 1 / the window's own autocorrelation)."""
-    import librosa
     from scipy.fft import next_fast_len
     q = max(1, sample_rate_hz // VOICING_RATE_HZ)
     n = win // q
     lag_min, lag_max = int(np.ceil(sample_rate_hz / q / VOICING_F0_MAX_HZ)), n // 2
     n_fft = next_fast_len(n + lag_max + 1, real=True)  # linear, not circular, autocorrelation
-    window = librosa.filters.get_window("hann", n, fftbins=True)
+    window = periodic_hann(n)
     rw = np.fft.irfft(np.abs(np.fft.rfft(window, n_fft)) ** 2, n_fft)[:lag_max + 2]
     return q, n_fft, lag_min, lag_max, window.astype(np.float32), (rw[0] / rw).astype(np.float32)
 
@@ -278,9 +320,13 @@ def _voicing_last_order(static: int, deltas: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def delta_kernel(width: int, order: int) -> np.ndarray:
-    """Savitzky-Golay derivative filter of librosa.feature.delta: (width,) float64, applied as a correlation."""
-    from scipy.signal import savgol_coeffs
-    return savgol_coeffs(width, order, deriv=order, use="dot")
+    """Savitzky-Golay derivative filter of librosa.feature.delta: (width,) float64, applied as a correlation.
+    Solved as scipy.signal.savgol_coeffs(width, order, deriv=order, use="dot") solves it (equal to the last bit)."""
+    h = width // 2
+    x = np.arange(-h, width - h, dtype=np.float64)
+    target = np.zeros(order + 1)
+    target[order] = math.factorial(order)   # the order-th derivative of the fitted polynomial at the centre
+    return np.linalg.lstsq(x ** np.arange(order + 1).reshape(-1, 1), target, rcond=None)[0]
 
 
 def add_deltas(static: np.ndarray, cfg: FeatureConfig, left: np.ndarray | None = None,
