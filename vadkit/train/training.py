@@ -160,7 +160,7 @@ def _last_checkpoint(exp_dir: Path) -> Path | None:
 
 
 RESUME_FIX = "free space on its disk, then run again: training resumes from its last checkpoint"
-# curves.png is redrawn after an epoch at most this often, and after the last (a drawing costs ~1 s of CPU)
+# curves.png is redrawn after an epoch at most this often, and at the end (a drawing costs ~1 s of CPU)
 CURVES_EVERY_S = 60.0
 
 
@@ -374,11 +374,12 @@ def _run(cfg: ExperimentConfig, train_dir: str, dev_dir: str, exp_dir: Path, ove
             _checkpoint(exp_dir, epoch, {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                                          "history": history, "best": best,
                                          "scaler": scaler.state_dict() if scaler.is_enabled() else None})
-            if epoch == cfg.train.epochs or time.monotonic() - curves_drawn >= CURVES_EVERY_S:
+            if epoch < cfg.train.epochs and time.monotonic() - curves_drawn >= CURVES_EVERY_S:
                 plots.training_curves(history, exp_dir / "curves.png", title=exp_dir.name)
                 curves_drawn = time.monotonic()
         distributed.barrier(ctx)  # the checkpoint is complete before any rank moves on
-    if ctx.is_main:
+    if ctx.is_main:   # the whole history, also when a resumed run found every epoch done
+        plots.training_curves(history, exp_dir / "curves.png", title=exp_dir.name)
         _write_final(cfg, exp_dir, net, sets, best, device)
 
 
