@@ -114,11 +114,7 @@ TOP_DB = 80.0  # librosa.power_to_db's default floor below the loudest bin, whic
 # every feature job and VAD run ~2 s.  Each is computed as they compute it, equal to the last bit (tested).
 def periodic_hann(n: int) -> np.ndarray:
     """(n,) float64: scipy.signal.get_window("hann", n), the periodic Hann window (one of n + 1 points dropped)."""
-    fac = np.linspace(-np.pi, np.pi, n + 1)
-    w = np.zeros(n + 1)
-    for k, a in enumerate((0.5, 0.5)):   # a cosine sum, in scipy's order of operations
-        w += a * np.cos(k * fac)
-    return w[:-1]
+    return (0.5 + 0.5 * np.cos(np.linspace(-np.pi, np.pi, n + 1)))[:-1]
 
 
 MEL_LINEAR_HZ, MEL_BREAK_HZ, MEL_LOG_STEP = 200.0 / 3, 1000.0, np.log(6.4) / 27.0   # Slaney's scale
@@ -127,9 +123,8 @@ MEL_LINEAR_HZ, MEL_BREAK_HZ, MEL_LOG_STEP = 200.0 / 3, 1000.0, np.log(6.4) / 27.
 def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     """Slaney's mel scale (librosa's default): linear, 200/3 Hz a mel, below 1 kHz; logarithmic above."""
     hz = np.asarray(hz, dtype=np.float64)
-    above = np.maximum(hz, MEL_BREAK_HZ)   # (the log of the other branch is never used)
-    return np.where(hz >= MEL_BREAK_HZ, MEL_BREAK_HZ / MEL_LINEAR_HZ + np.log(above / MEL_BREAK_HZ) / MEL_LOG_STEP,
-                    hz / MEL_LINEAR_HZ)
+    log_part = np.log(np.maximum(hz, MEL_BREAK_HZ) / MEL_BREAK_HZ) / MEL_LOG_STEP   # 0 below the break
+    return np.where(hz >= MEL_BREAK_HZ, MEL_BREAK_HZ / MEL_LINEAR_HZ + log_part, hz / MEL_LINEAR_HZ)
 
 
 def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
