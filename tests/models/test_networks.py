@@ -5,7 +5,8 @@ import torch
 from vadkit import config
 from vadkit.config import ExperimentConfig, ModelConfig
 from vadkit.errors import InputError
-from vadkit.models.networks import build_model, predict_logits, sigmoid
+from vadkit.decode.postprocess import sigmoid
+from vadkit.models.networks import build_model, predict_logits
 
 from builders import make_model_dir
 from conftest import ROOT

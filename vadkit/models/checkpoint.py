@@ -14,10 +14,11 @@ import torch
 
 from vadkit import config, io
 from vadkit.config import HEADS, FeatureConfig, ModelConfig, TrainConfig
+from vadkit.decode.postprocess import sigmoid
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.features.norm import NormStats, normalise
-from vadkit.models.networks import Ensemble, build_model, n_heads, predict_logits, sigmoid, use_head
+from vadkit.models.networks import Ensemble, build_model, n_heads, predict_logits, use_head
 
 
 FINAL_KEYS = ("model_config", "feature_config", "norm_stats")   # exp/<model>/final.pt, + model_state or members

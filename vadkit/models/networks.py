@@ -6,7 +6,7 @@
 num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
 The notebook applied a sigmoid inside the model; we return logits so the loss can use the
-numerically stable BCE-with-logits, and apply the sigmoid at decode time (`sigmoid`).
+numerically stable BCE-with-logits, and apply the sigmoid at decode time (`vadkit.decode.postprocess.sigmoid`).
 
 Heads: a model with `turn_head` has a second output, turn-level speech activity (pauses inside a turn
 are speech) beside the phrase-level one.  Every call returns the logits of one head, `head` (0: phrase,
@@ -15,7 +15,6 @@ set by `use_head`), so decoding, the VAD tool and streaming need no change; trai
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -186,12 +185,6 @@ def use_head(net: nn.Module, name: str, what: str = "the model") -> None:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Logits (any shape) -> probabilities 1 / (1 + exp(-x)), float32: the one decode-time sigmoid
-    (TrainedModel, Vad, StreamingVad and the energy baseline), so their probabilities agree bit for bit."""
-    return (1 / (1 + np.exp(-logits))).astype(np.float32)
 
 
 @torch.no_grad()
