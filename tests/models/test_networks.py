@@ -5,7 +5,7 @@ import torch
 from vadkit import config
 from vadkit.config import ExperimentConfig, ModelConfig
 from vadkit.errors import InputError
-from vadkit.decode.postprocess import sigmoid
+from vadkit.models.logits import sigmoid
 from vadkit.models.networks import build_model, predict_logits
 
 from builders import make_model_dir

@@ -38,9 +38,9 @@ from vadkit.features import cache
 from vadkit.config import BaselineConfig, DecodeConfig, FeatureConfig
 from vadkit.data.datadir import load_data_dir
 from vadkit.decode import decoding
-from vadkit.decode.postprocess import sigmoid
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
+from vadkit.models.logits import sigmoid
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,5 @@
 """Frame speech probabilities -> speech segments (pure numpy; shared by decode and the VAD tool).
 
-Logits become probabilities through `sigmoid`, the one decode-time sigmoid (TrainedModel, Vad, StreamingVad
-and the energy baseline), so their probabilities agree bit for bit.
-
 Before that, our models' probabilities may be bridged (`bridge`, off unless bridge_half_life_ms > 0): a frame
 gets at least bridge_weight x the probability of the speech around it, decaying with the distance.  Sides
 "both": the lesser of the decayed maxima before and after it, so pauses between speech rise by their length
@@ -22,11 +19,6 @@ import numpy as np
 from vadkit import intervals
 from vadkit.config import DecodeConfig
 from vadkit.features.grid import FrameGrid
-
-
-def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Logits (any shape) -> probabilities 1 / (1 + exp(-x)), float32."""
-    return (1 / (1 + np.exp(-logits))).astype(np.float32)
 
 
 def _decayed_max(p: np.ndarray, log_decay: float, start: float = 0.0) -> np.ndarray:

@@ -14,10 +14,10 @@ import torch
 
 from vadkit import config, io
 from vadkit.config import HEADS, FeatureConfig, ModelConfig, TrainConfig
-from vadkit.decode.postprocess import sigmoid
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
 from vadkit.features.norm import NormStats, normalise
+from vadkit.models.logits import sigmoid
 from vadkit.models.networks import Ensemble, build_model, n_heads, predict_logits, use_head
 
 

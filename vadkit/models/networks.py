@@ -6,7 +6,7 @@
 num_layers=2 its Model_2.  Stacking inside one nn.LSTM gives the second layer the first layer's
 true output size (2*hidden when bidirectional), which the notebook's Model_2 got wrong.
 The notebook applied a sigmoid inside the model; we return logits so the loss can use the
-numerically stable BCE-with-logits, and apply the sigmoid at decode time (`vadkit.decode.postprocess.sigmoid`).
+numerically stable BCE-with-logits, and apply the sigmoid at decode time (`vadkit.models.logits.sigmoid`).
 
 Heads: a model with `turn_head` has a second output, turn-level speech activity (pauses inside a turn
 are speech) beside the phrase-level one.  Every call returns the logits of one head, `head` (0: phrase,

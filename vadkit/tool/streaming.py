@@ -26,11 +26,11 @@ from scipy.ndimage import median_filter
 
 from vadkit import io
 from vadkit.config import DecodeConfig
-from vadkit.decode.postprocess import (bridge, bridge_sides, clean_segments, hysteresis, onset_offset, sigmoid,
-                                      split_long)
+from vadkit.decode.postprocess import bridge, bridge_sides, clean_segments, hysteresis, onset_offset, split_long
 from vadkit.errors import InputError
 from vadkit.features.extract import FeatureStream, features_read, static_dim
 from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.logits import sigmoid
 from vadkit.tool import pretrained
 from vadkit.tool.vad import load_decode_config
 

@@ -29,11 +29,12 @@ import torch
 from vadkit import config, intervals, io
 from vadkit.config import BRIDGE_KEYS, DecodeConfig
 from vadkit.decode import decoding
-from vadkit.decode.postprocess import bridge_recording, probs_to_segments, sigmoid
+from vadkit.decode.postprocess import bridge_recording, probs_to_segments
 from vadkit.errors import InputError
 from vadkit.features.extract import (TOP_DB, FeatureStream, analysis_dim, features_read, log_mel, loudest_db,
                                      static_dim)
 from vadkit.models.checkpoint import TrainedModel
+from vadkit.models.logits import sigmoid
 from vadkit.tool import pretrained
 
 log = logging.getLogger(__name__)
