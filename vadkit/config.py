@@ -476,6 +476,8 @@ class MixCorpusConfig(MixingConfig):
     synth_music_prob: float = 0.0        # train only: each background layer and pause event is, with this chance
                                          #   (drawn before synth_noise_prob), procedural instrument music
                                          #   (vadkit.corpora.sounds.MUSIC_GENERATORS)
+    synth_crackle_prob: float = 0.0      # train only: each pause event is, with this chance (drawn first),
+                                         #   procedural creaks and crackle (vadkit.corpora.sounds.crackle)
     noise_only_prob: float = 0.0         # train only: a recording with no speech at all (background and events at
                                          #   the usual peak levels): loud noise alone is not speech
     loud_event_prob: float = 0.0         # train only: a pause event is, with this chance, loud_event_db_min..max

@@ -61,7 +61,7 @@ def test_random_sentence_is_seeded_and_sized():
 
 # ---------------------------------------------------------------- noise
 @pytest.mark.parametrize("name,gen", sorted({**sounds.BED_GENERATORS, **sounds.EVENT_GENERATORS,
-                                                **sounds.MUSIC_GENERATORS}.items()))
+                                                **sounds.MUSIC_GENERATORS, "crackle": sounds.crackle}.items()))
 @pytest.mark.parametrize("sr", [8000, 16000])
 def test_noise_generators(name, gen, sr):
     for n in (sr * 2, int(0.1 * sr)):

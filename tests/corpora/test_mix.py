@@ -289,6 +289,18 @@ def test_procedural_music_in_train_only(sources):
         mix.check_mix_config(tiny_cfg(synth_music_prob=-0.1), "x.yaml")
 
 
+def test_procedural_crackle_in_train_pauses_only(sources):
+    x0, r0 = _recording(sources, event_prob=1.0)
+    x1, r1 = _recording(sources, synth_crackle_prob=1.0, event_prob=1.0)
+    assert r1 == r0 and len(x1) == len(x0) and not np.allclose(x1, x0, atol=1e-4)
+    assert np.array_equal(_recording(sources, synth_crackle_prob=1.0, event_prob=1.0)[0], x1)     # seeded
+    assert not np.allclose(_recording(sources, synth_music_prob=1.0, event_prob=1.0)[0], x1, atol=1e-4)
+    d0, _ = _recording(sources, "dev", event_prob=1.0)
+    assert np.array_equal(_recording(sources, "dev", synth_crackle_prob=1.0, event_prob=1.0)[0], d0)  # dev stays
+    with pytest.raises(InputError, match="x.yaml: synth_crackle_prob must lie in"):
+        mix.check_mix_config(tiny_cfg(synth_crackle_prob=1.5), "x.yaml")
+
+
 def test_tts_utterances_in_train_only(sources):
     x0, r0 = _recording(sources)
     x1, r1 = _recording(sources, tts_prob=1.0, tts_languages=["ru", "sw"])

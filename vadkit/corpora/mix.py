@@ -57,7 +57,8 @@ makes each background layer and pause event, with that chance, one of the built-
 (vadkit.corpora.sounds: coloured noise, hum, engine; tones, beeps, DTMF, chords, clicks, bursts, sweeps)
 instead of a real file; `synth_music_prob` makes them, with that chance (drawn first), procedural instrument
 music (vadkit.corpora.sounds.MUSIC_GENERATORS: plucked, struck and bowed melodies over chords, some with
-drums), the kind of non-speech the ~25 training noise files hold least of; `noise_speed_prob` plays a real
+drums), the kind of non-speech the ~25 training noise files hold least of; `synth_crackle_prob` makes a pause
+event, with that chance (drawn before both), procedural creaks and crackle; `noise_speed_prob` plays a real
 noise excerpt noise_speed_min..max times as fast (creaks, steps and hums at other pitches and rhythms);
 `noise_only_prob` makes a recording with no speech at all (background and events,
 scaled to the same peak range), so loud noise alone is never a cue for speech; `tts_prob` makes an
@@ -388,6 +389,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
     loud_rng = rng.spawn(1)[0]                                               # ... and after that
     loud_p = cfg.loud_event_prob if train else 0.0
     voice_rng = rng.spawn(1)[0]                                              # ... and after that
+    crackle_rng = rng.spawn(1)[0]                                            # ... and after that
+    crackle_p = cfg.synth_crackle_prob if train else 0.0
     voices = train and max(cfg.vtlp_prob, cfg.pitch_prob, cfg.whisper_prob, cfg.shout_prob) > 0
     noise_only = train and noise_rng.random() < cfg.noise_only_prob
     pool_in_bed = cfg.train_noise_where == "all" or noise_only   # "pauses": no pool sound under speech
@@ -426,6 +429,8 @@ def make_mix_recording(cfg: MixCorpusConfig, set_name: str, index: int, utteranc
                                 for i in picks])
 
     def event(r: np.random.Generator, n: int, rate: int) -> np.ndarray:
+        if crackle_p and crackle_rng.random() < crackle_p:
+            return sounds.crackle(crackle_rng, n, rate)
         if music_rng.random() < music_p:
             return mixing.one_sound(music_rng, sounds.MUSIC_GENERATORS, n, rate) * sounds.fade(n, rate)
         if noise_rng.random() < synth_p:
@@ -471,6 +476,7 @@ def check_mix_config(cfg: MixCorpusConfig, where: str = "corpus config") -> None
          "synth_noise_prob, noise_only_prob and tts_prob must lie in [0, 1]"),
         (not 0 <= cfg.reverb_image_prob <= 1, "reverb_image_prob must lie in [0, 1]"),
         (not 0 <= cfg.synth_music_prob <= 1, "synth_music_prob must lie in [0, 1]"),
+        (not 0 <= cfg.synth_crackle_prob <= 1, "synth_crackle_prob must lie in [0, 1]"),
         (cfg.tts_prob > 0 and not cfg.tts_languages, "tts_prob > 0 needs tts_languages"),
         (not (isinstance(cfg.train_versions, int) and 1 <= cfg.train_versions <= 1000),
          "train_versions must be an integer in 1..1000"),

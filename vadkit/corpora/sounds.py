@@ -8,6 +8,8 @@ sequences), because everything these make is labelled non-speech.
 BED_GENERATORS: stationary sounds to put under a whole recording (noise, hum, engine).  Music (chords)
 is an event only: as a bed under speech at -5 dB SNR it is beyond what a ~200-step LSTM learns.
 EVENT_GENERATORS: short sounds to drop into pauses (tones, beeps, DTMF, chords, clicks, bursts, sweeps).
+`crackle`: creaks and crackle for the mix corpus's train set (`synth_crackle_prob`), in no list above, so the
+built-in corpus and the procedural events stay as they were.
 MUSIC_GENERATORS: instrument music for the mix corpus's train set (`synth_music_prob`): melodies of plucked,
 struck or bowed notes over chords, with or without drums.  Voiced speech and music share harmonic spectra with
 onsets a few per second; a VAD that heard only a few recordings of music calls much of it speech.
@@ -173,6 +175,31 @@ def burst(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.n
     attack = rng.uniform(0.01, 0.3)
     env = np.minimum(t / attack, 1.0) * np.exp(-np.maximum(t - attack, 0) * rng.uniform(1, 8))
     return _peak_normalize(colour(rng, n_samples, sample_rate_hz) * env)
+
+
+def crackle(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.ndarray:
+    """Creaks and crackle (a hull or a chair creaking, paper, a door): bursts of 0.2-1.2 s, 0.1-2 s apart, each
+    dense irregular impulses (100-1500 per second, over 20 dB of sizes) through 1-3 fixed resonances, rising
+    and falling like a syllable.  Broadband with onsets a few per second, as speech, but no pitch and no formant
+    movement: the kind of sound (the mix corpus's dev "boat" recording) our networks called speech."""
+    sr = sample_rate_hz
+    x = np.zeros(n_samples)
+    start = int(rng.uniform(0, 0.3) * sr) if n_samples > sr else 0
+    while start < n_samples:
+        n = min(int(rng.uniform(0.2, 1.2) * sr), n_samples - start)
+        impulses = np.zeros(n)
+        k = max(1, rng.poisson(rng.uniform(100, 1500) * n / sr))
+        np.add.at(impulses, rng.integers(0, n, size=k), 10 ** rng.uniform(-1, 0, size=k) * rng.choice([-1, 1], size=k))
+        y = impulses * rng.uniform(0.1, 0.5)                                  # the dry clicks
+        for _ in range(int(rng.integers(1, 4))):                              # the body's resonances
+            b, a = signal.iirpeak(rng.uniform(200, 0.4 * sr), rng.uniform(2, 10), fs=sr)
+            y += signal.lfilter(b, a, impulses) * rng.uniform(0.5, 2.0)
+        rise = rng.uniform(0.1, 0.5)                                          # share of the burst spent rising
+        u = np.arange(n) / max(n, 1)
+        env = np.where(u < rise, u / rise, np.maximum(1 - (u - rise) / (1 - rise), 0)) ** rng.uniform(0.5, 2)
+        x[start:start + n] += y * env
+        start += n + int(rng.uniform(0.1, 2.0) * sr)
+    return _peak_normalize(x)
 
 
 def sweep(rng: np.random.Generator, n_samples: int, sample_rate_hz: int) -> np.ndarray:
