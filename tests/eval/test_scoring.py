@@ -13,7 +13,7 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.decode import decoding
 from vadkit.decode.postprocess import probs_to_segments
 from vadkit.errors import InputError
-from vadkit.eval import report, scoring
+from vadkit.eval import metrics, report, scoring
 from vadkit.features.grid import FrameGrid
 
 from builders import make_toy_data_dir
@@ -139,6 +139,29 @@ def test_shortest_speech_region_is_tuned_when_listed(sets, tmp_path):
     assert m["f1"] > plain["f1"] + 0.02 and m["precision"] > plain["precision"] + 0.02
     with pytest.raises(ValueError, match="tune_min_speech_ms"):
         ScoreConfig(tune_min_speech_ms=[-1])
+
+
+@pytest.mark.parametrize("decode", [DecodeConfig(), DecodeConfig(median_frames=5, max_speech_s=1.5),
+                                    DecodeConfig(median_frames=31, min_speech_ms=120, pad_ms=30)])
+def test_the_sweep_counts_what_rethreshold_gives_at_every_setting(decode):
+    """sweep_counts shares work between settings (one median filter a recording, then thresholds); each
+    count must still be what thresholding and post-processing the probabilities from scratch gives."""
+    rng = np.random.default_rng(7)
+    n = {"a": 700, "b": 0, "c": 1, "d": 450}
+    probs = {r: np.clip(np.repeat(rng.random(k // 7 + 1), 7)[:k] + rng.normal(0, 0.15, k), 0, 1).astype(np.float32)
+             for r, k in n.items()}
+    probs["d"][:] = 0.5                                 # ties at one threshold on every frame
+    refs = {r: (rng.random(k) < 0.5).astype(np.int8) for r, k in n.items()}
+    dur = {r: k * GRID.hop_s + 0.015 for r, k in n.items()}
+    dec = scoring.Decoded(None, None, list(n), GRID, decode, {}, dur, {}, {}, refs, {}, probs)
+    cfg = ScoreConfig(tune_step=0.05, tune_min_silence_ms=[0, 200], tune_pad_ms=[0, 50], tune_min_speech_ms=[0, 90])
+    thresholds, grid, counts = scoring.sweep_counts(dec, cfg)
+    assert len(grid) >= 8 and len(thresholds) == 19         # the decode config's own setting, then the lists'
+    for i, pp in enumerate(grid):
+        for j, t in enumerate(thresholds):
+            hyps = scoring.rethreshold(dec, t, pp)[0]
+            expected = [list(metrics.confusion(refs[r], hyps[r]).values()) for r in dec.rec_ids]
+            assert counts[i][j].tolist() == expected, (pp, t)
 
 
 def test_plateau_rule_takes_the_middle_of_a_broad_plateau_over_a_lone_peak():

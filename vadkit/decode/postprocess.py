@@ -88,13 +88,17 @@ def onset_offset(cfg: DecodeConfig) -> tuple[float, float]:
             cfg.threshold if cfg.offset is None else cfg.offset)
 
 
+def median_smoothed(x: np.ndarray, median_frames: int) -> np.ndarray:
+    """x through a running median of median_frames frames (edges: the end values repeated); x itself for 1."""
+    if median_frames > 1 and len(x):
+        from scipy.ndimage import median_filter   # here: scipy.ndimage costs every process ~1 s to import
+        return median_filter(x, size=median_frames, mode="nearest")
+    return x
+
+
 def decisions(probs: np.ndarray, cfg: DecodeConfig) -> np.ndarray:
     """Thresholded and median-smoothed frame decisions: (n,) int8."""
-    y = hysteresis(probs, *onset_offset(cfg))
-    if cfg.median_frames > 1 and len(y):
-        from scipy.ndimage import median_filter   # here: scipy.ndimage costs every process ~1 s to import
-        y = median_filter(y, size=cfg.median_frames, mode="nearest")
-    return y
+    return median_smoothed(hysteresis(probs, *onset_offset(cfg)), cfg.median_frames)
 
 
 def clean_segments(segs: intervals.Segments, cfg: DecodeConfig, duration_s: float | None = None) -> intervals.Segments:

@@ -34,7 +34,8 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.decode.decoding import read_probs
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
-from vadkit.decode.postprocess import bridge_recording, probs_to_segments
+from vadkit.decode.postprocess import (bridge_recording, clean_segments, median_smoothed, probs_to_segments,
+                                      split_long)
 
 log = logging.getLogger(__name__)
 PLOT_WINDOW_S = 10.0  # the notebook's 10-second figure
@@ -177,10 +178,23 @@ def noise_shares(dec: Decoded, noise_data: str | Path, noise_decode: str | Path,
 
 def sweep_counts(dec: Decoded, cfg: ScoreConfig) -> tuple[list[float], list[dict], list[list[np.ndarray]]]:
     """The thresholds tune_step.. < 1, the postprocess_grid settings, and counts[setting][threshold]: the
-    (n_files, 4) confusion counts of every recording there."""
+    (n_files, 4) confusion counts of every recording there: what rethreshold gives at each (threshold,
+    setting), computed in an order that shares the work.  A median (rank) filter commutes with a threshold,
+    so each recording is smoothed once and thresholded after; its raw regions at a threshold serve every
+    setting, which only bridges, drops, pads and splits them."""
     thresholds = [round(float(t), 6) for t in np.arange(1, round(1 / cfg.tune_step)) * cfg.tune_step]
     grid = postprocess_grid(dec, cfg)
-    return thresholds, grid, [[_counts(dec, rethreshold(dec, t, pp)[0]) for t in thresholds] for pp in grid]
+    cfgs = [dataclasses.replace(dec.decode, onset=None, offset=None, **pp) for pp in grid]
+    counts = np.zeros((len(grid), len(thresholds), len(dec.rec_ids), 4), dtype=np.int64)
+    for f, r in enumerate(dec.rec_ids):
+        probs, ref = dec.probs[r], dec.refs[r]
+        smoothed = median_smoothed(probs, dec.decode.median_frames)
+        for j, t in enumerate(thresholds):
+            raw = dec.grid.segments(smoothed >= t)
+            for i, c in enumerate(cfgs):
+                segs = split_long(clean_segments(raw, c, dec.durations_s[r]), probs, dec.grid, c.max_speech_s)
+                counts[i, j, f] = list(metrics.confusion(ref, dec.grid.labels(segs, len(probs))).values())
+    return thresholds, grid, [list(row) for row in counts]
 
 
 def choose_setting(values: list[list[float | None]], cfg: ScoreConfig,
