@@ -142,19 +142,6 @@ def test_seeds_train_a_model_each_and_their_ensemble(recipe):
 
 
 @pytest.mark.slow
-def test_a_config_with_ensemble_seeds_makes_its_model_an_ensemble(recipe):
-    lstm = (recipe / "conf/lstm.yaml").read_text()
-    (recipe / "conf/lstm_pair.yaml").write_text(lstm + "ensemble:\n  seeds: [1, 2]\n")
-    p = run(recipe, "--stage", "3", "--model", "lstm_pair", "--nj", "1")
-    assert "systems: exp/lstm_pair\n" in p.stdout
-    assert "ensemble of the seeds: exp/lstm_pair_seed1 exp/lstm_pair_seed2 -> exp/lstm_pair" in p.stdout
-    assert (recipe / "exp/lstm_pair/ensemble.yaml").is_file() and (recipe / "exp/lstm_pair_seed2/final.pt").is_file()
-    assert io.read_json(recipe / "exp/lstm_pair/decode_test/scoring/metrics.json")["n_files"] > 0
-    assert not (recipe / "exp/lstm_pair_seed1/decode_test").exists()       # members are trained, not decoded
-    assert [line.split()[1] for line in p.stdout.splitlines() if line.startswith("test ")] == ["lstm_pair"]
-
-
-@pytest.mark.slow
 def test_a_config_with_a_teacher_decodes_the_train_set_first(recipe):
     """train.teacher: stage 3 decodes data/train with the public VAD, then trains on it (config.yaml says where)."""
     pytest.importorskip("silero_vad", reason="optional baseline package (pip install -r requirements-baselines.txt)")
