@@ -576,6 +576,23 @@ def test_run_sh_default_models_per_corpus_and_the_seed_ensemble(tmp_path):
     assert r.returncode == 0 and "lstm_ens" not in r.stdout
 
 
+def test_run_sh_decodes_scores_and_summarises_each_seed_and_their_ensemble(tmp_path):
+    fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of running it
+    fake.write_text('#!/usr/bin/env bash\nmkdir -p "$(dirname "$1")"; log=$1; shift; echo "$*" > "$log"\n')
+    fake.chmod(0o755)
+    for name in ("run.sh", "cmd.sh", "path.sh", "requirements.txt", ".venv", "conf", "steps", "utils", "local", "vadkit"):
+        os.symlink(ROOT / name, tmp_path / name)
+    r = subprocess.run(["./run.sh", "--stage", "4", "--model", "lstm", "--seeds", "1 2", "--decode-cmd", str(fake)],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for e in ("lstm_seed1", "lstm_seed2", "lstm_ens"):
+        assert "steps/decode.py" in (tmp_path / f"exp/{e}/log/decode_test.merge.log").read_text()
+        assert f"data/dev exp/{e}/decode_dev data/test exp/{e}/decode_test" in \
+            (tmp_path / f"exp/{e}/log/score_test.log").read_text()       # tuned on dev
+    # the summary shows the seeds as mean ± sd, the ensemble apart (summary.log: the command it ran)
+    assert "local/score.py --seeds true exp/lstm_seed1 exp/lstm_seed2 exp/lstm_ens" in r.stdout
+
+
 def test_run_sh_decodes_ami_sets_with_the_turn_head_of_a_model_that_has_one(tmp_path):
     from builders import make_ami_corpus, make_model_dir
     fake = tmp_path / "fake_cmd.sh"  # a launcher that records the command instead of decoding
