@@ -117,16 +117,15 @@ def test_features_train_decode_on_slurm_match_local(recipe, slurm):
         assert (recipe / f"exp/{m}/final.pt").is_file()
         assert "(slurm job " in (recipe / f"exp/{m}/log/train.log").read_text()
 
-    # stage 4's decode of one set (steps/decode.sh, as run.sh calls it), in two jobs each way
-    decode = ["steps/decode.sh", "--nj", "2", "exp/lstm", "data/test", "exp/lstm/decode_test"]
-    for cmd in ("utils/run_local.sh", SLURM):
-        p = subprocess.run([*decode[:1], "--cmd", cmd, "--overwrite", "true", *decode[1:]], cwd=recipe,
-                           capture_output=True, text=True, timeout=600,
-                           env={**os.environ, "OMP_NUM_THREADS": "1", **env})
+    def decode_test_set(cmd: str) -> dict[str, bytes]:   # stage 4's steps/decode.sh for one set, in two jobs
+        p = subprocess.run(["steps/decode.sh", "--cmd", cmd, "--overwrite", "true", "--nj", "2", "exp/lstm",
+                            "data/test", "exp/lstm/decode_test"], cwd=recipe, capture_output=True, text=True,
+                           timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1", **env})
         assert p.returncode == 0, p.stderr
-        if cmd != SLURM:
-            local = snapshot(recipe, "exp/lstm/decode_test/*")
-    assert snapshot(recipe, "exp/lstm/decode_test/*") == local
+        return snapshot(recipe, "exp/lstm/decode_test/*")
+
+    local = decode_test_set("utils/run_local.sh")
+    assert decode_test_set(SLURM) == local
     assert "(slurm job " in (recipe / "exp/lstm/log/decode_test.2.log").read_text()
 
 
