@@ -137,8 +137,14 @@ def split_long(segs: intervals.Segments, probs: np.ndarray, grid: FrameGrid, max
     return out
 
 
+def segments_from_raw(raw: intervals.Segments, probs: np.ndarray, cfg: DecodeConfig, grid: FrameGrid,
+                      duration_s: float | None = None) -> intervals.Segments:
+    """The regions of the decisions (thresholded, smoothed) -> the config's speech regions: gaps bridged, short
+    ones dropped, padded, long ones split at their least speech-like frame of probs."""
+    return split_long(clean_segments(raw, cfg, duration_s), np.asarray(probs), grid, cfg.max_speech_s)
+
+
 def probs_to_segments(probs: np.ndarray, cfg: DecodeConfig, grid: FrameGrid,
                       duration_s: float | None = None) -> intervals.Segments:
     """(n_frames,) speech probabilities -> speech regions [(start_s, end_s)]."""
-    segs = clean_segments(grid.segments(decisions(probs, cfg)), cfg, duration_s)
-    return split_long(segs, np.asarray(probs), grid, cfg.max_speech_s)
+    return segments_from_raw(grid.segments(decisions(probs, cfg)), probs, cfg, grid, duration_s)

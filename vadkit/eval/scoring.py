@@ -34,8 +34,7 @@ from vadkit.data.datadir import load_data_dir
 from vadkit.decode.decoding import read_probs
 from vadkit.errors import InputError
 from vadkit.features.grid import FrameGrid
-from vadkit.decode.postprocess import (bridge_recording, clean_segments, median_smoothed, probs_to_segments,
-                                      split_long)
+from vadkit.decode.postprocess import bridge_recording, median_smoothed, probs_to_segments, segments_from_raw
 
 log = logging.getLogger(__name__)
 PLOT_WINDOW_S = 10.0  # the notebook's 10-second figure
@@ -192,7 +191,7 @@ def sweep_counts(dec: Decoded, cfg: ScoreConfig) -> tuple[list[float], list[dict
         for j, t in enumerate(thresholds):
             raw = dec.grid.segments(smoothed >= t)
             for i, c in enumerate(cfgs):
-                segs = split_long(clean_segments(raw, c, dec.durations_s[r]), probs, dec.grid, c.max_speech_s)
+                segs = segments_from_raw(raw, probs, c, dec.grid, dec.durations_s[r])
                 counts[i, j, f] = list(metrics.confusion(ref, dec.grid.labels(segs, len(probs))).values())
     return thresholds, grid, [list(row) for row in counts]
 
